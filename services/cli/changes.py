@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""``strata changes LAYER --from D1 --to D2 -o FILE``: what changed in (D1, D2]."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from geo.crs import parse_crs
+from geo.errors import InvalidInput
+from services.cli.common import echo_err, parse_with, store
+from versioning.export import (DIFF_FORMATS, FORMATS, flat_diff_batches, flat_diff_schema,
+                               format_for, write_batches, write_diff_json)
+from versioning.instants import parse_instant
+from versioning.reading import Delta, changes
+
+
+@click.command("changes")
+@click.argument("layer_id", metavar="LAYER")
+@click.option("--from", "t1", required=True, callback=parse_with(parse_instant),
+              help="Start of the window (excluded), YYYY-MM-DD or ISO date-time.")
+@click.option("--to", "t2", required=True, callback=parse_with(parse_instant),
+              help="End of the window (included).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file: .json / .jsonl (strata.diff/v1), .gpkg, .geojson, .csv, .fgb.")
+@click.option("--format", "fmt_name", type=click.Choice(sorted({**FORMATS, **DIFF_FORMATS})))
+@click.option("--crs", default="EPSG:31370", show_default=True, callback=parse_with(parse_crs))
+@click.pass_context
+def command(ctx: click.Context, layer_id: str, t1, t2, output: Path, fmt_name: str | None,
+            crs) -> None:
+    """Write one net action per feature (added / modified / deleted) with old and new values."""
+    s = store(ctx)
+    spec = s.catalogue.layer(layer_id)
+    if t2 < t1:
+        raise InvalidInput(f"--to ({t2:%Y-%m-%d}) is before --from ({t1:%Y-%m-%d})",
+                           hint="give the earlier date as --from")
+    fmt = format_for(output, fmt_name, diff=True)
+    tally: Counter[str] = Counter()
+
+    def counted(deltas: Iterator[Delta]) -> Iterator[Delta]:
+        for d in deltas:
+            tally[d.action] += 1
+            yield d
+
+    with s.connect() as conn:
+        deltas = counted(changes(conn, spec, t1, t2, crs.epsg))
+        if fmt.driver is None:
+            header = {"layer": spec.id, "key": spec.key.name, "from": t1.isoformat(),
+                      "to": t2.isoformat(), "crs": crs.uri}
+            write_diff_json(deltas, spec, output, fmt, header)
+        else:
+            schema = flat_diff_schema(spec)
+            write_batches(flat_diff_batches(deltas, spec, schema), schema, output, fmt,
+                          f"{spec.id}_changes", spec.geometry_type, crs.epsg)
+    echo_err(f"{spec.id} ({t1:%Y-%m-%d}, {t2:%Y-%m-%d}]: {tally['added']} added, "
+             f"{tally['modified']} modified, {tally['deleted']} deleted")
+    click.echo(f"wrote {output}")

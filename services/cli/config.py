@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""``strata config validate``: check the layer catalogue and the files it names."""
+
+from __future__ import annotations
+
+import click
+
+from geo.errors import InvalidInput
+from services.cli.common import store
+
+
+@click.group("config")
+def command() -> None:
+    """Inspect the configuration."""
+
+
+@command.command("validate")
+@click.pass_context
+def validate(ctx: click.Context) -> None:
+    """Validate config/layers.yml and check that every edition's file exists."""
+    s = store(ctx)
+    cat = s.catalogue
+    missing = [f"{spec.id} {e.date}: {e.path()}" for spec in cat.layers.values()
+               for e in spec.editions if not e.path().exists()]
+    if missing:
+        raise InvalidInput("edition files not found: " + "; ".join(missing),
+                           hint="fix the paths in config/layers.yml")
+    n_editions = sum(len(spec.editions) for spec in cat.layers.values())
+    click.echo(f"{s.settings.catalogue}: {len(cat.layers)} layers, {n_editions} editions, valid")

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""``strata layers``: the layers, their editions and counts."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from services.cli.common import store
+from versioning.reading import editions, layer_counts
+
+
+@click.command("layers")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--lang", type=click.Choice(["fr", "nl", "en"]), default="en",
+              help="Language of the titles.")
+@click.pass_context
+def command(ctx: click.Context, as_json: bool, lang: str) -> None:
+    """List the layers with their editions: added / modified / deleted / unchanged."""
+    s = store(ctx)
+    out = []
+    with s.connect() as conn:
+        by_layer: dict[str, list] = {}
+        for e in editions(conn):
+            by_layer.setdefault(e["layer_id"], []).append(e)
+        for spec in s.catalogue.layers.values():
+            current, versions = layer_counts(conn, spec)
+            out.append({
+                "id": spec.id, "title": spec.title.get(lang), "features": current,
+                "versions": versions,
+                "editions": [{k: (str(v) if k in ("edition_date",) else v) for k, v in e.items()
+                              if k in ("edition_date", "n_features", "n_added", "n_modified",
+                                       "n_deleted", "n_unchanged", "n_repaired", "source_file")}
+                             for e in by_layer.get(spec.id, [])]})
+    if as_json:
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    for layer in out:
+        click.echo(f"{layer['id']} ({layer['title']}): {layer['features']} features, "
+                   f"{layer['versions']} versions")
+        if not layer["editions"]:
+            click.echo("    no edition yet")
+        for e in layer["editions"]:
+            click.echo(f"    {e['edition_date']}  {e['n_features']:>6} features  "
+                       f"+{e['n_added']} added  ~{e['n_modified']} modified  "
+                       f"-{e['n_deleted']} deleted  ={e['n_unchanged']} unchanged"
+                       f"   ({e['source_file']})")

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""``strata load``: load the real editions the catalogue names, and the reference tables.
+
+Idempotent: an edition already recorded with the same file checksum is skipped.
+"""
+
+from __future__ import annotations
+
+import click
+
+from geo.errors import Conflict
+from layers.readers import read_layer_file
+from layers.references import read_reference
+from services.cli.common import progress_bar, store
+from versioning.importer import file_checksum, import_batch
+from versioning.reading import editions
+from versioning.reference import replace_reference
+
+
+@click.command("load")
+@click.argument("layer_ids", metavar="[LAYER]...", nargs=-1)
+@click.pass_context
+def command(ctx: click.Context, layer_ids: tuple[str, ...]) -> None:
+    """Load every dated edition of the catalogue (or of the LAYERs named), in date order."""
+    s = store(ctx)
+    cat = s.catalogue
+    specs = [cat.layer(i) for i in layer_ids] if layer_ids else list(cat.layers.values())
+    with s.connect() as conn:
+        for spec in specs:
+            done = {e["edition_date"]: e for e in editions(conn, spec.id)}
+            for ed in spec.editions:
+                path = ed.path()
+                checksum = file_checksum(path)
+                known = done.get(ed.date)
+                if known:
+                    if known["checksum"] != checksum:
+                        raise Conflict(f"{spec.id} {ed.date} is already recorded from another "
+                                       f"file ({known['source_file']})",
+                                       hint="give the new file a later date")
+                    click.echo(f"{spec.id} {ed.date}: already loaded "
+                               f"({known['n_added']} added, {known['n_modified']} modified, "
+                               f"{known['n_deleted']} deleted, {known['n_unchanged']} unchanged)")
+                    continue
+                batch = read_layer_file(path, spec, ed.source)
+                with progress_bar(len(batch.frame), f"{spec.id} {ed.date}") as tick:
+                    result = import_batch(conn, batch, ed.date, str(path), checksum, tick)
+                click.echo(result.line())
+        if not layer_ids:
+            for table in cat.references:
+                frame = read_reference(table, cat.reference_path(table))
+                click.echo(f"reference {table}: {replace_reference(conn, table, frame)} rows")

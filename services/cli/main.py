@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The ``strata`` root command: wires the commands and turns errors into messages + codes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from geo.errors import StrataError
+from services.cli import changes, config, db, history, importing, layers, load, snapshot
+from services.cli.common import exit_code
+from services.settings import StoreSettings
+from services.store import Store
+
+
+class StrataGroup(click.Group):
+    """A group that reports :class:`StrataError` as a message with a hint and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StrataError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"  hint: {exc.hint}", err=True)
+            sys.exit(exit_code(exc))
+
+
+@click.group(cls=StrataGroup)
+@click.version_option(package_name="strata")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Strata: every edition of the Brussels map, and the map as it was on any date."""
+    ctx.obj = Store(StoreSettings())
+
+
+for module in (db, config, importing, load, layers, snapshot, changes, history):
+    cli.add_command(module.command)
+
+
+def main() -> None:
+    """Entry point of the ``strata`` script."""
+    cli(prog_name="strata")
+
+
+if __name__ == "__main__":
+    main()

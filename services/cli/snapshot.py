@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""``strata snapshot LAYER --date D -o FILE``: the layer exactly as it was on a date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geo.crs import parse_crs
+from geo.errors import InvalidInput
+from services.cli.common import echo_err, parse_with, progress_bar, store
+from versioning.export import FORMATS, format_for, write_batches
+from versioning.instants import parse_instant
+from versioning.reading import layer_counts, snapshot, snapshot_schema
+
+
+@click.command("snapshot")
+@click.argument("layer_id", metavar="[LAYER]", required=False)
+@click.option("--date", "at", required=True, callback=parse_with(parse_instant),
+              help="The date (YYYY-MM-DD, start of that day in Brussels) or ISO date-time.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write; its suffix picks the format unless --format is given.")
+@click.option("--format", "fmt_name", type=click.Choice(sorted(FORMATS)),
+              help="gpkg, geojson, fgb, shp (zipped) or csv (geometry as WKT).")
+@click.option("--crs", "crs", default="EPSG:31370", show_default=True,
+              callback=parse_with(parse_crs), help="Output CRS (EPSG:31370, 3812, 4258, ...).")
+@click.option("--all", "all_layers", is_flag=True, help="Every layer, into one GeoPackage.")
+@click.pass_context
+def command(ctx: click.Context, layer_id: str | None, at, output: Path, fmt_name: str | None,
+            crs, all_layers: bool) -> None:
+    """Write LAYER (or --all layers) as it was on --date to a file."""
+    s = store(ctx)
+    if all_layers == bool(layer_id):
+        raise InvalidInput("name one LAYER or give --all", hint="strata snapshot streets "
+                           "--date 2021-01-01 -o streets.gpkg, or --all -o map.gpkg")
+    fmt = format_for(output, "gpkg" if all_layers else fmt_name)
+    if all_layers and output.suffix.lower() != ".gpkg":
+        raise InvalidInput("--all writes one GeoPackage", hint="give -o a .gpkg file")
+    specs = list(s.catalogue.layers.values()) if all_layers else [s.catalogue.layer(layer_id)]
+    if output.exists():
+        output.unlink()
+    with s.connect() as conn:
+        for i, spec in enumerate(specs):
+            total = layer_counts(conn, spec)[0]
+            with progress_bar(total, f"{spec.id} on {at:%Y-%m-%d}") as tick:
+                count = 0
+
+                def counted(n: int, tick=tick) -> None:
+                    nonlocal count
+                    count += n
+                    tick(n)
+
+                write_batches(snapshot(conn, spec, at, crs.epsg, counted), snapshot_schema(spec),
+                              output, fmt, spec.id, spec.geometry_type, crs.epsg,
+                              append=i > 0)
+            echo_err(f"{spec.id}: {count} features as of {at.isoformat()}")
+    click.echo(f"wrote {output}")

@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The store as the services see it: settings + catalogue + a prepared database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import psycopg
+
+from layers.catalogue import Catalogue, load_catalogue
+from services.settings import StoreSettings
+from versioning.database import connect
+from versioning.localdb import LocalCluster, cluster_root
+from versioning.schema import prepare
+
+
+@dataclass
+class Store:
+    """Opens prepared connections to the versioned store."""
+
+    settings: StoreSettings = field(default_factory=StoreSettings)
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        """The validated layer catalogue."""
+        return load_catalogue(self.settings.catalogue)
+
+    @cached_property
+    def local(self) -> LocalCluster:
+        """The project-local cluster (used when no database URL is set)."""
+        return LocalCluster(cluster_root(self.settings.project_root))
+
+    @cached_property
+    def url(self) -> str:
+        """The database URL: the configured one, else the local cluster (started if needed)."""
+        return self.settings.database_url or self.local.up()
+
+    @contextmanager
+    def connect(self) -> Iterator[psycopg.Connection]:
+        """A connection to a prepared store (migrations run on first use)."""
+        with connect(self.url, self.settings.schema_name) as conn:
+            schema = self.settings.schema_name
+            names = [f"{schema}.schema_migration"] + [
+                f"{schema}.{spec.table}" for spec in self.catalogue.layers.values()]
+            missing = conn.execute(
+                "SELECT count(*) FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NULL",
+                (names,)).fetchone()[0]
+            if missing:
+                prepare(conn, self.settings.schema_name, self.catalogue)
+            yield conn

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Connections, SQL files and identifier quoting for the versioned store.
+
+SQL lives in ``versioning/sql/*.sql``, loaded with :mod:`importlib.resources`; identifiers
+are filled in by :func:`render` (psycopg quotes them), values are always bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from geo.errors import Unavailable
+
+DEFAULT_SCHEMA = "strata"
+
+
+@cache
+def load_sql(name: str) -> str:
+    """The text of ``versioning/sql/<name>.sql``."""
+    return resources.files("versioning").joinpath("sql", f"{name}.sql").read_text("utf-8")
+
+
+def render(name: str, **identifiers: Any) -> sql.Composed:
+    """An SQL file with ``{placeholders}`` filled: str -> quoted identifier, else as given."""
+    args = {k: sql.Identifier(v) if isinstance(v, str) else v for k, v in identifiers.items()}
+    return sql.SQL(load_sql(name)).format(**args)  # type: ignore[arg-type]
+
+
+def statements(composed: sql.Composed, conn: psycopg.Connection) -> list[str]:
+    """Split a rendered multi-statement file on ``-- statement`` markers."""
+    text = composed.as_string(conn)
+    return [s.strip() for s in text.split("-- statement") if s.strip()]
+
+
+@contextmanager
+def connect(dsn: str, schema: str = DEFAULT_SCHEMA, autocommit: bool = True,
+            application: str = "strata") -> Iterator[psycopg.Connection]:
+    """A connection whose search_path is the store's schema (then public, for PostGIS)."""
+    try:
+        conn = psycopg.connect(dsn, autocommit=autocommit, connect_timeout=10,
+                               application_name=application)
+    except psycopg.OperationalError as exc:
+        raise Unavailable(f"cannot connect to the database: {str(exc).strip()}",
+                          hint="start the local database with `strata db up`, or set "
+                               "STRATA_DATABASE_URL") from None
+    try:
+        conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)))
+        # instants come back in the city's time: a date means a Brussels day
+        conn.execute("SET TIME ZONE 'Europe/Brussels'")
+        if not autocommit:
+            conn.commit()
+        yield conn
+    finally:
+        conn.close()

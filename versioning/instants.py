@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Dates and instants as users write them.
+
+A bare date means the start of that day in Brussels: an edition dated 2021-02-05 is valid
+from 2021-02-05T00:00 Europe/Brussels, and the map "on 2021-02-05" includes it.
+
+Examples
+--------
+>>> parse_instant("2021-02-05").isoformat()
+'2021-02-05T00:00:00+01:00'
+>>> parse_date("05-02-2021")
+Traceback (most recent call last):
+...
+geo.errors.InvalidInput: '05-02-2021' is not a date
+  hint: write dates as YYYY-MM-DD, for example 2021-02-05
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from geo.errors import InvalidInput
+
+CITY_TZ = ZoneInfo("Europe/Brussels")
+_HINT_DATE = "write dates as YYYY-MM-DD, for example 2021-02-05"
+
+
+def parse_date(text: str | dt.date) -> dt.date:
+    """A calendar date from ``YYYY-MM-DD``."""
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date", hint=_HINT_DATE) from None
+
+
+def parse_instant(text: str | dt.date | dt.datetime) -> dt.datetime:
+    """An aware instant from a date (start of day in Brussels) or an ISO 8601 date-time."""
+    if isinstance(text, dt.datetime):
+        return text if text.tzinfo else text.replace(tzinfo=CITY_TZ)
+    if isinstance(text, dt.date):
+        return day_start(text)
+    value = str(text).strip()
+    if len(value) == 10:
+        return day_start(parse_date(value))
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date or an ISO 8601 date-time",
+                           hint=f"{_HINT_DATE}, or 2021-02-05T12:00:00Z") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=CITY_TZ)
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` in Brussels."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=CITY_TZ)

@@ -1,0 +1,229 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""A project-local PostgreSQL + PostGIS cluster, made from the system packages.
+
+Used when ``STRATA_DATABASE_URL`` is not set: ``strata db up`` creates the cluster under
+``.strata/pg`` (git-ignored), picks a free port on 127.0.0.1 and starts it; starting twice
+is harmless and a stale pid file left by a crash is removed. As root, the server runs as
+the ``postgres`` system user (PostgreSQL refuses to run as root).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.errors import Unavailable
+
+DB_NAME = "strata"
+SUPERUSER = "strata"
+INSTALL_HINT = ("install them with: sudo apt-get install -y postgresql postgresql-15-postgis-3 "
+                "(or run `make system-deps`)")
+
+
+@dataclass(frozen=True)
+class LocalCluster:
+    """The project-local cluster rooted at ``root`` (holding ``data/``, ``port``, ``log``)."""
+
+    root: Path
+
+    @property
+    def data(self) -> Path:
+        """The PostgreSQL data directory."""
+        return self.root / "data"
+
+    @property
+    def log(self) -> Path:
+        """The server log."""
+        return self.root / "server.log"
+
+    @property
+    def port_file(self) -> Path:
+        """Where the cluster's port is remembered."""
+        return self.root / "port"
+
+    def port(self) -> int | None:
+        """The port the cluster listens on (or last listened on)."""
+        try:
+            return int(self.port_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def url(self, database: str = DB_NAME) -> str:
+        """The connection URL of the cluster."""
+        port = self.port()
+        if port is None:
+            raise Unavailable("the local database has not been created",
+                              hint="run `strata db up`")
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{database}"
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def status(self) -> str:
+        """'running', 'stopped' or 'absent'."""
+        if not (self.data / "PG_VERSION").exists():
+            return "absent"
+        return "running" if self._running_pid() else "stopped"
+
+    def up(self) -> str:
+        """Create (if needed) and start the cluster; return its URL. Idempotent."""
+        bindir = find_bindir()
+        if not (self.data / "PG_VERSION").exists():
+            self._init(bindir)
+        if not self._running_pid():
+            self._remove_stale_pid()
+            port = self.port()
+            if port is None or not port_is_free(port):
+                port = free_port()
+                self.port_file.write_text(f"{port}\n")
+            self._run([str(bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
+                       "-w", "-t", "60", "-o", f"-p {port}", "start"],
+                      what="start PostgreSQL")
+        self._ensure_database(bindir)
+        return self.url()
+
+    def down(self) -> None:
+        """Stop the cluster (a no-op when it is not running)."""
+        if self._running_pid():
+            self._run([str(find_bindir() / "pg_ctl"), "-D", str(self.data), "-m", "fast",
+                       "-w", "stop"], what="stop PostgreSQL")
+
+    # -- internals ------------------------------------------------------------------------
+    def _init(self, bindir: Path) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.data.exists():
+            shutil.rmtree(self.data)  # a half-made cluster from an interrupted init
+        self.data.mkdir(mode=0o700)
+        self._chown(self.root)
+        self._chown(self.data)
+        self._run([str(bindir / "initdb"), "-D", str(self.data), "-U", SUPERUSER,
+                   "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], what="create the cluster")
+        with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write(
+                "\n# strata: a local development / test cluster\n"
+                "listen_addresses = '127.0.0.1'\n"
+                "unix_socket_directories = ''\n"
+                "max_connections = 200\n"
+                "shared_buffers = 512MB\n"
+                "work_mem = 64MB\n"
+                "maintenance_work_mem = 512MB\n"
+                "max_wal_size = 4GB\n"
+                # on 2 cores, parallel plans made bbox queries 3-6x slower (SERVING-NOTES)
+                "max_parallel_workers_per_gather = 0\n"
+                "fsync = on\n"
+                "synchronous_commit = off\n"
+            )
+        self._chown(self.data / "postgresql.conf")
+
+    def _ensure_database(self, bindir: Path) -> None:
+        import psycopg
+
+        admin = self.url("postgres")
+        for _ in range(50):
+            try:
+                with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+                    exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                          (DB_NAME,)).fetchone()
+                    if not exists:
+                        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+                    return
+            except psycopg.OperationalError:
+                time.sleep(0.2)
+        raise Unavailable(f"the local PostgreSQL does not answer; see {self.log}")
+
+    def _running_pid(self) -> int | None:
+        pidfile = self.data / "postmaster.pid"
+        try:
+            pid = int(pidfile.read_text().splitlines()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return None
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (FileNotFoundError, PermissionError):
+            return None
+        return pid if b"postgres" in cmdline else None
+
+    def _remove_stale_pid(self) -> None:
+        pidfile = self.data / "postmaster.pid"
+        if pidfile.exists():
+            pidfile.unlink()  # no live postgres owns it: left by a crash
+
+    def _chown(self, path: Path) -> None:
+        if os.geteuid() == 0:
+            pg = pwd.getpwnam(server_user())
+            os.chown(path, pg.pw_uid, pg.pw_gid)
+
+    def _run(self, cmd: list[str], what: str) -> None:
+        kwargs: dict = {}
+        if os.geteuid() == 0:
+            kwargs["user"] = server_user()
+            kwargs["cwd"] = "/"
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, **kwargs)
+        if proc.returncode != 0:
+            detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            log = self.log.read_text()[-800:] if self.log.exists() else ""
+            raise Unavailable(f"could not {what}: {' / '.join(detail)}\n{log}".strip(),
+                              hint=f"see {self.log}; `strata db status` tells the state")
+
+
+def server_user() -> str:
+    """The system user the server runs as when we are root."""
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        raise Unavailable("running as root, but there is no 'postgres' system user to run "
+                          "the server as", hint=INSTALL_HINT) from None
+    return "postgres"
+
+
+def find_bindir() -> Path:
+    """The bin directory of the newest PostgreSQL (>= 15) that has PostGIS installed."""
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+                        key=lambda p: int(Path(p).parent.name), reverse=True)
+    for bindir in candidates:
+        version = Path(bindir).parent.name
+        if int(version) < 15 or not Path(bindir, "initdb").exists():
+            continue
+        if glob.glob(f"/usr/share/postgresql/{version}/extension/postgis.control"):
+            return Path(bindir)
+    if candidates:
+        raise Unavailable("PostgreSQL is installed but PostGIS 3 is not", hint=INSTALL_HINT)
+    raise Unavailable("PostgreSQL 15+ with PostGIS 3 is not installed", hint=INSTALL_HINT)
+
+
+def port_is_free(port: int) -> bool:
+    """True when nothing listens on 127.0.0.1:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def free_port(start: int = 55432) -> int:
+    """A free local port, from ``start`` upwards."""
+    for port in range(start, start + 500):
+        if port_is_free(port):
+            return port
+    raise Unavailable("no free local port found for PostgreSQL")
+
+
+def cluster_root(project_root: Path) -> Path:
+    """Where the project-local cluster lives: ``.strata/pg`` in the project.
+
+    As root, the server runs as ``postgres``, which must be able to reach that folder; when
+    it cannot (a project under /root, say), the cluster lives in /var/lib/strata instead.
+    """
+    root = project_root / ".strata" / "pg"
+    if os.geteuid() != 0:
+        return root
+    probe = subprocess.run(["test", "-x", str(project_root)], user=server_user(),
+                           capture_output=True)
+    if probe.returncode == 0:
+        return root
+    import hashlib
+
+    digest = hashlib.sha1(str(project_root).encode()).hexdigest()[:12]
+    return Path("/var/lib/strata") / digest

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Prepare a database for the store: core tables (migrations) and one table per layer."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+from psycopg import sql
+
+from geo.errors import Unavailable
+from layers.catalogue import Catalogue, LayerSpec
+from versioning.database import render, statements
+
+SQL_TYPES = {
+    "text": "text", "integer": "bigint", "double": "double precision", "boolean": "boolean",
+    "date": "date", "timestamp": "timestamptz", "json": "jsonb",
+}
+KEY_TYPES = {"integer": "bigint", "text": "text"}
+MIGRATION_LOCK = 0x5354524154  # "STRAT"
+
+
+def migrate(conn: psycopg.Connection, schema: str) -> None:
+    """Create or update the core tables of ``schema``; safe to run again, and concurrently."""
+    with conn.transaction():
+        try:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            for stmt in statements(render("migrations", schema=schema), conn):
+                conn.execute(stmt)  # type: ignore[arg-type]
+        except psycopg.errors.FeatureNotSupported as exc:
+            raise Unavailable(f"PostGIS is not available in this database: {exc}",
+                              hint="install PostGIS 3 (postgresql-15-postgis-3)") from None
+        except psycopg.errors.UndefinedFile as exc:
+            raise Unavailable(f"PostGIS is not installed on the database server: {exc}",
+                              hint="install PostGIS 3 (postgresql-15-postgis-3)") from None
+
+
+def ensure_layer(conn: psycopg.Connection, spec: LayerSpec) -> None:
+    """Create the layer's table and register it; add columns for new attributes."""
+    t = spec.table
+    parts = render(
+        "layer_table", table=t, key_type=sql.SQL(KEY_TYPES[spec.key.type]),
+        geometry_type=sql.SQL(spec.geometry_type), trigger=f"{t}_append_only",
+        ix_fid_from=f"{t}_fid_from", ix_current=f"{t}_fid_current", ix_from=f"{t}_sys_from",
+        ix_to=f"{t}_sys_to", ix_geom=f"{t}_geom", ix_geom_current=f"{t}_geom_current")
+    with conn.transaction():
+        for stmt in statements(parts, conn):
+            conn.execute(stmt)  # type: ignore[arg-type]
+        for name, kind in spec.attributes.items():
+            conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}").format(
+                sql.Identifier(t), sql.Identifier(name), sql.SQL(SQL_TYPES[kind])))
+        conn.execute(
+            "INSERT INTO layer (id, table_name, key_name, spec) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (id) DO UPDATE SET spec = excluded.spec",
+            (spec.id, t, spec.key.name, json.dumps(spec.model_dump(mode="json", by_alias=True))))
+
+
+def prepare(conn: psycopg.Connection, schema: str, catalogue: Catalogue) -> None:
+    """Everything a fresh database needs: core tables and every layer's table."""
+    migrate(conn, schema)
+    for spec in catalogue.layers.values():
+        ensure_layer(conn, spec)

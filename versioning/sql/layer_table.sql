@@ -1,0 +1,26 @@
+-- One versioned table per layer: every version of every feature, half-open [sys_from, sys_to).
+CREATE TABLE IF NOT EXISTS {table} (
+    vid bigserial PRIMARY KEY,
+    fid {key_type} NOT NULL,
+    sys_from timestamptz NOT NULL,
+    sys_to timestamptz NOT NULL DEFAULT 'infinity',
+    edition_id bigint NOT NULL REFERENCES edition (id),
+    content_hash bytea NOT NULL,
+    geom geometry({geometry_type}, 31370),
+    CHECK (sys_from < sys_to)
+);
+-- statement
+CREATE UNIQUE INDEX IF NOT EXISTS {ix_fid_from} ON {table} (fid, sys_from);
+-- statement
+CREATE UNIQUE INDEX IF NOT EXISTS {ix_current} ON {table} (fid) WHERE sys_to = 'infinity';
+-- statement
+CREATE INDEX IF NOT EXISTS {ix_from} ON {table} (sys_from);
+-- statement
+CREATE INDEX IF NOT EXISTS {ix_to} ON {table} (sys_to);
+-- statement
+CREATE INDEX IF NOT EXISTS {ix_geom} ON {table} USING gist (geom);
+-- statement
+CREATE INDEX IF NOT EXISTS {ix_geom_current} ON {table} USING gist (geom) WHERE sys_to = 'infinity';
+-- statement
+CREATE OR REPLACE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION guard_history();

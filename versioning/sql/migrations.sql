@@ -1,0 +1,89 @@
+-- The store's core tables. Every statement can run again safely.
+CREATE EXTENSION IF NOT EXISTS postgis WITH SCHEMA public;
+-- statement
+CREATE SCHEMA IF NOT EXISTS {schema};
+-- statement
+CREATE TABLE IF NOT EXISTS {schema}.schema_migration (
+    version integer PRIMARY KEY,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+-- statement
+CREATE TABLE IF NOT EXISTS {schema}.layer (
+    id text PRIMARY KEY,
+    table_name text NOT NULL UNIQUE,
+    key_name text NOT NULL,
+    spec jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+-- statement
+CREATE TABLE IF NOT EXISTS {schema}.edition (
+    id bigserial PRIMARY KEY,
+    layer_id text NOT NULL REFERENCES {schema}.layer (id),
+    edition_date date NOT NULL,
+    valid_from timestamptz NOT NULL,
+    source_name text NOT NULL,
+    source_file text NOT NULL,
+    checksum text NOT NULL,
+    n_features integer NOT NULL,
+    n_added integer NOT NULL,
+    n_modified integer NOT NULL,
+    n_deleted integer NOT NULL,
+    n_unchanged integer NOT NULL,
+    n_repaired integer NOT NULL DEFAULT 0,
+    imported_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (layer_id, edition_date)
+);
+-- statement
+-- History is append-only: a version may only be closed (sys_to from infinity to a date).
+CREATE OR REPLACE FUNCTION {schema}.guard_history() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'history is append-only: versions cannot be deleted';
+    END IF;
+    IF OLD.sys_to <> 'infinity' OR NEW.sys_from <> OLD.sys_from OR NEW.fid <> OLD.fid
+       OR NEW.content_hash <> OLD.content_hash THEN
+        RAISE EXCEPTION 'history is append-only: only a current version can be closed';
+    END IF;
+    RETURN NEW;
+END $$;
+-- statement
+-- Reference tables (not versioned): Fix My Street categories and organisations,
+-- IRCEL-CELINE yearly NO2 means per station.
+CREATE TABLE IF NOT EXISTS {schema}.fms_category (
+    category_id integer NOT NULL,
+    family_fr text, family_nl text, family_en text,
+    type_fr text, type_nl text, type_en text,
+    subtype_fr text, subtype_nl text, subtype_en text,
+    place_fr text,
+    PRIMARY KEY (category_id)
+);
+-- statement
+CREATE TABLE IF NOT EXISTS {schema}.fms_organisation (
+    organisation_id integer PRIMARY KEY,
+    name_fr text NOT NULL,
+    name_nl text NOT NULL,
+    kind text NOT NULL
+);
+-- statement
+CREATE TABLE IF NOT EXISTS {schema}.no2_annual_mean (
+    station text NOT NULL,
+    year integer NOT NULL,
+    no2_ug_m3 double precision,
+    n_hours integer,
+    PRIMARY KEY (station, year)
+);
+-- statement
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'strata_reader') THEN
+        CREATE ROLE strata_reader LOGIN;
+    END IF;
+END $$;
+-- statement
+GRANT USAGE ON SCHEMA {schema} TO strata_reader;
+-- statement
+GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO strata_reader;
+-- statement
+ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO strata_reader;
+-- statement
+INSERT INTO {schema}.schema_migration (version) VALUES (1) ON CONFLICT DO NOTHING;

@@ -23,6 +23,7 @@ from geo.errors import InvalidInput, NotFound
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOGUE = PROJECT_ROOT / "config" / "layers.yml"
+SHIPPED_DATA = PROJECT_ROOT / "data" / "brussels"
 
 AttrType = Literal["text", "integer", "double", "boolean", "date", "timestamp", "json"]
 LANGS = ("fr", "nl", "en")

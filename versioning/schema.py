@@ -44,6 +44,8 @@ def ensure_layer(conn: psycopg.Connection, spec: LayerSpec) -> None:
         ix_fid_from=f"{t}_fid_from", ix_current=f"{t}_fid_current", ix_from=f"{t}_sys_from",
         ix_to=f"{t}_sys_to", ix_geom=f"{t}_geom", ix_geom_current=f"{t}_geom_current")
     with conn.transaction():
+        # DDL "IF NOT EXISTS" races between sessions: one preparer at a time
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         for stmt in statements(parts, conn):
             conn.execute(stmt)  # type: ignore[arg-type]
         for name, kind in spec.attributes.items():

@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The catalogue validates, refuses bad entries by name; errors have one shape."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from geo import errors
+from geo.crs import parse_crs
+from layers.catalogue import DEFAULT_CATALOGUE, load_catalogue
+from services.cli.common import ExitCode, exit_code
+
+
+def test_catalogue_is_valid_and_complete(env):
+    cat = load_catalogue()
+    assert {"municipalities", "districts", "region", "streets", "air_quality_stations",
+            "no2_points", "worksites", "road_events"} <= set(cat.layers)
+    for spec in cat.layers.values():
+        for lang in ("fr", "nl", "en"):
+            assert spec.title.get(lang) and spec.description.get(lang)
+        assert all(e.path().exists() for e in spec.editions)
+    result = env.run("config", "validate")
+    assert result.exit_code == 0 and "8 layers, 11 editions, valid" in result.output
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (lambda c: c["layers"]["region"].update(geometry_type="Blob"), "geometry_type"),
+    (lambda c: c["layers"]["region"]["sources"]["urbadm"]["fields"].update(nope="X"),
+     "maps unknown attributes"),
+    (lambda c: c["layers"]["streets"]["editions"].reverse(), "increasing date order"),
+    (lambda c: c["layers"]["region"]["attributes"].update(sys_from="date"), "reserved"),
+])
+def test_bad_catalogue_entries_are_named(tmp_path, mutate, message):
+    raw = yaml.safe_load(DEFAULT_CATALOGUE.read_text())
+    mutate(raw)
+    path = tmp_path / "layers.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+    with pytest.raises(errors.InvalidInput, match=message):
+        load_catalogue(path)
+
+
+def test_one_error_shape_and_exit_codes():
+    cases = {errors.InvalidInput: ExitCode.INVALID_INPUT, errors.NotFound: ExitCode.NOT_FOUND,
+             errors.Conflict: ExitCode.CONFLICT, errors.Unavailable: ExitCode.UNAVAILABLE}
+    for cls, code in cases.items():
+        err = cls("what went wrong", hint="how to fix it")
+        assert set(err.as_dict()) == {"code", "description", "hint"}
+        assert exit_code(err) == code
+    assert exit_code(errors.StrataError("x")) == ExitCode.FAILURE
+
+
+def test_crs_parsing():
+    assert parse_crs("EPSG:31370").epsg == 31370
+    assert parse_crs("http://www.opengis.net/def/crs/EPSG/0/3812").epsg == 3812
+    assert parse_crs("urn:ogc:def:crs:OGC:1.3:CRS84").lon_lat
+    with pytest.raises(errors.InvalidInput, match="EPSG:4258"):
+        parse_crs("EPSG:2154")

@@ -3,8 +3,8 @@
 
 Examples
 --------
->>> cat = load_catalogue()                       # doctest: +SKIP
->>> cat.layer("municipalities").key.name         # doctest: +SKIP
+>>> cat = load_catalogue()
+>>> cat.layer("municipalities").key.name
 'municipality_id'
 """
 

@@ -26,12 +26,12 @@ demo: db
 	$(STRATA) load
 	$(STRATA) layers
 
-test: db
+test: db lint
 	$(PY) -m pytest -q
 
 lint: install
 	$(VENV)/bin/ruff check geo layers versioning services tests bench
-	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --cache-dir=.strata/mypy
 
 bench: db
 	$(PY) bench/bench_store.py

@@ -30,16 +30,15 @@ import psycopg
 import shapely
 import yaml
 
-from layers.catalogue import load_catalogue
-from layers.readers import Batch, read_layer_file
+from layers.catalogue import PROJECT_ROOT, load_catalogue
+from layers.readers import Batch
 from versioning.database import connect
 from versioning.export import FORMATS, write_batches
 from versioning.importer import import_batch, import_file
 from versioning.instants import day_start
+from versioning.localdb import LocalCluster, cluster_root
 from versioning.reading import changes, snapshot, snapshot_schema
 from versioning.schema import migrate
-from versioning.localdb import LocalCluster, cluster_root
-from layers.catalogue import PROJECT_ROOT
 
 CATALOGUE = {"layers": {"buildings": {
     "title": {"fr": "Bâtiments (synthétiques)", "nl": "Gebouwen (synthetisch)",

@@ -35,7 +35,8 @@ class CrsInfo:
 
 
 SUPPORTED: dict[str, CrsInfo] = {
-    "CRS84": CrsInfo(4326, "http://www.opengis.net/def/crs/OGC/1.3/CRS84", "WGS 84 (lon/lat)", True),
+    "CRS84": CrsInfo(4326, "http://www.opengis.net/def/crs/OGC/1.3/CRS84", "WGS 84 (lon/lat)",
+                     True),
     "4326": CrsInfo(4326, "http://www.opengis.net/def/crs/EPSG/0/4326", "WGS 84"),
     "4258": CrsInfo(4258, "http://www.opengis.net/def/crs/EPSG/0/4258", "ETRS89 (INSPIRE)"),
     "3035": CrsInfo(3035, "http://www.opengis.net/def/crs/EPSG/0/3035", "ETRS89 / LAEA Europe"),

@@ -190,9 +190,10 @@ def load_catalogue(path: Path | str | None = None) -> Catalogue:
     if not isinstance(raw, dict) or not isinstance(raw.get("layers"), dict):
         raise InvalidInput(f"{path} has no 'layers' mapping")
     try:
-        layers = {k: {**(v or {}), "id": k} for k, v in raw["layers"].items()}
-        cat = Catalogue(attribution=raw.get("attribution") or {}, layers=layers,
-                        references=raw.get("references") or {})
+        cat = Catalogue.model_validate({
+            "attribution": raw.get("attribution") or {},
+            "layers": {k: {**(v or {}), "id": k} for k, v in raw["layers"].items()},
+            "references": raw.get("references") or {}})
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())

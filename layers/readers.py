@@ -9,6 +9,7 @@ offending features.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -201,10 +202,8 @@ def _json(value: object) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):  # a plain string stays a JSON string
             value = json.loads(value)
-        except ValueError:
-            pass
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 

@@ -12,7 +12,7 @@ import psycopg
 
 from layers.catalogue import Catalogue, load_catalogue
 from services.settings import StoreSettings
-from versioning.database import connect
+from versioning.database import connect, scalar
 from versioning.localdb import LocalCluster, cluster_root
 from versioning.schema import prepare
 
@@ -45,9 +45,9 @@ class Store:
             schema = self.settings.schema_name
             names = [f"{schema}.schema_migration"] + [
                 f"{schema}.{spec.table}" for spec in self.catalogue.layers.values()]
-            missing = conn.execute(
-                "SELECT count(*) FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NULL",
-                (names,)).fetchone()[0]
+            missing = scalar(
+                conn, "SELECT count(*) FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NULL",
+                (names,))
             if missing:
                 prepare(conn, self.settings.schema_name, self.catalogue)
             yield conn

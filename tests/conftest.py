@@ -14,12 +14,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from layers.catalogue import PROJECT_ROOT, load_catalogue
+from layers.catalogue import SHIPPED_DATA as DATA  # noqa: E402,F401
 from services.cli.main import cli
 from services.settings import StoreSettings
 from services.store import Store
 from versioning.localdb import LocalCluster, cluster_root
-
-from layers.catalogue import SHIPPED_DATA as DATA  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

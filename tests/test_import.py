@@ -241,9 +241,11 @@ def test_changes_to_files(loaded, tmp_path):
 
 
 def test_cli_date_and_format_errors(loaded, tmp_path):
-    result = loaded.run("snapshot", "streets", "--date", "yesterday", "-o", str(tmp_path / "x.gpkg"))
+    result = loaded.run("snapshot", "streets", "--date", "yesterday",
+                        "-o", str(tmp_path / "x.gpkg"))
     assert result.exit_code == 2 and "is not a date" in result.output
-    result = loaded.run("snapshot", "streets", "--date", "2021-01-01", "-o", str(tmp_path / "x.doc"))
+    result = loaded.run("snapshot", "streets", "--date", "2021-01-01",
+                        "-o", str(tmp_path / "x.doc"))
     assert result.exit_code == 2 and "cannot tell the output format" in result.output
     result = loaded.run("snapshot", "streets", "--date", "2021-01-01", "--crs", "EPSG:9999",
                         "-o", str(tmp_path / "x.gpkg"))

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -36,8 +37,8 @@ def test_up_twice_is_harmless_and_stale_pid_is_recovered(cluster):
     pid = int((cluster.data / "postmaster.pid").read_text().splitlines()[0])
     os.kill(pid, signal.SIGKILL)
     for _ in range(100):
-        if not os.path.exists(f"/proc/{pid}") or b"postgres" not in open(
-                f"/proc/{pid}/cmdline", "rb").read():
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        if not cmdline.exists() or b"postgres" not in cmdline.read_bytes():
             break
         time.sleep(0.05)
     time.sleep(0.5)  # the children notice the postmaster is gone

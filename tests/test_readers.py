@@ -12,9 +12,9 @@ import shapely
 from shapely.geometry import Polygon
 
 from geo.errors import InvalidInput
+from layers.catalogue import SHIPPED_DATA as DATA
 from layers.readers import read_layer_file
 from layers.references import read_reference
-from layers.catalogue import SHIPPED_DATA as DATA
 
 
 def read(catalogue, layer_id, index=0):
@@ -87,7 +87,8 @@ def test_osiris_events_collections_and_sectors(catalogue):
     frame = batch.frame.set_index("fid")
     assert batch.read == 559 and len(frame) == 533  # one event, one feature
     assert set(frame.geometry.geom_type) == {"MultiPolygon"}  # GeometryCollections unpacked
-    assert frame.loc[16276].sectors == "Colignon, Dehors, Helmet-Hamoir, Parc Josaphat, Terdelt-Fleur"
+    assert frame.loc[16276].sectors == (
+        "Colignon, Dehors, Helmet-Hamoir, Parc Josaphat, Terdelt-Fleur")
     assert frame.loc[16276].starts_at.startswith("2026-09-21T14:00:00")
 
 

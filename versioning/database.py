@@ -59,3 +59,9 @@ def connect(dsn: str, schema: str = DEFAULT_SCHEMA, autocommit: bool = True,
         yield conn
     finally:
         conn.close()
+
+
+def scalar(conn: psycopg.Connection, query: Any, params: Any = None) -> Any:
+    """The first column of the first row of ``query`` (None when there is no row)."""
+    row = conn.execute(query, params).fetchone()
+    return None if row is None else row[0]

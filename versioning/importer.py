@@ -26,7 +26,7 @@ from psycopg import sql
 from geo.errors import Conflict
 from layers.catalogue import LayerSpec
 from layers.readers import Batch, read_layer_file
-from versioning.database import render, statements
+from versioning.database import render, scalar, statements
 from versioning.instants import day_start, parse_date
 from versioning.schema import KEY_TYPES, SQL_TYPES, ensure_layer
 
@@ -93,8 +93,8 @@ def import_batch(conn: psycopg.Connection, batch: Batch, day: dt.date, source_fi
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                      (f"strata.import:{spec.id}",))
-        latest = conn.execute("SELECT max(edition_date) FROM edition WHERE layer_id = %s",
-                              (spec.id,)).fetchone()[0]
+        latest = scalar(conn, "SELECT max(edition_date) FROM edition WHERE layer_id = %s",
+                        (spec.id,))
         _stage(conn, spec, batch.frame, progress)
         params = {"valid_from": valid_from}
         if latest is None:
@@ -119,11 +119,11 @@ def import_batch(conn: psycopg.Connection, batch: Batch, day: dt.date, source_fi
                 f"{day} would rewrite history ({counts['added']} added, {counts['modified']} "
                 f"modified, {counts['deleted']} deleted against the current map)",
                 hint=f"import editions in date order: give a date after {latest}")
-        edition_id = conn.execute(render("edition_insert"), {
+        edition_id = scalar(conn, render("edition_insert"), {
             "layer_id": spec.id, "edition_date": day, "valid_from": valid_from,
             "source_name": batch.source_name, "source_file": Path(source_file).name,
             "checksum": checksum, "n_features": len(batch.frame),
-            "n_repaired": batch.clean.repaired}).fetchone()[0]
+            "n_repaired": batch.clean.repaired})
         params["edition_id"] = edition_id
         fill = {"table": spec.table, "hash": hash_expr, "columns": cols, "staged_columns": staged}
         if latest is None:
@@ -157,7 +157,7 @@ def _stage(conn: psycopg.Connection, spec: LayerSpec, frame: pd.DataFrame,
     defs = [sql.SQL("fid {} PRIMARY KEY").format(sql.SQL(KEY_TYPES[spec.key.type]))]
     defs += [sql.SQL("{} {}").format(sql.Identifier(a), sql.SQL(SQL_TYPES[k]))
              for a, k in spec.attributes.items()]
-    defs.append(sql.SQL("geom geometry"))
+    defs.append(sql.Composed([sql.SQL("geom geometry")]))
     conn.execute(sql.SQL("CREATE TEMP TABLE _stage ({}) ON COMMIT DROP").format(
         sql.SQL(", ").join(defs)))
     names = ["fid", *spec.attributes, "geom"]

@@ -18,7 +18,7 @@ from psycopg import sql
 
 from geo.crs import STORAGE_EPSG
 from layers.catalogue import LayerSpec
-from versioning.database import render
+from versioning.database import render, scalar
 
 BATCH = 20_000
 ARROW_TYPES = {
@@ -30,12 +30,12 @@ LIFESPAN = ("beginLifespanVersion", "endLifespanVersion")
 Progress = Callable[[int], None]
 
 
-def geom_sql(column: str, epsg: int) -> sql.Composable:
+def geom_sql(column: str, epsg: int) -> sql.Composed:
     """``alias.geom`` in the output CRS."""
     alias, name = column.split(".")
     ref = sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(name))
     if epsg == STORAGE_EPSG:
-        return ref
+        return sql.Composed([ref])
     return sql.SQL("ST_Transform({}, {})").format(ref, sql.Literal(epsg))
 
 
@@ -60,7 +60,7 @@ def snapshot_schema(spec: LayerSpec) -> pa.Schema:
     return pa.schema(fields)
 
 
-def stream(conn: psycopg.Connection, query: sql.Composable, params: dict[str, Any],
+def stream(conn: psycopg.Connection, query: sql.Composed, params: dict[str, Any],
            schema: pa.Schema, progress: Progress | None = None) -> Iterator[pa.RecordBatch]:
     """Run ``query`` on a server-side cursor and yield Arrow batches of ``schema``."""
     with conn.transaction(), conn.cursor(name="strata_stream") as cur:
@@ -144,11 +144,10 @@ def history(conn: psycopg.Connection, spec: LayerSpec, key: Any,
 
 def layer_counts(conn: psycopg.Connection, spec: LayerSpec) -> tuple[int, int]:
     """(current features, versions) of a layer; (0, 0) when it was never imported."""
-    exists = conn.execute("SELECT to_regclass(%s)", (spec.table,)).fetchone()[0]
-    if exists is None:
+    if scalar(conn, "SELECT to_regclass(%s)", (spec.table,)) is None:
         return 0, 0
-    row = conn.execute(render("layer_counts", table=spec.table)).fetchone()
-    return int(row[0]), int(row[1])
+    current, versions = conn.execute(render("layer_counts", table=spec.table)).fetchone() or (0, 0)
+    return int(current), int(versions)
 
 
 def editions(conn: psycopg.Connection, layer_id: str | None = None) -> list[dict[str, Any]]:

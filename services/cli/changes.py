@@ -12,8 +12,15 @@ import click
 from geo.crs import parse_crs
 from geo.errors import InvalidInput
 from services.cli.common import echo_err, parse_with, store
-from versioning.export import (DIFF_FORMATS, FORMATS, flat_diff_batches, flat_diff_schema,
-                               format_for, write_batches, write_diff_json)
+from versioning.export import (
+    DIFF_FORMATS,
+    FORMATS,
+    flat_diff_batches,
+    flat_diff_schema,
+    format_for,
+    write_batches,
+    write_diff_json,
+)
 from versioning.instants import parse_instant
 from versioning.reading import Delta, changes
 

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
-from typing import Any, Iterator
+from typing import Any
 
 import click
 from tqdm import tqdm
@@ -65,7 +65,9 @@ def echo_err(message: str) -> None:
     click.echo(message, err=True)
 
 
-def parse_with(parser: Callable[[str], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
+def parse_with(
+    parser: Callable[[str], Any],
+) -> Callable[[click.Context, click.Parameter, Any], Any]:
     """A click callback that turns our InvalidInput into a usage error naming the option."""
 
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:

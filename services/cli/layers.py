@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -19,7 +20,7 @@ from versioning.reading import editions, layer_counts
 def command(ctx: click.Context, as_json: bool, lang: str) -> None:
     """List the layers with their editions: added / modified / deleted / unchanged."""
     s = store(ctx)
-    out = []
+    out: list[dict[str, Any]] = []
     with s.connect() as conn:
         by_layer: dict[str, list] = {}
         for e in editions(conn):

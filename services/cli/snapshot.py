@@ -37,7 +37,8 @@ def command(ctx: click.Context, layer_id: str | None, at, output: Path, fmt_name
     fmt = format_for(output, "gpkg" if all_layers else fmt_name)
     if all_layers and output.suffix.lower() != ".gpkg":
         raise InvalidInput("--all writes one GeoPackage", hint="give -o a .gpkg file")
-    specs = list(s.catalogue.layers.values()) if all_layers else [s.catalogue.layer(layer_id)]
+    specs = (list(s.catalogue.layers.values()) if all_layers or layer_id is None
+             else [s.catalogue.layer(layer_id)])
     if output.exists():
         output.unlink()
     with s.connect() as conn:

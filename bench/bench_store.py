@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import resource
+import os
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,11 +34,10 @@ import yaml
 from layers.catalogue import PROJECT_ROOT, load_catalogue
 from layers.readers import Batch
 from versioning.database import connect
-from versioning.export import FORMATS, write_batches
 from versioning.importer import import_batch, import_file
 from versioning.instants import day_start
 from versioning.localdb import LocalCluster, cluster_root
-from versioning.reading import changes, snapshot, snapshot_schema
+from versioning.reading import changes, snapshot, snapshot_geojson
 from versioning.schema import migrate
 
 CATALOGUE = {"layers": {"buildings": {
@@ -135,24 +135,43 @@ def run_layer(url: str, spec, schema: str, n: int, editions: int, workdir: Path,
         t, ds = timed(lambda: list(changes(conn, spec, t1, tl)))
         report[f"changes first->last [{n:,}] ({len(ds):,} deltas)"] = (t, None, "")
         if not full:
+            _, rss = cli_snapshot(url, schema, workdir, day, workdir / "small.gpkg")
+            report[f"peak memory of `strata snapshot` [{n:,}] (MB)"] = (rss, None, "")
             return
         at = day_start(last)
-        t_stream, count = timed(lambda: sum(b.num_rows for b in snapshot(conn, spec, at)))
-        report[f"full snapshot streamed ({count:,} features)"] = (t_stream, None, "")
-        out = workdir / "snap.gpkg"
-        rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        t_gpkg, _ = timed(write_batches, snapshot(conn, spec, at), snapshot_schema(spec), out,
-                          FORMATS["gpkg"], "buildings", "MultiPolygon", 31370)
-        rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        query = (f"SELECT fid AS building_id, height, use, floors, sys_from, geom "
-                 f"FROM {schema}.layer_buildings WHERE sys_from <= '{at.isoformat()}' "
-                 f"AND sys_to > '{at.isoformat()}' ORDER BY fid")
-        t_ogr_out, _ = timed(subprocess.run, [
-            "ogr2ogr", "-f", "GPKG", str(workdir / "ogr.gpkg"), f"PG:{libpq(url)}",
-            "-sql", query, "-nln", "buildings", "-overwrite"], check=True)
-        report["snapshot -> GeoPackage"] = (t_gpkg, t_ogr_out, "ogr2ogr exporting the query")
-        report["peak RSS growth while writing the snapshot (MB)"] = (
-            (rss1 - rss0) / 1024, None, f"of {rss1 / 1024:.0f} MB peak")
+        t_stream, size = timed(lambda: sum(len(b) for b in snapshot_geojson(conn, spec, at)))
+        report[f"full snapshot streamed as GeoJSON by SQL ({size / 1e6:,.0f} MB)"] = (
+            t_stream, None, "")
+        t_arrow, count = timed(lambda: sum(b.num_rows for b in snapshot(conn, spec, at)))
+        report[f"full snapshot streamed as Arrow batches ({count:,} features)"] = (
+            t_arrow, None, "")
+    t_gpkg, rss = cli_snapshot(url, schema, workdir, last, workdir / "snap.gpkg")
+    query = (f"SELECT fid AS building_id, height, use, floors, sys_from, geom "
+             f"FROM {schema}.layer_buildings WHERE sys_from <= '{at.isoformat()}' "
+             f"AND sys_to > '{at.isoformat()}' ORDER BY fid")
+    t_ogr_out, _ = timed(subprocess.run, [
+        "ogr2ogr", "-f", "GPKG", str(workdir / "ogr.gpkg"), f"PG:{libpq(url)}",
+        "-sql", query, "-nln", "buildings", "-overwrite"], check=True)
+    report["snapshot -> GeoPackage (`strata snapshot`)"] = (
+        t_gpkg, t_ogr_out, "ogr2ogr exporting the query")
+    report[f"peak memory of `strata snapshot` [{n:,}] (MB)"] = (rss, None, "")
+
+
+def cli_snapshot(url: str, schema: str, workdir: Path, day: dt.date, out: Path
+                 ) -> tuple[float, float]:
+    """Time `strata snapshot` in a child process; return (seconds, its peak RSS in MB)."""
+    env = {**os.environ, "STRATA_DATABASE_URL": url, "STRATA_SCHEMA_NAME": schema,
+           "STRATA_CATALOGUE": str(workdir / "layers.yml")}
+    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+             "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+             "print(time.perf_counter() - t, "
+             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+    strata = str(Path(sys.executable).with_name("strata"))
+    result = subprocess.run([sys.executable, "-c", probe, strata, "snapshot", "buildings",
+                             "--date", day.isoformat(), "-o", str(out)],
+                            env=env, check=True, capture_output=True, text=True)
+    seconds, rss = result.stdout.split()
+    return float(seconds), float(rss)
 
 
 def libpq(url: str) -> str:
@@ -183,7 +202,7 @@ def main() -> None:
     print(f"{'measure':<60} {'ours':>10} {'baseline':>10} {'ratio':>7}")
     for name, (ours, base, label) in report.items():
         ratio = f"{ours / base:.2f}x" if base else ""
-        unit = "" if "MB" in name else " s"
+        unit = "" if "memory" in name else " s"
         base_s = f"{base:.2f} s" if base else ""
         print(f"{name:<60} {ours:>8.3f}{unit} {base_s:>10} {ratio:>7}  {label}")
 

@@ -136,3 +136,19 @@ def test_append_only_history(loaded):
     with loaded.store.connect() as conn, pytest.raises(psycopg.errors.RaiseException,
                                                        match="append-only"):
         conn.execute("DELETE FROM layer_region")
+
+
+def test_geojson_stream_equals_the_snapshot(loaded):
+    from versioning.reading import snapshot_geojson
+
+    spec = loaded.store.catalogue.layer("districts")
+    with loaded.store.connect() as conn:
+        lines = b"".join(snapshot_geojson(conn, spec, parse_instant("2018-01-01"))).splitlines()
+    features = [json.loads(line) for line in lines]
+    frame = snap(loaded, "districts", "2018-01-01")
+    assert [f["id"] for f in features] == list(frame.index)
+    for f in features[:20]:
+        ours = shapely.geometry.shape(f["geometry"])
+        assert ours.equals_exact(frame.geometry[f["id"]], 1e-3)
+        assert f["properties"]["name_nl"] == frame.name_nl[f["id"]]
+        assert f["properties"]["endLifespanVersion"] is None

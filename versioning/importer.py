@@ -128,12 +128,16 @@ def import_batch(conn: psycopg.Connection, batch: Batch, day: dt.date, source_fi
         fill = {"table": spec.table, "hash": hash_expr, "columns": cols, "staged_columns": staged}
         if latest is None:
             # a first edition: building the indexes once is much faster than row by row
+            # (and so is checking the edition key once rather than for every row)
             indexes = conn.execute(render("layer_indexes"), {"table": spec.table}).fetchall()
+            fk = {"table": spec.table, "fk": f"{spec.table}_edition_fk"}
+            conn.execute(render("layer_fk_drop", **fk))
             for name, _ in indexes:
                 conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
             conn.execute(render("import_insert_all", **fill), params)
             for _, definition in indexes:
                 conn.execute(definition)
+            conn.execute(render("layer_fk_add", **fk))
         else:
             conn.execute(render("import_retire", table=spec.table), params)
             conn.execute(render("import_insert", **fill), params)
@@ -147,8 +151,9 @@ def import_batch(conn: psycopg.Connection, batch: Batch, day: dt.date, source_fi
 def _hash_expr(attrs: list[str], alias: str) -> sql.Composed:
     """The content hash of a version: its attributes and geometry, exactly."""
     parts = [sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(a)) for a in attrs]
-    parts.append(sql.SQL("ST_AsBinary({}.geom)").format(sql.Identifier(alias)))
-    return sql.SQL("decode(md5(ROW({})::text), 'hex')").format(sql.SQL(", ").join(parts))
+    geom = sql.SQL("coalesce(ST_AsBinary({}.geom), '')").format(sql.Identifier(alias))
+    return sql.SQL("decode(md5(convert_to(ROW({})::text, 'UTF8') || {}), 'hex')").format(
+        sql.SQL(", ").join(parts), geom)
 
 
 def _stage(conn: psycopg.Connection, spec: LayerSpec, frame: pd.DataFrame,

@@ -63,7 +63,7 @@ def snapshot_schema(spec: LayerSpec) -> pa.Schema:
 def stream(conn: psycopg.Connection, query: sql.Composed, params: dict[str, Any],
            schema: pa.Schema, progress: Progress | None = None) -> Iterator[pa.RecordBatch]:
     """Run ``query`` on a server-side cursor and yield Arrow batches of ``schema``."""
-    with conn.transaction(), conn.cursor(name="strata_stream") as cur:
+    with conn.transaction(), conn.cursor(name="strata_stream", binary=True) as cur:
         cur.itersize = BATCH
         cur.execute(query, params)
         while rows := cur.fetchmany(BATCH):
@@ -86,6 +86,26 @@ def snapshot(conn: psycopg.Connection, spec: LayerSpec, at: dt.datetime,
              ) -> Iterator[pa.RecordBatch]:
     """The layer exactly as it was at ``at``, as Arrow batches (WKB in ``epsg``)."""
     return stream(conn, snapshot_query(spec, epsg), {"at": at}, snapshot_schema(spec), progress)
+
+
+def geojson_decimals(epsg: int) -> int:
+    """Coordinate decimals in GeoJSON: 3 (a millimetre) in metres, 8 in degrees."""
+    return 8 if epsg in (4326, 4258) else 3
+
+
+def snapshot_geojson(conn: psycopg.Connection, spec: LayerSpec, at: dt.datetime,
+                     epsg: int = STORAGE_EPSG) -> Iterator[bytes]:
+    """The layer at ``at`` as GeoJSON Feature lines (``\\n``-separated), built by PostgreSQL
+    and streamed with COPY: no feature passes through Python objects."""
+    props = sql.SQL(", ").join(
+        sql.SQL("{}, v.{}").format(sql.Literal(name), sql.Identifier(name))
+        for name in spec.attributes)
+    query = render("snapshot_geojson", table=spec.table, geom=geom_sql("v.geom", epsg),
+                   key_name=sql.Literal(spec.key.name), properties=props, at=sql.Literal(at),
+                   decimals=sql.Literal(geojson_decimals(epsg)))
+    with conn.cursor().copy(query) as copy:
+        for block in copy:
+            yield bytes(block)
 
 
 # -- changes ----------------------------------------------------------------------------------
@@ -112,6 +132,7 @@ def changes(conn: psycopg.Connection, spec: LayerSpec, t1: dt.datetime, t2: dt.d
                    old_geom=geom_sql("o.geom", epsg), new_geom=geom_sql("n.geom", epsg))
     names = list(spec.attributes)
     with conn.transaction(), conn.cursor(name="strata_changes") as cur:
+        cur.itersize = BATCH
         cur.execute(query, {"t1": t1, "t2": t2})
         for row in cur:
             fid, action, old_from, new_from = row[:4]

@@ -41,6 +41,7 @@ def ensure_layer(conn: psycopg.Connection, spec: LayerSpec) -> None:
     parts = render(
         "layer_table", table=t, key_type=sql.SQL(KEY_TYPES[spec.key.type]),
         geometry_type=sql.SQL(spec.geometry_type), trigger=f"{t}_append_only",
+        fk_edition=f"{t}_edition_fk",
         ix_fid_from=f"{t}_fid_from", ix_current=f"{t}_fid_current", ix_from=f"{t}_sys_from",
         ix_to=f"{t}_sys_to", ix_geom=f"{t}_geom", ix_geom_current=f"{t}_geom_current")
     with conn.transaction():

@@ -1,17 +1,15 @@
 -- Net changes in the window (t1, t2]: for every feature touched inside it, the version alive
 -- at t1 (old) and at t2 (new); equal content (A -> B -> A) is no change.
-WITH touched AS (
-    SELECT fid FROM {table} WHERE sys_from > %(t1)s AND sys_from <= %(t2)s
-    UNION
-    SELECT fid FROM {table} WHERE sys_to > %(t1)s AND sys_to <= %(t2)s
-),
-old AS (
-    SELECT v.* FROM {table} AS v JOIN touched USING (fid)
-    WHERE v.sys_from <= %(t1)s AND v.sys_to > %(t1)s
+-- Versions of one feature never overlap, so a touched feature's t1-version ends inside the
+-- window and its t2-version starts inside it: both come from range scans of the lifespan
+-- indexes, and the cost follows the number of changes, not the size of the layer.
+WITH old AS (
+    SELECT v.* FROM {table} AS v
+    WHERE v.sys_to > %(t1)s AND v.sys_to <= %(t2)s AND v.sys_from <= %(t1)s
 ),
 new AS (
-    SELECT v.* FROM {table} AS v JOIN touched USING (fid)
-    WHERE v.sys_from <= %(t2)s AND v.sys_to > %(t2)s
+    SELECT v.* FROM {table} AS v
+    WHERE v.sys_from > %(t1)s AND v.sys_from <= %(t2)s AND v.sys_to > %(t2)s
 )
 SELECT coalesce(o.fid, n.fid) AS fid,
        CASE WHEN o.fid IS NULL THEN 'added' WHEN n.fid IS NULL THEN 'deleted'

@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     fid {key_type} NOT NULL,
     sys_from timestamptz NOT NULL,
     sys_to timestamptz NOT NULL DEFAULT 'infinity',
-    edition_id bigint NOT NULL REFERENCES edition (id),
+    edition_id bigint NOT NULL CONSTRAINT {fk_edition} REFERENCES edition (id),
     content_hash bytea NOT NULL,
     geom geometry({geometry_type}, 31370),
     CHECK (sys_from < sys_to)

@@ -1,5 +1,6 @@
 # Strata: two commands on a fresh machine.
-#   make demo   install everything, start the local PostGIS, load the real Brussels editions
+#   make demo   install everything, start the local PostGIS, load the real Brussels editions,
+#               then serve them at http://localhost:5000 (Ctrl-C stops)
 #   make test   the same set-up, then the whole test suite against a real PostGIS
 .PHONY: demo test install system-deps db lint typecheck bench clean
 
@@ -25,6 +26,7 @@ demo: db
 	$(STRATA) config validate
 	$(STRATA) load
 	$(STRATA) layers
+	$(STRATA) serve
 
 test: db lint
 	$(PY) -m pytest -q

@@ -32,14 +32,20 @@ class CrsInfo:
     uri: str
     title: str
     lon_lat: bool = False  # CRS84: longitude first
+    # the authority's axis order is not x/y (latitude first, or northing first):
+    # OGC API Part 2 wants coordinates in that order
+    flipped: bool = False
 
 
 SUPPORTED: dict[str, CrsInfo] = {
     "CRS84": CrsInfo(4326, "http://www.opengis.net/def/crs/OGC/1.3/CRS84", "WGS 84 (lon/lat)",
                      True),
-    "4326": CrsInfo(4326, "http://www.opengis.net/def/crs/EPSG/0/4326", "WGS 84"),
-    "4258": CrsInfo(4258, "http://www.opengis.net/def/crs/EPSG/0/4258", "ETRS89 (INSPIRE)"),
-    "3035": CrsInfo(3035, "http://www.opengis.net/def/crs/EPSG/0/3035", "ETRS89 / LAEA Europe"),
+    "4326": CrsInfo(4326, "http://www.opengis.net/def/crs/EPSG/0/4326", "WGS 84",
+                    flipped=True),
+    "4258": CrsInfo(4258, "http://www.opengis.net/def/crs/EPSG/0/4258", "ETRS89 (INSPIRE)",
+                    flipped=True),
+    "3035": CrsInfo(3035, "http://www.opengis.net/def/crs/EPSG/0/3035", "ETRS89 / LAEA Europe",
+                    flipped=True),
     "31370": CrsInfo(31370, "http://www.opengis.net/def/crs/EPSG/0/31370", "Belgian Lambert 72"),
     "3812": CrsInfo(3812, "http://www.opengis.net/def/crs/EPSG/0/3812", "Belgian Lambert 2008"),
     "3857": CrsInfo(3857, "http://www.opengis.net/def/crs/EPSG/0/3857", "Web Mercator"),

@@ -31,3 +31,21 @@ class StoreSettings(BaseSettings):
         if not re.match(r"^[a-z_][a-z0-9_]{0,62}$", value):
             raise ValueError("must be a lowercase SQL name (letters, digits, _)")
         return value
+
+
+class ServiceSettings(BaseSettings):
+    """How the OGC API service is served."""
+
+    model_config = SettingsConfigDict(env_prefix="STRATA_", env_file=None, extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 5000
+    workers: int = 1
+    base_url: str | None = None  # the public URL; default http://localhost:<port>
+    reader_database_url: str | None = None  # default: the store's URL as role strata_reader
+    pool_size: int = 8
+    max_items: int = 10_000
+
+    def public_url(self) -> str:
+        """The service's public base URL, without a trailing slash."""
+        return (self.base_url or f"http://localhost:{self.port}").rstrip("/")

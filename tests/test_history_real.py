@@ -8,26 +8,16 @@ import json
 from collections import Counter
 
 import geopandas as gpd
-import pandas as pd
 import pytest
 import shapely
+from strata_helpers import snap
+from strata_helpers import source_ways as _source_ways
 
 from layers.catalogue import SHIPPED_DATA as DATA
 from versioning.instants import parse_instant
-from versioning.reading import changes, history, snapshot
+from versioning.reading import changes, history
 
 STREET_DATES = ["2020-04-27", "2020-10-01", "2021-04-12"]
-
-
-def snap(env, layer_id, date, epsg=31370):
-    spec = env.store.catalogue.layer(layer_id)
-    with env.store.connect() as conn:
-        batches = list(snapshot(conn, spec, parse_instant(date), epsg))
-    if not batches:
-        return pd.DataFrame()
-    frame = pd.concat([b.to_pandas() for b in batches], ignore_index=True)
-    frame["geometry"] = shapely.from_wkb(frame.pop("geom").to_numpy())
-    return frame.set_index(spec.key.name)
 
 
 def deltas(env, layer_id, d1, d2):
@@ -76,11 +66,6 @@ def test_2015_snapshot_equals_the_2015_source(loaded):
         assert shapely.normalize(ours).equals_exact(shapely.normalize(geom), 1e-6) or \
             ours.symmetric_difference(geom).area < 1e-6, key
         assert snap2015.name_fr[key] == source.name_fr[key]
-
-
-def _source_ways(date):
-    raw = json.loads((DATA / f"streets/ways_{date}.geojson").read_text())
-    return {f["id"]: (f["properties"], f["geometry"]) for f in raw["features"]}
 
 
 @pytest.mark.parametrize("d1,d2", [(STREET_DATES[0], STREET_DATES[1]),

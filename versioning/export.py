@@ -13,11 +13,13 @@ import datetime as dt
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pyarrow as pa
 import shapely
 from pyogrio.raw import write_arrow
@@ -25,7 +27,7 @@ from pyproj import CRS
 
 from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
-from versioning.reading import ARROW_TYPES, Delta
+from versioning.reading import ARROW_TYPES, Delta, changes, snapshot, snapshot_schema
 
 
 @dataclass(frozen=True)
@@ -181,3 +183,50 @@ def write_diff_json(deltas: Iterable[Delta], spec: LayerSpec, path: Path, fmt: F
             count += 1
         out.write("\n]}}\n")
     return count
+
+
+# -- whole exports, for the CLI and the HTTP downloads ------------------------------------------
+def export_snapshot(conn: psycopg.Connection, specs: list[LayerSpec], at: dt.datetime,
+                    path: Path, fmt: Format, epsg: int,
+                    progress: Callable[[LayerSpec], Callable[[int], None] | None] | None = None
+                    ) -> dict[str, int]:
+    """Write the layers as they were at ``at`` into ``path`` (several layers: one GeoPackage).
+    Returns the number of features written per layer."""
+    if path.exists():
+        path.unlink()
+    counts: dict[str, int] = {}
+    for i, spec in enumerate(specs):
+        tick = progress(spec) if progress else None
+        counts[spec.id] = 0
+
+        def counted(n: int, spec: LayerSpec = spec, tick=tick) -> None:
+            counts[spec.id] += n
+            if tick:
+                tick(n)
+
+        write_batches(snapshot(conn, spec, at, epsg, counted), snapshot_schema(spec), path,
+                      fmt, spec.id, spec.geometry_type, epsg, append=i > 0)
+    return counts
+
+
+def export_changes(conn: psycopg.Connection, spec: LayerSpec, t1: dt.datetime,
+                   t2: dt.datetime, path: Path, fmt: Format, epsg: int, crs_uri: str
+                   ) -> Counter[str]:
+    """Write the net changes of (t1, t2] to ``path``; return the count per action."""
+    tally: Counter[str] = Counter()
+
+    def counted(deltas: Iterable[Delta]) -> Iterator[Delta]:
+        for d in deltas:
+            tally[d.action] += 1
+            yield d
+
+    deltas = counted(changes(conn, spec, t1, t2, epsg))
+    if fmt.driver is None:
+        header = {"layer": spec.id, "key": spec.key.name, "from": t1.isoformat(),
+                  "to": t2.isoformat(), "crs": crs_uri}
+        write_diff_json(deltas, spec, path, fmt, header)
+    else:
+        schema = flat_diff_schema(spec)
+        write_batches(flat_diff_batches(deltas, spec, schema), schema, path, fmt,
+                      f"{spec.id}_changes", spec.geometry_type, epsg)
+    return tally

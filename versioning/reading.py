@@ -175,3 +175,23 @@ def editions(conn: psycopg.Connection, layer_id: str | None = None) -> list[dict
     """Recorded editions (all layers, or one), in date order."""
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
         return list(cur.execute(render("editions"), {"layer_id": layer_id}))
+
+
+def extents(conn: psycopg.Connection, specs: list[LayerSpec]
+            ) -> dict[str, tuple[list[float] | None, dt.date | None, dt.date | None]]:
+    """Per layer: the CRS84 bbox of every version, the first and the last edition date."""
+    out = {}
+    for spec in specs:
+        first, last = conn.execute(
+            "SELECT min(edition_date), max(edition_date) FROM edition WHERE layer_id = %s",
+            (spec.id,)).fetchone() or (None, None)
+        bbox = None
+        if scalar(conn, "SELECT to_regclass(%s)", (spec.table,)) is not None:
+            box = conn.execute(sql.SQL(
+                "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM "
+                "(SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, 31370), 4326) AS b "
+                "FROM {}) AS e").format(sql.Identifier(spec.table))).fetchone()
+            if box and box[0] is not None:
+                bbox = [round(v, 6) for v in box]
+        out[spec.id] = (bbox, first, last)
+    return out

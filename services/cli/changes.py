@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -12,17 +10,8 @@ import click
 from geo.crs import parse_crs
 from geo.errors import InvalidInput
 from services.cli.common import echo_err, parse_with, store
-from versioning.export import (
-    DIFF_FORMATS,
-    FORMATS,
-    flat_diff_batches,
-    flat_diff_schema,
-    format_for,
-    write_batches,
-    write_diff_json,
-)
+from versioning.export import DIFF_FORMATS, FORMATS, export_changes, format_for
 from versioning.instants import parse_instant
-from versioning.reading import Delta, changes
 
 
 @click.command("changes")
@@ -45,23 +34,8 @@ def command(ctx: click.Context, layer_id: str, t1, t2, output: Path, fmt_name: s
         raise InvalidInput(f"--to ({t2:%Y-%m-%d}) is before --from ({t1:%Y-%m-%d})",
                            hint="give the earlier date as --from")
     fmt = format_for(output, fmt_name, diff=True)
-    tally: Counter[str] = Counter()
-
-    def counted(deltas: Iterator[Delta]) -> Iterator[Delta]:
-        for d in deltas:
-            tally[d.action] += 1
-            yield d
-
     with s.connect() as conn:
-        deltas = counted(changes(conn, spec, t1, t2, crs.epsg))
-        if fmt.driver is None:
-            header = {"layer": spec.id, "key": spec.key.name, "from": t1.isoformat(),
-                      "to": t2.isoformat(), "crs": crs.uri}
-            write_diff_json(deltas, spec, output, fmt, header)
-        else:
-            schema = flat_diff_schema(spec)
-            write_batches(flat_diff_batches(deltas, spec, schema), schema, output, fmt,
-                          f"{spec.id}_changes", spec.geometry_type, crs.epsg)
+        tally = export_changes(conn, spec, t1, t2, output, fmt, crs.epsg, crs.uri)
     echo_err(f"{spec.id} ({t1:%Y-%m-%d}, {t2:%Y-%m-%d}]: {tally['added']} added, "
              f"{tally['modified']} modified, {tally['deleted']} deleted")
     click.echo(f"wrote {output}")

@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
 
 from geo.crs import parse_crs
 from geo.errors import InvalidInput
+from layers.catalogue import LayerSpec
 from services.cli.common import echo_err, parse_with, progress_bar, store
-from versioning.export import FORMATS, format_for, write_batches
+from versioning.export import FORMATS, export_snapshot, format_for
 from versioning.instants import parse_instant
-from versioning.reading import layer_counts, snapshot, snapshot_schema
+from versioning.reading import layer_counts
 
 
 @click.command("snapshot")
@@ -39,21 +42,13 @@ def command(ctx: click.Context, layer_id: str | None, at, output: Path, fmt_name
         raise InvalidInput("--all writes one GeoPackage", hint="give -o a .gpkg file")
     specs = (list(s.catalogue.layers.values()) if all_layers or layer_id is None
              else [s.catalogue.layer(layer_id)])
-    if output.exists():
-        output.unlink()
-    with s.connect() as conn:
-        for i, spec in enumerate(specs):
+    with s.connect() as conn, ExitStack() as bars:
+
+        def progress(spec: LayerSpec) -> Callable[[int], None]:
             total = layer_counts(conn, spec)[0]
-            with progress_bar(total, f"{spec.id} on {at:%Y-%m-%d}") as tick:
-                count = 0
+            return bars.enter_context(progress_bar(total, f"{spec.id} on {at:%Y-%m-%d}"))
 
-                def counted(n: int, tick=tick) -> None:
-                    nonlocal count
-                    count += n
-                    tick(n)
-
-                write_batches(snapshot(conn, spec, at, crs.epsg, counted), snapshot_schema(spec),
-                              output, fmt, spec.id, spec.geometry_type, crs.epsg,
-                              append=i > 0)
-            echo_err(f"{spec.id}: {count} features as of {at.isoformat()}")
+        counts = export_snapshot(conn, specs, at, output, fmt, crs.epsg, progress)
+    for layer_id_, count in counts.items():
+        echo_err(f"{layer_id_}: {count} features as of {at.isoformat()}")
     click.echo(f"wrote {output}")

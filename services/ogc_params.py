@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Query parameters of the OGC API, parsed and checked: every bad value is an
+:class:`InvalidInput` that names the parameter and says what a good one looks like."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from starlette.datastructures import QueryParams
+
+from geo.crs import CrsInfo, parse_crs
+from geo.errors import InvalidInput
+from layers.catalogue import LayerSpec
+from versioning.instants import parse_instant
+
+
+def check_known(params: QueryParams, allowed: Iterable[str]) -> None:
+    """Refuse parameters the endpoint does not know (a typo silently ignored is worse)."""
+    allowed = set(allowed)
+    unknown = sorted(set(params.keys()) - allowed)
+    if unknown:
+        raise InvalidInput(f"unknown query parameter(s): {', '.join(unknown)}",
+                           hint=f"this endpoint takes: {', '.join(sorted(allowed))}")
+
+
+def crs_param(params: QueryParams, name: str, default: CrsInfo) -> CrsInfo:
+    """``crs`` / ``bbox-crs``: a CRS URI among the supported ones."""
+    value = params.get(name)
+    if value is None:
+        return default
+    try:
+        return parse_crs(value)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{name}: {exc.message}", hint=exc.hint) from None
+
+
+def bbox_param(params: QueryParams) -> tuple[float, float, float, float] | None:
+    """``bbox=minx,miny,maxx,maxy`` (4 numbers; 6 with heights are cut to 2D)."""
+    value = params.get("bbox")
+    if value is None:
+        return None
+    hint = "write bbox=minx,miny,maxx,maxy, for example bbox=4.34,50.84,4.36,50.85"
+    try:
+        numbers = [float(v) for v in value.split(",")]
+    except ValueError:
+        raise InvalidInput(f"bbox {value!r} is not a list of numbers", hint=hint) from None
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if len(numbers) != 4:
+        raise InvalidInput(f"bbox {value!r} has {len(numbers)} numbers, not 4", hint=hint)
+    x1, y1, x2, y2 = numbers
+    if x1 > x2 or y1 > y2:
+        raise InvalidInput(f"bbox {value!r}: the lower corner comes first", hint=hint)
+    return x1, y1, x2, y2
+
+
+def int_param(params: QueryParams, name: str, default: int, low: int, high: int) -> int:
+    """An integer parameter within [low, high]."""
+    value = params.get(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidInput(f"{name} {value!r} is not a whole number",
+                           hint=f"give {name} between {low} and {high}") from None
+    if not low <= number <= high:
+        raise InvalidInput(f"{name} {number} is out of range",
+                           hint=f"give {name} between {low} and {high}")
+    return number
+
+
+def datetime_param(value: str | None
+                   ) -> tuple[dt.datetime | None, tuple[dt.datetime | None, dt.datetime | None]
+                              | None]:
+    """``datetime``: an instant -> (instant, None); an interval -> (None, (start, end)).
+
+    Open ends are ``..`` or empty. Raises InvalidInput naming the bad part.
+    """
+    if value is None:
+        return None, None
+    hint = ("give an instant (2021-01-01 or 2021-01-01T12:00:00Z) or an interval "
+            "(2020-01-01/2021-01-01, ../2021-01-01, 2020-01-01/..)")
+    try:
+        if "/" not in value:
+            return parse_instant(value), None
+        start_text, end_text = value.split("/", 1)
+        start = None if start_text in ("", "..") else parse_instant(start_text)
+        end = None if end_text in ("", "..") else parse_instant(end_text)
+    except InvalidInput:
+        raise InvalidInput(f"datetime {value!r} is not an instant or an interval",
+                           hint=hint) from None
+    if start and end and start > end:
+        raise InvalidInput(f"datetime {value!r}: the interval ends before it starts", hint=hint)
+    return None, (start, end)
+
+
+def properties_param(params: QueryParams, spec: LayerSpec) -> list[str] | None:
+    """``properties=a,b``: a subset of the layer's attributes."""
+    value = params.get("properties")
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [n for n in names if n not in spec.attributes]
+    if unknown:
+        raise InvalidInput(f"properties: {', '.join(unknown)} not in {spec.id}",
+                           hint=f"choose among: {', '.join(spec.attributes)}")
+    return names
+
+
+def sortby_param(params: QueryParams, spec: LayerSpec) -> list[tuple[str, bool]]:
+    """``sortby=+a,-b``: attributes (or the key) with a direction."""
+    value = params.get("sortby")
+    if value is None:
+        return []
+    out = []
+    sortable = {spec.key.name: "fid", **{a: a for a in spec.attributes}}
+    for part in value.split(","):
+        part = part.strip()
+        desc = part.startswith("-")
+        name = part.lstrip("+-")
+        if name not in sortable:
+            raise InvalidInput(f"sortby: {name!r} is not a property of {spec.id}",
+                               hint=f"sort by: {', '.join(sortable)} (prefix - to reverse)")
+        out.append((sortable[name], desc))
+    return out
+
+
+def key_value(spec: LayerSpec, text: str) -> Any:
+    """A feature key from the URL, typed as the layer's key (None when it cannot be one)."""
+    if spec.key.type == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            return None
+    return text

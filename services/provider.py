@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""pygeoapi feature provider over the versioned store (thin: the work is in ``versioning``).
+
+pygeoapi uses it for what Strata does not serve itself: HTML pages, queryables, schemas.
+The provider's ``data`` is the layer id; the database comes from the STRATA_* environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+from pygeoapi.provider.base import (
+    BaseProvider,
+    ProviderInvalidQueryError,
+    ProviderItemNotFoundError,
+)
+
+from geo.crs import parse_crs
+from geo.errors import StrataError
+from layers.catalogue import LayerSpec
+from services.settings import ServiceSettings, StoreSettings
+from versioning.pages import CRS84, PageQuery, one_version, page
+
+JSON_TYPES = {"text": "string", "integer": "integer", "double": "number",
+              "boolean": "boolean", "date": "string", "timestamp": "string", "json": "object"}
+_POOLS: dict[str, ConnectionPool] = {}
+_LOCK = threading.Lock()
+
+
+def reader_url(store: StoreSettings, service: ServiceSettings, url: str) -> str:
+    """The read-only URL: configured, or the store's URL as role ``strata_reader``."""
+    if service.reader_database_url:
+        return service.reader_database_url
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    info = conninfo_to_dict(url)
+    info["user"] = "strata_reader"
+    info.pop("password", None)
+    return make_conninfo(**info)
+
+
+def shared_pool(url: str, schema: str, size: int = 4) -> ConnectionPool:
+    """One pool per (url, schema) and process, made on first use."""
+    key = f"{url}|{schema}"
+    with _LOCK:
+        if key not in _POOLS:
+            def configure(conn: Any) -> None:
+                conn.autocommit = True
+                conn.execute(f'SET search_path TO "{schema}", public')
+                conn.execute("SET TIME ZONE 'UTC'")
+
+            _POOLS[key] = ConnectionPool(url, min_size=1, max_size=size, configure=configure,
+                                         open=True, kwargs={"application_name": "strata-api"})
+        return _POOLS[key]
+
+
+class VersionedProvider(BaseProvider):
+    """A layer of the versioned store, as pygeoapi sees it."""
+
+    def __init__(self, provider_def: dict[str, Any]) -> None:
+        super().__init__(provider_def)
+        from services.store import Store
+
+        store = Store(StoreSettings())
+        self.spec: LayerSpec = store.catalogue.layer(self.data)
+        self.id_field = self.spec.key.name
+        service = ServiceSettings()
+        self.pool = shared_pool(reader_url(store.settings, service, store.url),
+                                store.settings.schema_name)
+        self.get_fields()
+
+    def get_fields(self) -> dict[str, dict[str, str]]:
+        """The layer's attributes as JSON Schema types."""
+        self._fields = {self.spec.key.name: {"type": JSON_TYPES[self.spec.key.type]}}
+        self._fields.update({n: {"type": JSON_TYPES[k]} for n, k in self.spec.attributes.items()})
+        return self._fields
+
+    def query(self, offset: int = 0, limit: int = 10, resulttype: str = "results",
+              bbox: list | None = None, datetime_: str | None = None,
+              properties: list | None = None, sortby: list | None = None,
+              select_properties: list | None = None, skip_geometry: bool = False,
+              crs_transform_spec: Any = None, **kwargs: Any) -> dict[str, Any]:
+        """A page of features (the map now, or at ``datetime_``)."""
+        from services.ogc_params import datetime_param
+
+        try:
+            at, interval = datetime_param(datetime_)
+            crs = (parse_crs(crs_transform_spec.target_crs_uri) if crs_transform_spec
+                   else CRS84)
+            q = PageQuery(at=at, interval=interval, crs=crs, limit=limit, offset=offset,
+                          bbox=tuple(bbox) if bbox else None,  # type: ignore[arg-type]
+                          properties=select_properties or None,
+                          sortby=[(s["property"] if s["property"] != self.spec.key.name
+                                   else "fid", s["order"] == "-") for s in sortby or []])
+            with self.pool.connection() as conn:
+                result = page(conn, self.spec, q)
+        except StrataError as exc:
+            raise ProviderInvalidQueryError(user_msg=exc.message) from None
+        features = json.loads(f"[{result.features}]")
+        if skip_geometry:
+            for f in features:
+                f["geometry"] = None
+        return {"type": "FeatureCollection", "features": features,
+                "numberReturned": result.returned}
+
+    def get(self, identifier: str, **kwargs: Any) -> dict[str, Any]:
+        """One feature as it is now."""
+        from services.ogc_params import key_value
+
+        key = key_value(self.spec, str(identifier))
+        with self.pool.connection() as conn:
+            feature, _, _ = (None, False, None) if key is None else one_version(
+                conn, self.spec, key, dt.datetime.now(dt.UTC), CRS84)
+        if feature is None:
+            raise ProviderItemNotFoundError(user_msg=f"{self.spec.id} has no {identifier}")
+        return json.loads(feature)  # type: ignore[no-any-return]

@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The pygeoapi configuration, generated from ``config/layers.yml`` (the single source of
+truth) and the service settings; plus its OpenAPI document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from geo.crs import SUPPORTED
+from layers.catalogue import Catalogue, LayerSpec
+from services.settings import ServiceSettings
+
+LANGS = ["en", "fr", "nl"]
+LICENCE_URL = "https://datastore.brussels/web/urbis-download"
+INSPIRE_THEMES = {  # INSPIRE registry: theme URI and a feature concept per collection
+    "au": ("http://inspire.ec.europa.eu/theme/au", "AdministrativeUnit"),
+    "su": ("http://inspire.ec.europa.eu/theme/su", "StatisticalUnit"),
+    "tn": ("http://inspire.ec.europa.eu/theme/tn", "RoadLink"),
+    "ef": ("http://inspire.ec.europa.eu/theme/ef", "EnvironmentalMonitoringFacility"),
+    "us": ("http://inspire.ec.europa.eu/theme/us", "GovernmentalService"),
+}
+TITLE = {"en": "Strata: the Brussels map, every edition",
+         "fr": "Strata : la carte de Bruxelles, toutes éditions",
+         "nl": "Strata: de kaart van Brussel, alle edities"}
+ABSTRACT = {
+    "en": "The layers of the Brussels-Capital Region as they are today or were on any date, "
+          "with every edition kept (OGC API Features, INSPIRE download service).",
+    "fr": "Les couches de la Région de Bruxelles-Capitale telles qu'elles sont aujourd'hui ou "
+          "étaient à toute date, chaque édition conservée (OGC API Features, service de "
+          "téléchargement INSPIRE).",
+    "nl": "De lagen van het Brussels Hoofdstedelijk Gewest zoals ze vandaag zijn of op elke "
+          "datum waren, met elke editie bewaard (OGC API Features, INSPIRE-downloaddienst).",
+}
+
+
+def crs_list() -> list[str]:
+    """The CRSs every collection offers (CRS84 first: the default)."""
+    return [c.uri for c in SUPPORTED.values()]
+
+
+def collection_links(spec: LayerSpec, base: str) -> list[dict[str, Any]]:
+    """INSPIRE links of a collection: licence, metadata, bulk download, feature concept."""
+    links: list[dict[str, Any]] = [
+        {"type": "text/html", "rel": "license", "title": "Licence", "href": LICENCE_URL},
+        {"type": "application/xml", "rel": "describedby", "title": "ISO 19139 metadata",
+         "href": f"{base}/collections/{spec.id}/metadata?f=xml"},
+        {"type": "text/html", "rel": "describedby", "title": "Metadata",
+         "href": f"{base}/collections/{spec.id}/metadata?f=html"},
+        {"type": "application/geopackage+sqlite3", "rel": "enclosure", "hreflang": "fr",
+         "title": f"{spec.title.en} (GeoPackage, current edition)",
+         "href": f"{base}/collections/{spec.id}/download?f=gpkg"},
+    ]
+    if spec.inspire_theme in INSPIRE_THEMES:
+        theme, concept = INSPIRE_THEMES[spec.inspire_theme]
+        links.append({"type": "text/html", "rel": "tag", "title": concept,
+                      "href": f"https://inspire.ec.europa.eu/featureconcept/{concept}"})
+    return links
+
+
+def build(catalogue: Catalogue, service: ServiceSettings,
+          extents: dict[str, list[float]], first_dates: dict[str, str | None]) -> dict[str, Any]:
+    """The pygeoapi configuration as a dict."""
+    base = service.public_url()
+    resources: dict[str, Any] = {}
+    for spec in catalogue.layers.values():
+        resources[spec.id] = {
+            "type": "collection",
+            "title": spec.title.model_dump(),
+            "description": spec.description.model_dump(),
+            "keywords": {lang: [spec.title.get(lang), "Brussels", "UrbIS"] for lang in LANGS},
+            "links": collection_links(spec, base),
+            "extents": {
+                "spatial": {"bbox": extents.get(spec.id) or [4.24, 50.76, 4.48, 50.92],
+                            "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
+                "temporal": {"begin": first_dates.get(spec.id), "end": None},
+            },
+            "providers": [{
+                "type": "feature",
+                "name": "services.provider.VersionedProvider",
+                "data": spec.id,
+                "id_field": spec.key.name,
+                "time_field": "beginLifespanVersion",
+                "crs": crs_list(),
+                "storage_crs": SUPPORTED["31370"].uri,
+            }],
+        }
+    return {
+        "server": {
+            "bind": {"host": service.host, "port": service.port},
+            "url": base,
+            "mimetype": "application/json; charset=UTF-8",
+            "encoding": "utf-8",
+            "languages": LANGS,
+            "cors": True,
+            "pretty_print": False,
+            "limits": {"default_items": 10, "max_items": service.max_items},
+            "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                    "attribution": "© OpenStreetMap contributors"},
+        },
+        "logging": {"level": "ERROR"},
+        "metadata": {
+            "identification": {
+                "title": TITLE, "description": ABSTRACT,
+                "keywords": {lang: ["Brussels", "UrbIS", "INSPIRE", "versioned"]
+                             for lang in LANGS},
+                "keywords_type": "theme",
+                "terms_of_service": LICENCE_URL,
+                "url": base,
+            },
+            "license": {"name": "UrbIS open data licence; see each collection",
+                        "url": LICENCE_URL},
+            "provider": {"name": "Strata", "url": base},
+            "contact": {"name": "Strata", "position": "Service desk",
+                        "address": "Brussels", "city": "Brussels",
+                        "stateorprovince": "Brussels-Capital Region", "postalcode": "1000",
+                        "country": "Belgium", "email": "strata@example.org",
+                        "url": base, "role": "pointOfContact"},
+        },
+        "resources": resources,
+    }
+
+
+def write(config: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+    """Write the configuration and its OpenAPI document; return both paths."""
+    from pygeoapi.openapi import get_oas
+
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg_path = folder / "pygeoapi-config.yml"
+    cfg_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    oas_path = folder / "pygeoapi-openapi.yml"
+    oas_path.write_text(yaml.safe_dump(get_oas(config), allow_unicode=True, sort_keys=False))
+    return cfg_path, oas_path
+
+
+def validate(config: dict[str, Any]) -> None:
+    """Validate against pygeoapi's own configuration schema (raises on error)."""
+    from pygeoapi.config import validate_config
+    from pygeoapi.util import yaml_load
+
+    validate_config(yaml_load(yaml.safe_dump(config)))

@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""OGC API Features items, the map of any date (OGC "Versioned Features" draft).
+
+GeoJSON is concatenated by PostgreSQL; Python only frames it. HTML goes to pygeoapi.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from geo.errors import InvalidInput, NotFound
+from services import ogc_params as p
+from services.http_errors import Gone
+from services.web import GEOJSON, cache_headers, db, http_date, language, layer, url, wants_html
+from versioning.pages import CRS84, PageQuery, features_alive, one_version, page, versions_of
+
+ITEMS_PARAMS = {"f", "limit", "offset", "after", "bbox", "bbox-crs", "crs", "datetime",
+                "properties", "sortby", "lang"}
+ITEM_PARAMS = {"f", "crs", "datetime", "lang"}
+
+
+async def items(request: Request) -> Response:
+    """``/collections/{id}/items``: JSON here, HTML by pygeoapi."""
+    if wants_html(request):
+        from pygeoapi import starlette_app
+
+        return await starlette_app.collection_items(request)
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(_items, request)
+
+
+def _items(request: Request) -> Response:
+    spec = layer(request)
+    q = request.query_params
+    p.check_known(q, ITEMS_PARAMS)
+    if q.get("f") not in (None, "json", "geojson"):
+        raise InvalidInput(f"f={q.get('f')} is not offered here", hint="use f=json or f=html")
+    at, interval = p.datetime_param(q.get("datetime"))
+    crs = p.crs_param(q, "crs", CRS84)
+    max_items = request.app.state.service.max_items
+    pq = PageQuery(at=at, interval=interval, bbox=p.bbox_param(q),
+                   bbox_crs=p.crs_param(q, "bbox-crs", CRS84), crs=crs,
+                   limit=p.int_param(q, "limit", 10, 1, max_items),
+                   offset=p.int_param(q, "offset", 0, 0, 10**9),
+                   after=p.key_value(spec, q["after"]) if "after" in q else None,
+                   properties=p.properties_param(q, spec), sortby=p.sortby_param(q, spec))
+    if "after" in q and pq.after is None:
+        raise InvalidInput(f"after={q['after']!r} is not a key of {spec.id}")
+    path = f"/collections/{spec.id}/items"
+    with db(request) as conn:
+        result = page(conn, spec, pq)
+        head = {"type": "FeatureCollection", "numberReturned": result.returned,
+                "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        if pq.interval is None and pq.bbox is None:
+            # the map of an instant: the edition record knows its size, no COUNT needed
+            head["numberMatched"] = features_alive(conn, spec, pq.at or dt.datetime.now(dt.UTC))
+        params = {k: v for k, v in q.items() if k not in ("offset", "after", "f")}
+        links = [
+            {"rel": "self", "type": GEOJSON, "href": url(request, path, **{**q, "f": "json"})},
+            {"rel": "alternate", "type": "text/html", "href": url(request, path, **params,
+                                                                  f="html")},
+            {"rel": "collection", "type": "application/json",
+             "href": url(request, f"/collections/{spec.id}")},
+        ]
+        if result.returned == pq.limit:
+            nxt = ({"after": result.last_key} if not pq.sortby and pq.interval is None
+                   else {"offset": pq.offset + pq.limit})
+            links.append({"rel": "next", "type": GEOJSON,
+                          "href": url(request, path, **params, **nxt, f="json")})
+        head["links"] = links
+        body = json.dumps(head, ensure_ascii=False)
+        body = body[:-1] + ', "features": [' + result.features + "]}"
+        response = Response(body, media_type=GEOJSON,
+                            headers={"Content-Crs": f"<{crs.uri}>"})
+        end = pq.interval[1] if pq.interval else None
+        if pq.interval and end is None:
+            return cache_headers(request, response, conn, spec, None)
+        return cache_headers(request, response, conn, spec, pq.at, end)
+
+
+async def item(request: Request) -> Response:
+    """``/collections/{id}/items/{key}``: the feature now, or at ``datetime``."""
+    if wants_html(request):
+        from pygeoapi import starlette_app
+
+        return await starlette_app.collection_items(request)
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(_item, request)
+
+
+def _item(request: Request) -> Response:
+    spec = layer(request)
+    q = request.query_params
+    p.check_known(q, ITEM_PARAMS)
+    at, interval = p.datetime_param(q.get("datetime"))
+    if interval is not None:
+        raise InvalidInput("datetime must be an instant for a single feature",
+                           hint="list its versions at .../items/{id}/versions")
+    crs = p.crs_param(q, "crs", CRS84)
+    raw_key = request.path_params["item_id"]
+    key = p.key_value(spec, raw_key)
+    with db(request) as conn:
+        feature, existed, since = (None, False, None) if key is None else one_version(
+            conn, spec, key, at, crs)
+        if feature is None:
+            if existed:
+                when = at.isoformat() if at else "now"
+                raise Gone(f"{spec.id} {raw_key} existed, but not at {when}",
+                           hint=f"its versions: {url(request, _versions_path(spec.id, raw_key))}")
+            raise NotFound(f"{spec.id} has no feature {raw_key!r}",
+                           hint="list the features at .../items")
+        versions = versions_of(conn, spec, key, crs)
+        starts = [v[1] for v in versions]
+        i = starts.index(since)
+        base = f"/collections/{spec.id}/items/{raw_key}"
+        links = [
+            {"rel": "self", "type": GEOJSON, "href": url(request, base, **q)},
+            {"rel": "collection", "type": "application/json",
+             "href": url(request, f"/collections/{spec.id}")},
+            {"rel": "latest-version", "type": GEOJSON, "href": url(request, base)},
+            {"rel": "version-history", "type": GEOJSON,
+             "href": url(request, _versions_path(spec.id, raw_key))},
+        ]
+        if i > 0:
+            links.append({"rel": "predecessor-version", "type": GEOJSON,
+                          "href": url(request, base, datetime=_iso(starts[i - 1]))})
+        if i + 1 < len(starts):
+            links.append({"rel": "successor-version", "type": GEOJSON,
+                          "href": url(request, base, datetime=_iso(starts[i + 1]))})
+        body = feature[:-1] + ', "links": ' + json.dumps(links) + "}"
+        response = Response(body, media_type=GEOJSON, headers={
+            "Content-Crs": f"<{crs.uri}>", "Memento-Datetime": http_date(since)})
+        return cache_headers(request, response, conn, spec, at or None)
+
+
+def versions(request: Request) -> Response:
+    """``/collections/{id}/items/{key}/versions``: every version, oldest first."""
+    spec = layer(request)
+    q = request.query_params
+    p.check_known(q, {"f", "crs", "lang"})
+    crs = p.crs_param(q, "crs", CRS84)
+    raw_key = request.path_params["item_id"]
+    key = p.key_value(spec, raw_key)
+    with db(request) as conn:
+        found = [] if key is None else versions_of(conn, spec, key, crs)
+        if not found:
+            raise NotFound(f"{spec.id} has no feature {raw_key!r}")
+        links = [{"rel": "self", "type": GEOJSON,
+                  "href": url(request, _versions_path(spec.id, raw_key))},
+                 {"rel": "latest-version", "type": GEOJSON,
+                  "href": url(request, f"/collections/{spec.id}/items/{raw_key}")}]
+        head = {"type": "FeatureCollection", "numberReturned": len(found),
+                "numberMatched": len(found), "links": links}
+        body = json.dumps(head)[:-1] + ', "features": [' + ",".join(v[0] for v in found) + "]}"
+        response = Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{crs.uri}>"})
+        response.headers["Content-Language"] = language(request)
+        return response
+
+
+def _versions_path(layer_id: str, key: str) -> str:
+    return f"/collections/{layer_id}/items/{key}/versions"
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""INSPIRE pieces pygeoapi lacks: metadata records per data set, and the links of the
+``/collections`` document (licence, metadata, bulk download of the whole map)."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from geo.errors import InvalidInput
+from services import metadata
+from services.ogc_params import check_known
+from services.pygeoapi_config import LICENCE_URL
+from services.web import base_url, language, layer
+
+
+def collection_metadata(request: Request) -> Response:
+    """``/collections/{id}/metadata?f=xml|html``: the ISO 19139 record, or a page."""
+    spec = layer(request)
+    check_known(request.query_params, {"f", "lang"})
+    bbox, first, last = request.app.state.extents.get(spec.id, (None, None, None))
+    f = request.query_params.get("f", "xml")
+    if f == "xml":
+        xml = metadata.iso19139(spec, base_url(request), bbox, first, last)
+        return Response(xml, media_type="application/xml")
+    if f == "html":
+        lang = language(request)
+        return HTMLResponse(metadata.html_page(spec, lang, base_url(request), bbox, first, last),
+                            headers={"Content-Language": lang})
+    raise InvalidInput(f"f={f} is not offered", hint="use f=xml (ISO 19139) or f=html")
+
+
+async def collections(request: Request) -> Response:
+    """``/collections``: pygeoapi's document, plus the INSPIRE links it cannot carry."""
+    from pygeoapi import starlette_app
+
+    response = await starlette_app.collections(request)
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return response
+    body = json.loads(bytes(response.body))
+    base = base_url(request)
+    body.setdefault("links", []).extend([
+        {"rel": "license", "type": "text/html", "title": "Licence", "href": LICENCE_URL},
+        {"rel": "describedby", "type": "application/xml", "title": "ISO 19139 metadata",
+         "href": f"{base}/collections/municipalities/metadata?f=xml"},
+        {"rel": "describedby", "type": "text/html", "title": "Metadata",
+         "href": f"{base}/collections/municipalities/metadata?f=html"},
+        {"rel": "enclosure", "type": "application/geopackage+sqlite3", "hreflang": "fr",
+         "title": "The whole map today (GeoPackage)", "href": f"{base}/download?f=gpkg"},
+    ])
+    headers = {k: v for k, v in response.headers.items()
+               if k.lower() not in ("content-length", "content-encoding")}
+    return Response(json.dumps(body, ensure_ascii=False), status_code=response.status_code,
+                    headers=headers, media_type="application/json")

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""What the HTTP routes share: the catalogue, pooled read-only connections, links, caching."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import psycopg
+from psycopg_pool import ConnectionPool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from layers.catalogue import Catalogue, LayerSpec
+from services.language import negotiate
+from services.settings import ServiceSettings
+
+GEOJSON = "application/geo+json"
+
+
+def catalogue(request: Request) -> Catalogue:
+    """The layer catalogue of the app."""
+    return request.app.state.catalogue  # type: ignore[no-any-return]
+
+
+def settings(request: Request) -> ServiceSettings:
+    """The service settings of the app."""
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+def layer(request: Request) -> LayerSpec:
+    """The layer named by the path's collection id (NotFound lists the known ones)."""
+    return catalogue(request).layer(request.path_params["collection_id"])
+
+
+@contextmanager
+def db(request: Request) -> Iterator[psycopg.Connection]:
+    """A pooled, read-only connection."""
+    pool: ConnectionPool = request.app.state.pool
+    with pool.connection() as conn:
+        yield conn
+
+
+def base_url(request: Request) -> str:
+    """The public base URL."""
+    return settings(request).public_url()
+
+
+def url(request: Request, path: str, **params: Any) -> str:
+    """An absolute URL on this service, with query parameters (None values dropped)."""
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return f"{base_url(request)}{path}" + (f"?{query}" if query else "")
+
+
+def language(request: Request) -> str:
+    """The negotiated language (fr, nl, en)."""
+    return negotiate(request.headers.get("accept-language"))
+
+
+def wants_html(request: Request) -> bool:
+    """f=html, or no f and a browser's Accept header."""
+    f = request.query_params.get("f")
+    if f is not None:
+        return f.lower() == "html"
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "json" not in accept.split(",")[0]
+
+
+def http_date(moment: dt.datetime) -> str:
+    """An HTTP date (Memento-Datetime, Last-Modified)."""
+    return format_datetime(moment.astimezone(dt.UTC), usegmt=True)
+
+
+def latest_edition(conn: psycopg.Connection, spec: LayerSpec) -> tuple[int, dt.datetime] | None:
+    """(id, valid_from) of the layer's newest edition."""
+    row = conn.execute("SELECT id, valid_from FROM edition WHERE layer_id = %s "
+                       "ORDER BY valid_from DESC LIMIT 1", (spec.id,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def cache_headers(request: Request, response: Response, conn: psycopg.Connection,
+                  spec: LayerSpec, at: dt.datetime | None, end: dt.datetime | None = None
+                  ) -> Response:
+    """Past maps never change: an answer about an instant at or before the layer's newest
+    edition (editions are never backdated) is immutable; others may change."""
+    latest = latest_edition(conn, spec)
+    moment = end if end is not None else at
+    if latest and moment is not None and moment <= latest[1]:
+        tag = hashlib.sha1(f"{request.url}|{latest[0]}|{language(request)}".encode()).hexdigest()
+        response.headers["ETag"] = f'"{tag}"'
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "public, max-age=60"
+    response.headers["Content-Language"] = language(request)
+    return response

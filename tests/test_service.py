@@ -1,0 +1,251 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The running service, with real clients: httpx, OWSLib, GDAL's OAPIF driver."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import xml.etree.ElementTree as ET
+
+import httpx
+import pytest
+import shapely
+from shapely.geometry import shape
+from strata_helpers import snap, source_ways
+
+GEOJSON = "application/geo+json"
+
+
+def get(service, path, **kw):
+    return httpx.get(f"{service}{path}", timeout=60, **kw)
+
+
+def all_items(service, layer, **params):
+    """Follow the next links to the end."""
+    url = f"{service}/collections/{layer}/items"
+    params = {"limit": 500, **params}
+    features = []
+    while url:
+        body = httpx.get(url, params=params, timeout=60).json()
+        features += body["features"]
+        params = None
+        url = next((lk["href"] for lk in body["links"] if lk["rel"] == "next"), None)
+    return features
+
+
+def test_landing_conformance_openapi(service):
+    assert get(service, "/").status_code == 200
+    assert httpx.head(f"{service}/", timeout=10).status_code == 200
+    conf = get(service, "/conformance").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conf
+    assert get(service, "/openapi", params={"f": "json"}).json()["openapi"].startswith("3.0")
+
+
+def test_items_are_geojson_with_paging(service):
+    r = get(service, "/collections/districts/items", params={"limit": 50})
+    assert r.status_code == 200 and r.headers["content-type"] == GEOJSON
+    body = r.json()
+    assert body["numberReturned"] == 50 and body["numberMatched"] == 145
+    features = all_items(service, "districts")
+    assert len(features) == 145 and len({f["id"] for f in features}) == 145
+    offset = get(service, "/collections/districts/items",
+                 params={"limit": 10, "offset": 140}).json()
+    assert [f["id"] for f in offset["features"]] == sorted(f["id"] for f in features)[140:]
+
+
+def test_api_equals_cli_snapshot(service, loaded):
+    features = all_items(service, "municipalities", datetime="2016-01-01", crs="EPSG:31370")
+    frame = snap(loaded, "municipalities", "2016-01-01")
+    assert sorted(f["id"] for f in features) == sorted(frame.index)
+    for f in features:
+        ours = shape(f["geometry"])
+        assert ours.symmetric_difference(frame.geometry[f["id"]]).area < 1.0  # mm rounding
+        assert f["properties"]["name_fr"] == frame.name_fr[f["id"]]
+
+
+def test_map_of_a_date(service):
+    names = {f["id"]: f["properties"]["name_fr"]
+             for f in all_items(service, "municipalities", datetime="2016-01-01")}
+    assert names[7400] == "Bruxelles-Ville"
+    names = {f["id"]: f["properties"]["name_fr"]
+             for f in all_items(service, "municipalities", datetime="2022-01-01")}
+    assert names[7400] == "Bruxelles"
+    assert get(service, "/collections/municipalities/items",
+               params={"datetime": "2010-01-01"}).json()["features"] == []
+
+
+def test_interval_lists_every_version_alive(service):
+    body = all_items(service, "municipalities", datetime="2015-01-01/2022-01-01")
+    assert len(body) == 38 and len({f["id"] for f in body}) == 38  # a unique id per version
+
+
+def test_removed_street_is_gone_later(service):
+    removed = sorted(set(source_ways("2020-04-27")) - set(source_ways("2020-10-01")))[0]
+    path = f"/collections/streets/items/{removed}"
+    before = get(service, path, params={"datetime": "2020-05-01"})
+    assert before.status_code == 200
+    assert before.headers["Memento-Datetime"].startswith("Sun, 26 Apr 2020 22:00:00")
+    after = get(service, path, params={"datetime": "2021-01-01"})
+    assert after.status_code == 410 and after.json()["code"] == "Gone"
+    assert get(service, "/collections/streets/items/1").status_code == 404
+
+
+def test_versions_of_a_commune(service):
+    body = get(service, "/collections/municipalities/items/7400/versions").json()
+    assert [f["properties"]["name_fr"] for f in body["features"]] == [
+        "Bruxelles-Ville", "Bruxelles"]
+    item = get(service, "/collections/municipalities/items/7400",
+               params={"datetime": "2016-01-01"})
+    rels = {lk["rel"]: lk["href"] for lk in item.json()["links"]}
+    assert {"latest-version", "version-history", "successor-version"} <= set(rels)
+    assert "predecessor-version" not in rels
+    assert item.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert item.headers["ETag"]
+    now = get(service, "/collections/municipalities/items/7400")
+    assert "immutable" not in now.headers["Cache-Control"]
+
+
+def test_crs_and_bbox(service):
+    lambert = get(service, "/collections/municipalities/items",
+                  params={"crs": "http://www.opengis.net/def/crs/EPSG/0/31370", "limit": 1})
+    assert lambert.headers["Content-Crs"] == "<http://www.opengis.net/def/crs/EPSG/0/31370>"
+    x, y = lambert.json()["features"][0]["geometry"]["coordinates"][0][0][0]
+    assert 140_000 < x < 160_000 and 160_000 < y < 180_000
+    wgs = get(service, "/collections/municipalities/items",
+              params={"crs": "http://www.opengis.net/def/crs/EPSG/0/4326", "limit": 1}).json()
+    lat, lon = wgs["features"][0]["geometry"]["coordinates"][0][0][0]
+    assert 50 < lat < 51 and 4 < lon < 5  # EPSG:4326 is latitude first
+    grand_place = {"bbox": "4.3515,50.8465,4.3530,50.8472"}
+    ids = {f["id"] for f in all_items(service, "municipalities", **grand_place)}
+    assert ids == {7400}
+    lambert_box = {"bbox": "149000,170400,149300,170600",
+                   "bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/31370"}
+    assert {f["id"] for f in all_items(service, "municipalities", **lambert_box)} == {7400}
+
+
+@pytest.mark.parametrize("params,needle", [
+    ({"bbox": "a,b,c,d"}, "not a list of numbers"),
+    ({"bbox": "4,50,3,51"}, "lower corner"),
+    ({"limit": "0"}, "out of range"),
+    ({"limit": "ten"}, "not a whole number"),
+    ({"crs": "EPSG:2154"}, "unsupported CRS"),
+    ({"bbox-crs": "urn:nowhere"}, "unsupported CRS"),
+    ({"datetime": "yesterday"}, "not an instant or an interval"),
+    ({"datetime": "2022-01-01/2021-01-01"}, "ends before it starts"),
+    ({"properties": "nope"}, "not in municipalities"),
+    ({"sortby": "-nope"}, "is not a property"),
+    ({"colour": "red"}, "unknown query parameter"),
+])
+def test_bad_parameters_give_400_with_one_shape(service, params, needle):
+    r = get(service, "/collections/municipalities/items", params=params)
+    assert r.status_code == 400
+    body = r.json()
+    assert set(body) == {"code", "description", "hint"} and needle in body["description"]
+
+
+def test_changes_endpoint_equals_cli(service, loaded, tmp_path):
+    out = tmp_path / "cli.jsonl"
+    assert loaded.run("changes", "streets", "--from", "2020-04-27", "--to", "2021-04-12",
+                      "-o", str(out)).exit_code == 0
+    r = get(service, "/collections/streets/changes",
+            params={"from": "2020-04-27", "to": "2021-04-12", "f": "jsonl"})
+    assert r.status_code == 200
+    ours = [json.loads(line) for line in r.text.splitlines()[1:]]
+    cli = [json.loads(line) for line in out.read_text().splitlines()[1:]]
+    assert [(d["id"], d["action"]) for d in ours] == [(d["id"], d["action"]) for d in cli]
+    gpkg = get(service, "/collections/streets/changes",
+               params={"from": "2020-04-27", "to": "2020-10-01", "f": "gpkg"})
+    assert gpkg.headers["content-type"] == "application/geopackage+sqlite3"
+    assert get(service, "/collections/streets/changes", params={"to": "2021-01-01"}
+               ).status_code == 400
+
+
+def test_downloads_of_a_date(service, tmp_path):
+    import geopandas as gpd
+
+    for f in ("gpkg", "geojson", "fgb", "shp", "csv"):
+        r = get(service, "/collections/districts/download", params={"date": "2017-01-01", "f": f})
+        assert r.status_code == 200, (f, r.text[:300])
+        assert int(r.headers["content-length"]) == len(r.content) > 0
+        # on or before the newest edition: fixed forever (editions are never backdated)
+        assert r.headers["Cache-Control"].endswith("immutable")
+    later = get(service, "/collections/districts/download", params={"date": "2018-01-01"})
+    assert "immutable" not in later.headers["Cache-Control"]  # a 2017-06 edition may come
+    path = tmp_path / "d.gpkg"
+    path.write_bytes(get(service, "/collections/districts/download",
+                         params={"date": "2018-01-01"}).content)
+    assert len(gpd.read_file(path)) == 145
+    whole = get(service, "/download", params={"date": "2021-06-01"})
+    path.write_bytes(whole.content)
+    import pyogrio
+
+    assert {name for name, _ in pyogrio.list_layers(path)} >= {"streets", "municipalities"}
+
+
+def test_inspire_links_metadata_and_enclosures(service):
+    cols = get(service, "/collections").json()
+    top = {(lk["rel"], lk.get("type")) for lk in cols["links"]}
+    assert {("license", "text/html"), ("describedby", "application/xml"),
+            ("describedby", "text/html"), ("enclosure", "application/geopackage+sqlite3")} <= top
+    for coll in cols["collections"]:
+        links = coll["links"]
+        rels = {lk["rel"] for lk in links}
+        assert {"license", "describedby", "enclosure"} <= rels, coll["id"]
+        for lk in links:
+            if lk["rel"] == "enclosure":
+                assert lk["hreflang"] and lk["title"] and lk["type"]
+                head = httpx.head(lk["href"], timeout=120)
+                assert head.status_code == 200 and int(head.headers["content-length"]) > 0
+            if lk["rel"] == "describedby" and lk["type"] == "application/xml":
+                root = ET.fromstring(get(service, lk["href"].replace(service, "")).content)
+                assert root.tag == "{http://www.isotc211.org/2005/gmd}MD_Metadata"
+        crs = get(service, f"/collections/{coll['id']}").json()["crs"]
+        assert "http://www.opengis.net/def/crs/EPSG/0/4258" in crs
+    tags = [lk for lk in get(service, "/collections/municipalities").json()["links"]
+            if lk["rel"] == "tag"]
+    assert tags and "AdministrativeUnit" in tags[0]["href"]
+
+
+@pytest.mark.parametrize("path", ["/", "/collections", "/collections/municipalities",
+                                  "/collections/municipalities/items",
+                                  "/collections/municipalities/items/7400"])
+def test_languages(service, path):
+    fr = get(service, path, headers={"Accept-Language": "fr"})
+    nl = get(service, path, headers={"Accept-Language": "nl-BE,nl;q=0.9"})
+    assert fr.headers["Content-Language"].startswith("fr")
+    assert nl.headers["Content-Language"].startswith("nl")
+    for header in ("xx,*;q=0.0", "de,*;q=0", "fr;q=0"):
+        r = get(service, path, headers={"Accept-Language": header})
+        assert r.status_code in (200, 406), (header, r.status_code)
+    if path == "/collections/municipalities":
+        assert fr.json()["title"] == "Communes" and nl.json()["title"] == "Gemeenten"
+
+
+def test_owslib_reads_collections_and_items(service):
+    from owslib.ogcapi.features import Features
+
+    api = Features(service)
+    ids = {c["id"] for c in api.collections()["collections"]}
+    assert {"municipalities", "streets", "districts"} <= ids
+    items = api.collection_items("municipalities", limit=50, datetime_="2016-01-01")
+    names = {f["properties"]["name_fr"] for f in items["features"]}
+    assert "Bruxelles-Ville" in names and len(items["features"]) == 19
+
+
+def test_gdal_copies_a_collection(service, tmp_path):
+    out = tmp_path / "districts.gpkg"
+    subprocess.run(["ogr2ogr", "-f", "GPKG", str(out), f"OAPIF:{service}", "districts"],
+                   check=True, capture_output=True, timeout=300)
+    info = subprocess.run(["ogrinfo", "-so", "-al", str(out)], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Feature Count: 145" in info
+    streets = subprocess.run(["ogrinfo", "-so", f"OAPIF:{service}", "streets"],
+                             capture_output=True, text=True, timeout=300).stdout
+    assert "Feature Count: 7192" in streets
+
+
+def test_html_items_through_pygeoapi(service):
+    r = get(service, "/collections/municipalities/items", params={"f": "html"})
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assert "Anderlecht" in r.text
+    assert shapely  # imported for geometry helpers above

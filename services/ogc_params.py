@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -126,6 +127,53 @@ def sortby_param(params: QueryParams, spec: LayerSpec) -> list[tuple[str, bool]]
                                hint=f"sort by: {', '.join(sortable)} (prefix - to reverse)")
         out.append((sortable[name], desc))
     return out
+
+
+def filter_param(params: QueryParams, spec: LayerSpec
+                 ) -> tuple[Any, dict[str, Any]] | None:
+    """``filter`` (+ ``filter-lang``, ``filter-crs``): CQL2 text or JSON, as bound SQL."""
+    text = params.get("filter")
+    if text is None:
+        if "filter-lang" in params or "filter-crs" in params:
+            raise InvalidInput("filter-lang / filter-crs without a filter",
+                               hint="add filter=..., for example filter=name_fr='Ixelles'")
+        return None
+    from lark.exceptions import LarkError
+    from pygeofilter.parsers.cql2_json import parse as parse_json
+    from pygeofilter.parsers.cql2_text import parse as parse_text
+
+    from versioning.filters import to_sql
+
+    lang = params.get("filter-lang", "cql2-text")
+    crs = crs_param(params, "filter-crs", parse_crs("CRS84"))
+    try:
+        if lang == "cql2-text":
+            tree = parse_text(text)
+        elif lang == "cql2-json":
+            tree = parse_json(_bbox_as_polygon(json.loads(text)))
+        else:
+            raise InvalidInput(f"filter-lang {lang!r} is not supported",
+                               hint="use filter-lang=cql2-text or cql2-json")
+    except (LarkError, ValueError, KeyError, TypeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidInput(f"filter is not valid {lang}: {first}",
+                           hint="for example: name_fr = 'Ixelles' AND "
+                                "S_INTERSECTS(geometry, POINT(4.35 50.84))") from None
+    return to_sql(tree, spec, crs)
+
+
+def _bbox_as_polygon(node: Any) -> Any:
+    """CQL2 JSON ``{"bbox": [...]}`` as a GeoJSON polygon (pygeofilter 0.4 swaps its axes)."""
+    if isinstance(node, dict):
+        if set(node) == {"bbox"}:
+            b = node["bbox"]
+            x1, y1, x2, y2 = b if len(b) == 4 else (b[0], b[1], b[3], b[4])
+            return {"type": "Polygon",
+                    "coordinates": [[[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]]}
+        return {k: _bbox_as_polygon(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_bbox_as_polygon(v) for v in node]
+    return node
 
 
 def key_value(spec: LayerSpec, text: str) -> Any:

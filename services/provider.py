@@ -40,7 +40,7 @@ def reader_url(store: StoreSettings, service: ServiceSettings, url: str) -> str:
     info = conninfo_to_dict(url)
     info["user"] = "strata_reader"
     info.pop("password", None)
-    return make_conninfo(**info)
+    return make_conninfo("", **info)
 
 
 def shared_pool(url: str, schema: str, size: int = 4) -> ConnectionPool:

@@ -249,3 +249,45 @@ def test_html_items_through_pygeoapi(service):
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
     assert "Anderlecht" in r.text
     assert shapely  # imported for geometry helpers above
+
+
+@pytest.mark.parametrize("params,expected", [
+    ({"filter": "name_fr = 'Ixelles'"}, {7900}),
+    ({"filter": "S_INTERSECTS(geometry, POINT(4.3524 50.8467))"}, {7400}),
+    ({"filter": "name_fr = 'Bruxelles-Ville'", "datetime": "2016-01-01"}, {7400}),
+    ({"filter": "name_fr LIKE 'Woluwe%' AND municipality_id > 8850"}, {8900}),
+    ({"filter": "municipality_id IN (7400, 7900) AND NOT (name_nl = 'Elsene')"}, {7400}),
+    ({"filter": "S_WITHIN(geometry, BBOX(149000, 170400, 152000, 173000))",
+      "filter-crs": "http://www.opengis.net/def/crs/EPSG/0/31370"}, {8400}),
+    ({"filter-lang": "cql2-json", "filter": json.dumps(
+        {"op": "and", "args": [
+            {"op": "like", "args": [{"property": "name_fr"}, "Saint%"]},
+            {"op": "s_intersects", "args": [{"property": "geometry"},
+                                            {"bbox": [4.36, 50.84, 4.38, 50.86]}]}]})},
+     {8400}),
+    ({"filter-lang": "cql2-json", "filter": json.dumps(
+        {"op": "t_after", "args": [{"property": "beginLifespanVersion"},
+                                   {"timestamp": "2021-01-01T00:00:00Z"}]})}, "all"),
+    ({"filter": "name_fr = 'x; DROP TABLE edition; --'"}, set()),  # bound, never pasted
+])
+def test_cql2_filters(service, params, expected):
+    r = get(service, "/collections/municipalities/items", params={"limit": 100, **params})
+    assert r.status_code == 200, r.text
+    ids = {f["id"] for f in r.json()["features"]}
+    if expected == "all":
+        assert len(ids) == 19
+    else:
+        assert ids == expected
+    assert get(service, "/collections/municipalities/items").status_code == 200
+
+
+@pytest.mark.parametrize("params,needle", [
+    ({"filter": "name_fr = "}, "not valid cql2-text"),
+    ({"filter": "colour = 'red'"}, "not a queryable"),
+    ({"filter": "{}", "filter-lang": "cql2-json"}, "not valid cql2-json"),
+    ({"filter": "name_fr = 'x'", "filter-lang": "ecql"}, "not supported"),
+    ({"filter-lang": "cql2-text"}, "without a filter"),
+])
+def test_bad_filters(service, params, needle):
+    r = get(service, "/collections/municipalities/items", params=params)
+    assert r.status_code == 400 and needle in r.json()["description"], r.text

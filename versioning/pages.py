@@ -37,6 +37,8 @@ class PageQuery:
     after: Any = None
     properties: list[str] | None = None
     sortby: list[tuple[str, bool]] = field(default_factory=list)  # (column, descending)
+    # a CQL2 condition on ``v`` and its bound parameters (versioning.filters.to_sql)
+    filter: tuple[sql.Composable, dict[str, Any]] | None = None
 
 
 @dataclass
@@ -108,9 +110,13 @@ def page(conn: psycopg.Connection, spec: LayerSpec, q: PageQuery) -> Page:
     if q.bbox is not None:
         env = bbox_sql(q.bbox, q.bbox_crs)
         where.append(sql.SQL("v.geom && {0} AND ST_Intersects(v.geom, {0})").format(env))
+    params: dict[str, Any] = {"limit": q.limit, "offset": q.offset}
+    if q.filter is not None:
+        where.append(sql.SQL("({})").format(q.filter[0]))
+        params.update(q.filter[1])
     if q.after is not None and not q.sortby:
         where.append(sql.SQL("v.fid > {}").format(sql.Literal(q.after)))
-    order = [sql.SQL("v.{} {}").format(sql.Identifier(c), sql.SQL("DESC" if d else "ASC"))
+    order: list[sql.Composable] = [sql.SQL("v.{} {}").format(sql.Identifier(c), sql.SQL("DESC" if d else "ASC"))
              for c, d in q.sortby]
     order.append(sql.SQL("v.fid"))
     if q.interval is not None:
@@ -118,8 +124,7 @@ def page(conn: psycopg.Connection, spec: LayerSpec, q: PageQuery) -> Page:
     query = render("features_page", table=spec.table,
                    feature=feature_sql(spec, q.crs, q.properties, q.interval is not None),
                    where=sql.SQL(" AND ").join(where), order=sql.SQL(", ").join(order))
-    text, returned, last = conn.execute(query, {"limit": q.limit, "offset": q.offset}
-                                        ).fetchone() or ("", 0, None)
+    text, returned, last = conn.execute(query, params).fetchone() or ("", 0, None)
     return Page(text or "", int(returned or 0), last)
 
 

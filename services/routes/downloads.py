@@ -35,7 +35,7 @@ def _format(name: str | None, table: dict[str, Format], default: str) -> Format:
     return table[key]
 
 
-def _cached(request: Request, key: str, fmt: Format, make: Callable[[Path], None]) -> Path:
+def _cached(request: Request, key: str, fmt: Format, make: Callable[[Path], object]) -> Path:
     """The file for ``key``, made by ``make`` the first time (atomically)."""
     folder: Path = request.app.state.cache_dir
     folder.mkdir(parents=True, exist_ok=True)

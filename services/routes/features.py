@@ -19,7 +19,7 @@ from services.web import GEOJSON, cache_headers, db, http_date, language, layer,
 from versioning.pages import CRS84, PageQuery, features_alive, one_version, page, versions_of
 
 ITEMS_PARAMS = {"f", "limit", "offset", "after", "bbox", "bbox-crs", "crs", "datetime",
-                "properties", "sortby", "lang"}
+                "properties", "sortby", "lang", "filter", "filter-lang", "filter-crs"}
 ITEM_PARAMS = {"f", "crs", "datetime", "lang"}
 
 
@@ -48,7 +48,8 @@ def _items(request: Request) -> Response:
                    limit=p.int_param(q, "limit", 10, 1, max_items),
                    offset=p.int_param(q, "offset", 0, 0, 10**9),
                    after=p.key_value(spec, q["after"]) if "after" in q else None,
-                   properties=p.properties_param(q, spec), sortby=p.sortby_param(q, spec))
+                   properties=p.properties_param(q, spec), sortby=p.sortby_param(q, spec),
+                   filter=p.filter_param(q, spec))
     if "after" in q and pq.after is None:
         raise InvalidInput(f"after={q['after']!r} is not a key of {spec.id}")
     path = f"/collections/{spec.id}/items"
@@ -56,7 +57,7 @@ def _items(request: Request) -> Response:
         result = page(conn, spec, pq)
         head = {"type": "FeatureCollection", "numberReturned": result.returned,
                 "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        if pq.interval is None and pq.bbox is None:
+        if pq.interval is None and pq.bbox is None and pq.filter is None:
             # the map of an instant: the edition record knows its size, no COUNT needed
             head["numberMatched"] = features_alive(conn, spec, pq.at or dt.datetime.now(dt.UTC))
         params = {k: v for k, v in q.items() if k not in ("offset", "after", "f")}
@@ -108,7 +109,7 @@ def _item(request: Request) -> Response:
     with db(request) as conn:
         feature, existed, since = (None, False, None) if key is None else one_version(
             conn, spec, key, at, crs)
-        if feature is None:
+        if feature is None or since is None:
             if existed:
                 when = at.isoformat() if at else "now"
                 raise Gone(f"{spec.id} {raw_key} existed, but not at {when}",

@@ -106,6 +106,8 @@ class LayerSpec(_Frozen):
     attributes: dict[str, AttrType]
     sources: dict[str, SourceSpec]
     editions: tuple[EditionSpec, ...] = ()
+    # a derived layer is a view over the versions of other layers (never imported)
+    derived_from: tuple[str, ...] = ()
 
     @field_validator("geometry_type")
     @classmethod
@@ -139,12 +141,21 @@ class LayerSpec(_Frozen):
         return self
 
     @property
+    def edition_layers(self) -> tuple[str, ...]:
+        """The layers whose editions make this one's (itself, or what it derives from)."""
+        return self.derived_from or (self.id,)
+
+    @property
     def table(self) -> str:
         """The name of the layer's versioned table."""
         return f"layer_{self.id}"
 
     def source(self, name: str | None = None) -> SourceSpec:
         """A source mapping by name; the first one declared when ``name`` is None."""
+        if self.derived_from:
+            raise InvalidInput(f"layer {self.id!r} is derived from "
+                               f"{', '.join(self.derived_from)} and cannot be imported",
+                               hint=f"import into {', '.join(self.derived_from)} instead")
         if name is None:
             # the newest edition's source is the best guess for a new file
             name = self.editions[-1].source if self.editions else next(iter(self.sources))
@@ -199,6 +210,10 @@ def load_catalogue(path: Path | str | None = None) -> Catalogue:
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise InvalidInput(f"{path} is not a valid catalogue: {problems}") from None
     for spec in cat.layers.values():
+        unknown = set(spec.derived_from) - set(cat.layers)
+        if unknown:
+            raise InvalidInput(f"{path}: layer {spec.id!r} derives from unknown layers "
+                               f"{sorted(unknown)}")
         if spec.attribution and spec.attribution not in cat.attribution:
             raise InvalidInput(f"{path}: layer {spec.id!r} names unknown attribution "
                                f"{spec.attribution!r}")

@@ -78,8 +78,9 @@ def http_date(moment: dt.datetime) -> str:
 
 def latest_edition(conn: psycopg.Connection, spec: LayerSpec) -> tuple[int, dt.datetime] | None:
     """(id, valid_from) of the layer's newest edition."""
-    row = conn.execute("SELECT id, valid_from FROM edition WHERE layer_id = %s "
-                       "ORDER BY valid_from DESC LIMIT 1", (spec.id,)).fetchone()
+    row = conn.execute("SELECT id, valid_from FROM edition WHERE layer_id = ANY(%s) "
+                       "ORDER BY valid_from DESC LIMIT 1", (list(spec.edition_layers),)
+                       ).fetchone()
     return (row[0], row[1]) if row else None
 
 

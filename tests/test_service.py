@@ -291,3 +291,21 @@ def test_cql2_filters(service, params, expected):
 def test_bad_filters(service, params, needle):
     r = get(service, "/collections/municipalities/items", params=params)
     assert r.status_code == 400 and needle in r.json()["description"], r.text
+
+
+def test_inspire_administrative_units(service):
+    units = all_items(service, "administrativeunit", datetime="2022-01-01")
+    assert len(units) == 20
+    by_id = {f["id"]: f["properties"] for f in units}
+    brussels = by_id["MU.7400"]
+    assert brussels["inspire_id"] == "BE.BRUSSELS.BRIC.ADM.MU.9"
+    assert brussels["national_code"] == "21004" and brussels["national_level"] == "5thOrder"
+    assert {n["language"]: n["spelling"] for n in brussels["name"]} == {
+        "fre": "Bruxelles", "dut": "Brussel"}
+    assert by_id["RE.1"]["national_level"] == "2ndOrder" and by_id["RE.1"]["country"] == "BE"
+    old = {f["id"]: f["properties"] for f in all_items(service, "administrativeunit",
+                                                       datetime="2016-01-01")}
+    # the 2015 source has no INSPIRE id: the commune keeps its identity across editions
+    assert old["MU.7400"]["inspire_id"] == "BE.BRUSSELS.BRIC.ADM.MU.9"
+    assert old["MU.7400"]["name_fr"] == "Bruxelles-Ville"
+    assert old["MU.7400"]["endLifespanVersion"] is not None

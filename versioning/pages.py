@@ -116,8 +116,9 @@ def page(conn: psycopg.Connection, spec: LayerSpec, q: PageQuery) -> Page:
         params.update(q.filter[1])
     if q.after is not None and not q.sortby:
         where.append(sql.SQL("v.fid > {}").format(sql.Literal(q.after)))
-    order: list[sql.Composable] = [sql.SQL("v.{} {}").format(sql.Identifier(c), sql.SQL("DESC" if d else "ASC"))
-             for c, d in q.sortby]
+    order: list[sql.Composable] = [
+        sql.SQL("v.{} {}").format(sql.Identifier(c), sql.SQL("DESC" if d else "ASC"))
+        for c, d in q.sortby]
     order.append(sql.SQL("v.fid"))
     if q.interval is not None:
         order.append(sql.SQL("v.sys_from"))
@@ -157,9 +158,13 @@ def versions_of(conn: psycopg.Connection, spec: LayerSpec, key: Any, crs: CrsInf
     return [tuple(r) for r in conn.execute(query, {"key": key})]  # type: ignore[misc]
 
 
-def features_alive(conn: psycopg.Connection, spec: LayerSpec, at: dt.datetime) -> int | None:
-    """How many features the layer had at ``at``, from the edition record (no COUNT)."""
-    row = conn.execute(
-        "SELECT n_features FROM edition WHERE layer_id = %s AND valid_from <= %s "
-        "ORDER BY valid_from DESC LIMIT 1", (spec.id, at)).fetchone()
-    return int(row[0]) if row else 0
+def editions_in_force(conn: psycopg.Connection, spec: LayerSpec, at: dt.datetime
+                      ) -> list[tuple[int, str, int, dt.datetime]]:
+    """(id, layer, features, valid_from) of the editions that make the layer at ``at``."""
+    return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+        render("editions_in_force"), {"layers": list(spec.edition_layers), "at": at})]
+
+
+def features_alive(conn: psycopg.Connection, spec: LayerSpec, at: dt.datetime) -> int:
+    """How many features the layer had at ``at``, from the edition records (no COUNT)."""
+    return sum(n for _, _, n, _ in editions_in_force(conn, spec, at))

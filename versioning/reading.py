@@ -183,8 +183,8 @@ def extents(conn: psycopg.Connection, specs: list[LayerSpec]
     out = {}
     for spec in specs:
         first, last = conn.execute(
-            "SELECT min(edition_date), max(edition_date) FROM edition WHERE layer_id = %s",
-            (spec.id,)).fetchone() or (None, None)
+            "SELECT min(edition_date), max(edition_date) FROM edition WHERE layer_id = ANY(%s)",
+            (list(spec.edition_layers),)).fetchone() or (None, None)
         bbox = None
         if scalar(conn, "SELECT to_regclass(%s)", (spec.table,)) is not None:
             box = conn.execute(sql.SQL(

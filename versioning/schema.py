@@ -36,7 +36,14 @@ def migrate(conn: psycopg.Connection, schema: str) -> None:
 
 
 def ensure_layer(conn: psycopg.Connection, spec: LayerSpec) -> None:
-    """Create the layer's table and register it; add columns for new attributes."""
+    """Create the layer's table (a view for a derived layer) and register it; add columns
+    for new attributes."""
+    if spec.derived_from:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            conn.execute(render(f"view_{spec.id}", table=spec.table))
+            _register(conn, spec)
+        return
     t = spec.table
     parts = render(
         "layer_table", table=t, key_type=sql.SQL(KEY_TYPES[spec.key.type]),
@@ -52,14 +59,20 @@ def ensure_layer(conn: psycopg.Connection, spec: LayerSpec) -> None:
         for name, kind in spec.attributes.items():
             conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}").format(
                 sql.Identifier(t), sql.Identifier(name), sql.SQL(SQL_TYPES[kind])))
-        conn.execute(
-            "INSERT INTO layer (id, table_name, key_name, spec) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET spec = excluded.spec",
-            (spec.id, t, spec.key.name, json.dumps(spec.model_dump(mode="json", by_alias=True))))
+        _register(conn, spec)
+
+
+def _register(conn: psycopg.Connection, spec: LayerSpec) -> None:
+    conn.execute(
+        "INSERT INTO layer (id, table_name, key_name, spec) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT (id) DO UPDATE SET spec = excluded.spec",
+        (spec.id, spec.table, spec.key.name,
+         json.dumps(spec.model_dump(mode="json", by_alias=True))))
 
 
 def prepare(conn: psycopg.Connection, schema: str, catalogue: Catalogue) -> None:
     """Everything a fresh database needs: core tables and every layer's table."""
     migrate(conn, schema)
-    for spec in catalogue.layers.values():
+    # derived layers (views) after the layers they read
+    for spec in sorted(catalogue.layers.values(), key=lambda s: bool(s.derived_from)):
         ensure_layer(conn, spec)

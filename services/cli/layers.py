@@ -40,7 +40,10 @@ def command(ctx: click.Context, as_json: bool, lang: str) -> None:
     for layer in out:
         click.echo(f"{layer['id']} ({layer['title']}): {layer['features']} features, "
                    f"{layer['versions']} versions")
-        if not layer["editions"]:
+        spec = s.catalogue.layer(layer["id"])
+        if spec.derived_from:
+            click.echo(f"    derived from {', '.join(spec.derived_from)}")
+        elif not layer["editions"]:
             click.echo("    no edition yet")
         for e in layer["editions"]:
             click.echo(f"    {e['edition_date']}  {e['n_features']:>6} features  "

@@ -11,16 +11,19 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from geo.crs import parse_crs
 from geo.errors import InvalidInput
+from layers.catalogue import LayerSpec
 from services import ogc_params as p
 from services.web import catalogue, db, latest_edition, layer
 from versioning.export import DIFF_FORMATS, FORMATS, Format, export_changes, export_snapshot
 from versioning.instants import parse_instant
+from versioning.pages import editions_in_force
 
 CHANGE_FORMATS = {"geojson": FORMATS["geojson"], "gpkg": FORMATS["gpkg"],
                   "csv": FORMATS["csv"], **DIFF_FORMATS}
@@ -52,10 +55,10 @@ def _cached(request: Request, key: str, fmt: Format, make: Callable[[Path], obje
     return target
 
 
-def _edition_in_force(conn, layer_id: str, at: dt.datetime) -> int:
-    row = conn.execute("SELECT coalesce(max(id), 0) FROM edition WHERE layer_id = %s AND "
-                       "valid_from <= %s", (layer_id, at)).fetchone()
-    return int(row[0])
+def _editions_key(conn: psycopg.Connection, specs: list[LayerSpec], at: dt.datetime) -> str:
+    """Which editions make these layers at ``at`` (the map is the same while they are)."""
+    ids = [str(e[0]) for s in specs for e in editions_in_force(conn, s, at)]
+    return ".".join(ids) or "none"
 
 
 def _file_response(path: Path, fmt: Format, filename: str, immutable: bool) -> FileResponse:
@@ -82,10 +85,9 @@ def _download(request: Request, everything: bool) -> Response:
     crs = p.crs_param(q, "crs", LAMBERT)
     specs = list(catalogue(request).layers.values()) if everything else [layer(request)]
     with db(request) as conn:
-        editions = [_edition_in_force(conn, s.id, at) for s in specs]
         latest = [latest_edition(conn, s) for s in specs]
         name = "brussels" if everything else specs[0].id
-        key = f"{name}-e{'-'.join(map(str, editions))}-{crs.epsg}-{fmt.name}"
+        key = f"{name}-e{_editions_key(conn, specs, at)}-{crs.epsg}-{fmt.name}"
         path = _cached(request, key, fmt, lambda out: export_snapshot(
             conn, specs, at, out, fmt, crs.epsg))
     immutable = all(lt is not None and at <= lt[1] for lt in latest)
@@ -112,7 +114,7 @@ def _changes(request: Request) -> Response:
     fmt = _format(q.get("f"), CHANGE_FORMATS, "geojson")
     crs = p.crs_param(q, "crs", parse_crs("CRS84") if fmt.name == "geojson" else LAMBERT)
     with db(request) as conn:
-        e1, e2 = _edition_in_force(conn, spec.id, t1), _edition_in_force(conn, spec.id, t2)
+        e1, e2 = _editions_key(conn, [spec], t1), _editions_key(conn, [spec], t2)
         key = f"{spec.id}-changes-e{e1}-e{e2}-{crs.epsg}-{fmt.name}"
         path = _cached(request, key, fmt, lambda out: export_changes(
             conn, spec, t1, t2, out, fmt, crs.epsg, crs.uri))

@@ -20,7 +20,9 @@ from services import pygeoapi_config
 from services.http_errors import handle
 from services.language import AcceptLanguageMiddleware
 from services.provider import reader_url, shared_pool
+from services.records import build_records, write_records
 from services.routes import downloads, features, inspire
+from services.routes import records as records_routes
 from services.settings import ServiceSettings, StoreSettings
 from services.store import Store
 from versioning.reading import extents
@@ -34,10 +36,13 @@ def create_app(store_settings: StoreSettings | None = None,
     specs = list(store.catalogue.layers.values())
     with store.connect() as conn:
         ext = extents(conn, specs)
+    folder = store.settings.project_root / ".strata" / "pygeoapi" / store.settings.schema_name
+    folder.mkdir(parents=True, exist_ok=True)
+    records = write_records(build_records(store.catalogue, ext, service.public_url()),
+                            folder / "records.json")
     config = pygeoapi_config.build(
         store.catalogue, service, {k: v[0] for k, v in ext.items() if v[0]},
-        {k: v[1].isoformat() if v[1] else None for k, v in ext.items()})
-    folder = store.settings.project_root / ".strata" / "pygeoapi" / store.settings.schema_name
+        {k: v[1].isoformat() if v[1] else None for k, v in ext.items()}, records)
     cfg_path, oas_path = pygeoapi_config.write(config, folder)
     os.environ["PYGEOAPI_CONFIG"] = str(cfg_path)
     os.environ["PYGEOAPI_OPENAPI"] = str(oas_path)
@@ -50,6 +55,8 @@ def create_app(store_settings: StoreSettings | None = None,
     routes = [
         Route("/collections", inspire.collections),
         Route("/download", downloads.download_all, methods=["GET", "HEAD"]),
+        Route("/collections/catalogue/items", records_routes.records),
+        Route("/collections/catalogue/items/{item_id}", records_routes.record),
         Route("/collections/{collection_id}/items", features.items),
         Route("/collections/{collection_id}/items/{item_id}/versions", features.versions),
         Route("/collections/{collection_id}/items/{item_id}", features.item),
@@ -65,6 +72,7 @@ def create_app(store_settings: StoreSettings | None = None,
     app.state.catalogue = store.catalogue
     app.state.service = service
     app.state.extents = ext
+    app.state.records_path = records
     app.state.cache_dir = Path(folder) / "downloads"
     app.state.pool = shared_pool(reader_url(store.settings, service, store.url),
                                  store.settings.schema_name, service.pool_size)

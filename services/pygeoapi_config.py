@@ -61,7 +61,8 @@ def collection_links(spec: LayerSpec, base: str) -> list[dict[str, Any]]:
 
 
 def build(catalogue: Catalogue, service: ServiceSettings,
-          extents: dict[str, list[float]], first_dates: dict[str, str | None]) -> dict[str, Any]:
+          extents: dict[str, list[float]], first_dates: dict[str, str | None],
+          records_path: Path | None = None) -> dict[str, Any]:
     """The pygeoapi configuration as a dict."""
     base = service.public_url()
     resources: dict[str, Any] = {}
@@ -86,6 +87,22 @@ def build(catalogue: Catalogue, service: ServiceSettings,
                 "crs": crs_list(),
                 "storage_crs": SUPPORTED["31370"].uri,
             }],
+        }
+    if records_path is not None:
+        resources["catalogue"] = {
+            "type": "collection",
+            "title": {"en": "Catalogue of the data sets", "fr": "Catalogue des données",
+                      "nl": "Catalogus van de gegevens"},
+            "description": ABSTRACT,
+            "keywords": {lang: ["catalogue", "metadata"] for lang in LANGS},
+            "links": [{"type": "text/html", "rel": "license", "title": "Licence",
+                       "href": LICENCE_URL}],
+            "extents": {"spatial": {"bbox": [4.24, 50.76, 4.48, 50.92],
+                                    "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+            "providers": [{"type": "record", "name": "services.records.CatalogueRecordsProvider",
+                           "data": str(records_path), "id_field": "id",
+                           "time_field": "created", "title_field": "title",
+                           "languages": LANGS}],
         }
     return {
         "server": {

@@ -58,8 +58,8 @@ def url(request: Request, path: str, **params: Any) -> str:
 
 
 def language(request: Request) -> str:
-    """The negotiated language (fr, nl, en)."""
-    return negotiate(request.headers.get("accept-language"))
+    """The negotiated language (fr, nl, en): ``lang=`` first, then Accept-Language."""
+    return negotiate(request.query_params.get("lang") or request.headers.get("accept-language"))
 
 
 def wants_html(request: Request) -> bool:

@@ -188,6 +188,8 @@ def test_inspire_links_metadata_and_enclosures(service):
     assert {("license", "text/html"), ("describedby", "application/xml"),
             ("describedby", "text/html"), ("enclosure", "application/geopackage+sqlite3")} <= top
     for coll in cols["collections"]:
+        if coll["id"] == "catalogue":  # the records catalogue: not a data set
+            continue
         links = coll["links"]
         rels = {lk["rel"] for lk in links}
         assert {"license", "describedby", "enclosure"} <= rels, coll["id"]
@@ -309,3 +311,21 @@ def test_inspire_administrative_units(service):
     assert old["MU.7400"]["inspire_id"] == "BE.BRUSSELS.BRIC.ADM.MU.9"
     assert old["MU.7400"]["name_fr"] == "Bruxelles-Ville"
     assert old["MU.7400"]["endLifespanVersion"] is not None
+
+
+def test_records_catalogue(service):
+    r = get(service, "/collections/catalogue/items", params={"q": "gemeenten"},
+            headers={"Accept-Language": "nl"})
+    assert r.status_code == 200
+    ids = {f["id"] for f in r.json()["features"]}
+    assert "municipalities" in ids and "streets" not in ids
+    record = get(service, "/collections/catalogue/items/municipalities",
+                 headers={"Accept-Language": "fr"}).json()
+    assert record["properties"]["title"] == "Communes"
+    assert record["time"]["interval"][0] == "2015-07-20"
+    assert {lk["rel"] for lk in record["links"]} >= {"enclosure", "describedby", "license"}
+    old = {f["id"] for f in get(service, "/collections/catalogue/items",
+                                params={"datetime": "2016-01-01"}).json()["features"]}
+    assert "municipalities" in old and "streets" not in old  # streets begin in 2020
+    none = get(service, "/collections/catalogue/items", params={"bbox": "2,49,2.1,49.1"})
+    assert none.json()["numberMatched"] == 0

@@ -23,9 +23,16 @@ ITEMS_PARAMS = {"f", "limit", "offset", "after", "bbox", "bbox-crs", "crs", "dat
 ITEM_PARAMS = {"f", "crs", "datetime", "lang"}
 
 
+def _pygeoapi_serves(request: Request) -> bool:
+    """HTML pages, and collections that are not layers (the records catalogue), are
+    pygeoapi's."""
+    return wants_html(request) or (
+        request.path_params["collection_id"] not in request.app.state.catalogue.layers)
+
+
 async def items(request: Request) -> Response:
     """``/collections/{id}/items``: JSON here, HTML by pygeoapi."""
-    if wants_html(request):
+    if _pygeoapi_serves(request):
         from pygeoapi import starlette_app
 
         return await starlette_app.collection_items(request)
@@ -86,7 +93,7 @@ def _items(request: Request) -> Response:
 
 async def item(request: Request) -> Response:
     """``/collections/{id}/items/{key}``: the feature now, or at ``datetime``."""
-    if wants_html(request):
+    if _pygeoapi_serves(request):
         from pygeoapi import starlette_app
 
         return await starlette_app.collection_items(request)

@@ -1,0 +1,160 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""OGC API Records: a catalogue describing every data set (titles and abstracts in fr, nl,
+en; spatial and temporal extent from its editions; licence, INSPIRE theme, links).
+
+The records are written once per app start (``write_records``) and served by
+:class:`CatalogueRecordsProvider`, a pygeoapi record provider searchable with q, bbox and
+datetime (a data set matches a date when one of its editions was in force then)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pygeoapi.provider.base import (
+    BaseProvider,
+    ProviderInvalidQueryError,
+    ProviderItemNotFoundError,
+)
+
+from geo.errors import InvalidInput
+from layers.catalogue import Catalogue
+from services.pygeoapi_config import INSPIRE_THEMES, LICENCE_URL
+
+Extents = dict[str, tuple[list[float] | None, dt.date | None, dt.date | None]]
+
+
+def build_records(catalogue: Catalogue, extents: Extents, base: str) -> list[dict[str, Any]]:
+    """One record per data set."""
+    out = []
+    for spec in catalogue.layers.values():
+        bbox, first, last = extents.get(spec.id, (None, None, None))
+        w, s, e, n = bbox or [4.24, 50.76, 4.48, 50.92]
+        theme = INSPIRE_THEMES.get(spec.inspire_theme or "")
+        out.append({
+            "id": spec.id,
+            "type": "Feature",
+            "conformsTo": ["http://www.opengis.net/spec/ogcapi-records-1/1.0/req/record-core"],
+            "geometry": {"type": "Polygon",
+                         "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]},
+            "time": {"interval": [first.isoformat() if first else None, None]},
+            "properties": {
+                "type": "dataset",
+                "title": spec.title.model_dump(),
+                "description": spec.description.model_dump(),
+                "keywords": ["Brussels", "UrbIS", spec.id],
+                "themes": [{"concepts": [{"id": spec.inspire_theme}],
+                            "scheme": "http://inspire.ec.europa.eu/theme"}] if theme else [],
+                "language": {"code": "fr"},
+                "languages": [{"code": c} for c in ("fr", "nl", "en")],
+                "license": LICENCE_URL,
+                "attribution": catalogue.attribution.get(spec.attribution or "", None),
+                "created": first.isoformat() if first else None,
+                "updated": last.isoformat() if last else None,
+                "editions": [e.date.isoformat() for e in spec.editions],
+            },
+            "links": [
+                {"rel": "collection", "type": "application/json", "title": spec.title.en,
+                 "href": f"{base}/collections/{spec.id}"},
+                {"rel": "items", "type": "application/geo+json",
+                 "href": f"{base}/collections/{spec.id}/items"},
+                {"rel": "enclosure", "type": "application/geopackage+sqlite3",
+                 "href": f"{base}/collections/{spec.id}/download?f=gpkg"},
+                {"rel": "describedby", "type": "application/xml",
+                 "href": f"{base}/collections/{spec.id}/metadata?f=xml"},
+                {"rel": "license", "type": "text/html", "href": LICENCE_URL},
+            ],
+        })
+    return out
+
+
+def write_records(records: list[dict[str, Any]], path: Path) -> Path:
+    """Store the records for the provider."""
+    path.write_text(json.dumps(records, ensure_ascii=False))
+    return path
+
+
+def _localised(record: dict[str, Any], lang: str) -> dict[str, Any]:
+    out = json.loads(json.dumps(record))
+    for key in ("title", "description"):
+        out["properties"][key] = record["properties"][key].get(lang) or \
+            record["properties"][key]["en"]
+    return out
+
+
+def _overlaps(record: dict[str, Any], start: dt.date | None, end: dt.date | None) -> bool:
+    first = record["time"]["interval"][0]
+    if first is None:
+        return False
+    return end is None or dt.date.fromisoformat(first) <= end
+
+
+def search(records: list[dict[str, Any]], q: str | None = None,
+           bbox: Sequence[float] | None = None, datetime_: str | None = None
+           ) -> list[dict[str, Any]]:
+    """The records matching every given criterion (q: all words, in any language)."""
+    from services.ogc_params import datetime_param
+
+    found = records
+    if q:
+        terms = [t.lower() for t in q.replace(",", " ").split() if t]
+        found = [r for r in found if all(t in json.dumps(
+            [r["properties"]["title"], r["properties"]["description"],
+             r["properties"]["keywords"], r["id"]], ensure_ascii=False).lower()
+            for t in terms)]
+    if bbox:
+        x1, y1, x2, y2 = bbox[:4] if len(bbox) == 4 else [bbox[0], bbox[1], bbox[3], bbox[4]]
+
+        def inside(r: dict[str, Any]) -> bool:
+            ring = r["geometry"]["coordinates"][0]
+            w, s, e, n = ring[0][0], ring[0][1], ring[2][0], ring[2][1]
+            return not (e < x1 or w > x2 or n < y1 or s > y2)
+
+        found = [r for r in found if inside(r)]
+    if datetime_:
+        at, interval = datetime_param(datetime_)
+        start, end = (at, at) if at else interval or (None, None)
+        found = [r for r in found if _overlaps(r, start and start.date(), end and end.date())]
+    return found
+
+
+def localised(record: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A record with its title and description in ``lang``."""
+    return _localised(record, lang)
+
+
+class CatalogueRecordsProvider(BaseProvider):
+    """The records of the data sets, for pygeoapi (its HTML pages)."""
+
+    def __init__(self, provider_def: dict[str, Any]) -> None:
+        super().__init__(provider_def)
+        self.records = json.loads(Path(self.data).read_text())
+        self._fields = {"title": {"type": "string"}, "description": {"type": "string"},
+                        "type": {"type": "string"}, "q": {"type": "string"}}
+
+    def get_fields(self) -> dict[str, dict[str, str]]:
+        """Queryable fields of the records."""
+        return self._fields
+
+    def query(self, offset: int = 0, limit: int = 10, resulttype: str = "results",
+              bbox: list | None = None, datetime_: str | None = None, q: str | None = None,
+              **kwargs: Any) -> dict[str, Any]:
+        """Records matching every given criterion (titles in English: pygeoapi 0.24 does
+        not negotiate provider languages; the JSON route does)."""
+        try:
+            found = search(self.records, q, bbox, datetime_)
+        except InvalidInput as exc:
+            raise ProviderInvalidQueryError(user_msg=exc.message) from None
+        page = found[offset:offset + limit]
+        return {"type": "FeatureCollection", "numberMatched": len(found),
+                "numberReturned": len(page), "features": [_localised(r, "en") for r in page]}
+
+    def get(self, identifier: str, **kwargs: Any) -> dict[str, Any]:
+        """One record."""
+        for r in self.records:
+            if r["id"] == identifier:
+                return _localised(r, "en")
+        raise ProviderItemNotFoundError(user_msg=f"no record {identifier!r}")

@@ -176,6 +176,33 @@ def _bbox_as_polygon(node: Any) -> Any:
     return node
 
 
+def equals_param(params: QueryParams, spec: LayerSpec) -> dict[str, Any]:
+    """``name_fr=Ixelles``: equality on properties (OGC API Features 1, /req/core/fc-filters)."""
+    out: dict[str, Any] = {}
+    for name in params:
+        if name == spec.key.name:
+            value = key_value(spec, params[name])
+            if value is None:
+                raise InvalidInput(f"{name}={params[name]!r} is not a key of {spec.id}")
+            out["fid"] = value
+        elif name in spec.attributes:
+            kind = spec.attributes[name]
+            if kind == "json":
+                raise InvalidInput(f"{name} cannot be compared for equality",
+                                   hint="use a filter on another property")
+            out[name] = int_param(params, name, 0, -(2**63), 2**63 - 1) \
+                if kind == "integer" else params[name]
+    return out
+
+
+def bool_param(params: QueryParams, name: str) -> bool:
+    """A true/false parameter."""
+    value = params.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise InvalidInput(f"{name}={value!r} is not true or false", hint=f"{name}=true")
+    return value == "true"
+
+
 def key_value(spec: LayerSpec, text: str) -> Any:
     """A feature key from the URL, typed as the layer's key (None when it cannot be one)."""
     if spec.key.type == "integer":

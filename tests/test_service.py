@@ -329,3 +329,12 @@ def test_records_catalogue(service):
     assert "municipalities" in old and "streets" not in old  # streets begin in 2020
     none = get(service, "/collections/catalogue/items", params={"bbox": "2,49,2.1,49.1"})
     assert none.json()["numberMatched"] == 0
+
+
+def test_property_equality_and_skip_geometry(service):
+    body = get(service, "/collections/municipalities/items",
+               params={"name_nl": "Elsene", "skipGeometry": "true"}).json()
+    assert [f["id"] for f in body["features"]] == [7900]
+    assert body["features"][0]["geometry"] is None
+    assert get(service, "/collections/municipalities/items",
+               params={"municipality_id": "x"}).status_code == 400

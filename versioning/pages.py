@@ -39,6 +39,8 @@ class PageQuery:
     sortby: list[tuple[str, bool]] = field(default_factory=list)  # (column, descending)
     # a CQL2 condition on ``v`` and its bound parameters (versioning.filters.to_sql)
     filter: tuple[sql.Composable, dict[str, Any]] | None = None
+    equals: dict[str, Any] = field(default_factory=dict)  # column -> value
+    skip_geometry: bool = False
 
 
 @dataclass
@@ -61,7 +63,7 @@ def out_geom(alias: str, crs: CrsInfo) -> sql.Composed:
 
 
 def feature_sql(spec: LayerSpec, crs: CrsInfo, properties: list[str] | None = None,
-                versioned_id: bool = False) -> sql.Composed:
+                versioned_id: bool = False, skip_geometry: bool = False) -> sql.Composed:
     """A GeoJSON Feature as text, for the row ``v`` of a layer table."""
     names = spec.attributes if properties is None else properties
     props = sql.SQL("").join(
@@ -71,11 +73,14 @@ def feature_sql(spec: LayerSpec, crs: CrsInfo, properties: list[str] | None = No
              else sql.SQL("to_json(v.fid)::text"))
     return sql.SQL(
         "'{{\"type\":\"Feature\",\"id\":' || {ident} || ',\"geometry\":' || "
-        "coalesce(ST_AsGeoJSON({geom}, {decimals}), 'null') || ',\"properties\":' || "
+        "{geometry} || ',\"properties\":' || "
         "json_build_object({key}, v.fid{props}, 'beginLifespanVersion', v.sys_from, "
         "'endLifespanVersion', CASE WHEN v.sys_to = 'infinity' THEN NULL ELSE v.sys_to END"
         ")::text || '}}'").format(
-        ident=ident, geom=out_geom("v", crs), decimals=sql.Literal(geojson_decimals(crs.epsg)),
+        ident=ident,
+        geometry=sql.SQL("'null'") if skip_geometry else sql.SQL(
+            "coalesce(ST_AsGeoJSON({}, {}), 'null')").format(
+            out_geom("v", crs), sql.Literal(geojson_decimals(crs.epsg))),
         key=sql.Literal(spec.key.name), props=props)
 
 
@@ -114,6 +119,10 @@ def page(conn: psycopg.Connection, spec: LayerSpec, q: PageQuery) -> Page:
     if q.filter is not None:
         where.append(sql.SQL("({})").format(q.filter[0]))
         params.update(q.filter[1])
+    for i, (column, value) in enumerate(q.equals.items()):
+        where.append(sql.SQL("v.{} = {}").format(sql.Identifier(column),
+                                                 sql.Placeholder(f"eq_{i}")))
+        params[f"eq_{i}"] = value
     if q.after is not None and not q.sortby:
         where.append(sql.SQL("v.fid > {}").format(sql.Literal(q.after)))
     order: list[sql.Composable] = [
@@ -123,7 +132,8 @@ def page(conn: psycopg.Connection, spec: LayerSpec, q: PageQuery) -> Page:
     if q.interval is not None:
         order.append(sql.SQL("v.sys_from"))
     query = render("features_page", table=spec.table,
-                   feature=feature_sql(spec, q.crs, q.properties, q.interval is not None),
+                   feature=feature_sql(spec, q.crs, q.properties, q.interval is not None,
+                                       q.skip_geometry),
                    where=sql.SQL(" AND ").join(where), order=sql.SQL(", ").join(order))
     text, returned, last = conn.execute(query, params).fetchone() or ("", 0, None)
     return Page(text or "", int(returned or 0), last)

@@ -19,7 +19,8 @@ from services.web import GEOJSON, cache_headers, db, http_date, language, layer,
 from versioning.pages import CRS84, PageQuery, features_alive, one_version, page, versions_of
 
 ITEMS_PARAMS = {"f", "limit", "offset", "after", "bbox", "bbox-crs", "crs", "datetime",
-                "properties", "sortby", "lang", "filter", "filter-lang", "filter-crs"}
+                "properties", "sortby", "lang", "filter", "filter-lang", "filter-crs",
+                "skipGeometry"}
 ITEM_PARAMS = {"f", "crs", "datetime", "lang"}
 
 
@@ -44,7 +45,7 @@ async def items(request: Request) -> Response:
 def _items(request: Request) -> Response:
     spec = layer(request)
     q = request.query_params
-    p.check_known(q, ITEMS_PARAMS)
+    p.check_known(q, ITEMS_PARAMS | {spec.key.name, *spec.attributes})
     if q.get("f") not in (None, "json", "geojson"):
         raise InvalidInput(f"f={q.get('f')} is not offered here", hint="use f=json or f=html")
     at, interval = p.datetime_param(q.get("datetime"))
@@ -56,7 +57,8 @@ def _items(request: Request) -> Response:
                    offset=p.int_param(q, "offset", 0, 0, 10**9),
                    after=p.key_value(spec, q["after"]) if "after" in q else None,
                    properties=p.properties_param(q, spec), sortby=p.sortby_param(q, spec),
-                   filter=p.filter_param(q, spec))
+                   filter=p.filter_param(q, spec), equals=p.equals_param(q, spec),
+                   skip_geometry=p.bool_param(q, "skipGeometry"))
     if "after" in q and pq.after is None:
         raise InvalidInput(f"after={q['after']!r} is not a key of {spec.id}")
     path = f"/collections/{spec.id}/items"
@@ -64,7 +66,7 @@ def _items(request: Request) -> Response:
         result = page(conn, spec, pq)
         head = {"type": "FeatureCollection", "numberReturned": result.returned,
                 "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        if pq.interval is None and pq.bbox is None and pq.filter is None:
+        if pq.interval is None and pq.bbox is None and pq.filter is None and not pq.equals:
             # the map of an instant: the edition record knows its size, no COUNT needed
             head["numberMatched"] = features_alive(conn, spec, pq.at or dt.datetime.now(dt.UTC))
         params = {k: v for k, v in q.items() if k not in ("offset", "after", "f")}

@@ -56,6 +56,13 @@ async def record(request: Request) -> Response:
     lang = language(request)
     for r in _records(request):
         if r["id"] == request.path_params["item_id"]:
-            return JSONResponse(localised(r, lang), media_type="application/geo+json",
+            body = localised(r, lang)
+            body["links"] = [
+                {"rel": "self", "type": "application/geo+json",
+                 "href": url(request, f"/collections/{CATALOGUE}/items/{r['id']}")},
+                {"rel": "collection", "type": "application/json",
+                 "href": url(request, f"/collections/{CATALOGUE}")},
+                *body["links"]]
+            return JSONResponse(body, media_type="application/geo+json",
                                 headers={"Content-Language": lang})
     raise NotFound(f"the catalogue has no record {request.path_params['item_id']!r}")

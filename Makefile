@@ -14,6 +14,19 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# The OGC conformance suite pins httpx<0.28: it lives in a virtualenv of its own. Its pin
+# of pyarrow<18 has no wheel for Python 3.13 and is not used by the suite: the suite is
+# installed without its pins, then with what it imports.
+OGCTESTS := .strata/ogctests-venv
+$(OGCTESTS)/.installed:
+	@PYTHON=$$(./scripts/find-python.sh) && "$$PYTHON" -m venv $(OGCTESTS)
+	$(OGCTESTS)/bin/python -m pip install --quiet --upgrade pip
+	$(OGCTESTS)/bin/python -m pip install --quiet --no-deps 'ogctests==0.1.15'
+	$(OGCTESTS)/bin/python -m pip install --quiet 'httpx>=0.27,<0.28' \
+	    'openapi-schema-validator>=0.6.2,<0.7' 'pytest>=8.3,<9' pyyaml 'respx>=0.21.1,<0.22' geopandas \
+	    jsonschema referencing python-dotenv
+	@touch $@
+
 install: system-deps $(VENV)/.installed
 
 system-deps:
@@ -28,7 +41,7 @@ demo: db
 	$(STRATA) layers
 	$(STRATA) serve
 
-test: db lint
+test: db lint $(OGCTESTS)/.installed
 	$(PY) -m pytest -q
 
 lint: install

@@ -54,6 +54,7 @@ def create_app(store_settings: StoreSettings | None = None,
 
     routes = [
         Route("/collections", inspire.collections),
+        Route("/conformance", inspire.conformance),
         Route("/download", downloads.download_all, methods=["GET", "HEAD"]),
         Route("/collections/catalogue/items", records_routes.records),
         Route("/collections/catalogue/items/{item_id}", records_routes.record),

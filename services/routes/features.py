@@ -85,8 +85,10 @@ def _items(request: Request) -> Response:
         head["links"] = links
         body = json.dumps(head, ensure_ascii=False)
         body = body[:-1] + ', "features": [' + result.features + "]}"
-        response = Response(body, media_type=GEOJSON,
-                            headers={"Content-Crs": f"<{crs.uri}>"})
+        response = Response(body, media_type=GEOJSON, headers={
+            "Content-Crs": f"<{crs.uri}>",
+            "Link": ", ".join(f'<{lk["href"]}>; rel="{lk["rel"]}"; type="{lk["type"]}"'
+                              for lk in links)})
         end = pq.interval[1] if pq.interval else None
         if pq.interval and end is None:
             return cache_headers(request, response, conn, spec, None)

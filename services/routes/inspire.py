@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -32,16 +33,48 @@ def collection_metadata(request: Request) -> Response:
     raise InvalidInput(f"f={f} is not offered", hint="use f=xml (ISO 19139) or f=html")
 
 
+CONFORMANCE = [  # what Strata's own routes add to pygeoapi's declaration
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+]
+
+
+async def conformance(request: Request) -> Response:
+    """``/conformance``: pygeoapi's declaration plus the classes Strata implements."""
+    from pygeoapi import starlette_app
+
+    response = await starlette_app.conformance(request)
+    return _amend_json(response, lambda body: body.update(conformsTo=sorted(
+        set(body.get("conformsTo", [])) | set(CONFORMANCE))))
+
+
+def _amend_json(response: Response, change: Callable[[dict], object]) -> Response:
+    """Apply ``change`` to a JSON response of pygeoapi (HTML passes through)."""
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return response
+    body = json.loads(bytes(response.body))
+    change(body)
+    headers = {k: v for k, v in response.headers.items()
+               if k.lower() not in ("content-length", "content-encoding")}
+    return Response(json.dumps(body, ensure_ascii=False), status_code=response.status_code,
+                    headers=headers, media_type="application/json")
+
+
 async def collections(request: Request) -> Response:
     """``/collections``: pygeoapi's document, plus the INSPIRE links it cannot carry."""
     from pygeoapi import starlette_app
 
     response = await starlette_app.collections(request)
-    if not response.headers.get("content-type", "").startswith("application/json"):
-        return response
-    body = json.loads(bytes(response.body))
     base = base_url(request)
-    body.setdefault("links", []).extend([
+    return _amend_json(response, lambda body: body.setdefault("links", []).extend([
         {"rel": "license", "type": "text/html", "title": "Licence", "href": LICENCE_URL},
         {"rel": "describedby", "type": "application/xml", "title": "ISO 19139 metadata",
          "href": f"{base}/collections/municipalities/metadata?f=xml"},
@@ -49,8 +82,4 @@ async def collections(request: Request) -> Response:
          "href": f"{base}/collections/municipalities/metadata?f=html"},
         {"rel": "enclosure", "type": "application/geopackage+sqlite3", "hreflang": "fr",
          "title": "The whole map today (GeoPackage)", "href": f"{base}/download?f=gpkg"},
-    ])
-    headers = {k: v for k, v in response.headers.items()
-               if k.lower() not in ("content-length", "content-encoding")}
-    return Response(json.dumps(body, ensure_ascii=False), status_code=response.status_code,
-                    headers=headers, media_type="application/json")
+    ]))

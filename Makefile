@@ -49,7 +49,9 @@ lint: install
 	$(VENV)/bin/mypy --cache-dir=.strata/mypy
 
 bench: db
+	@./scripts/system-deps.sh wrk
 	$(PY) bench/bench_store.py
+	$(PY) bench/bench_service.py
 
 clean:
 	-$(STRATA) db down

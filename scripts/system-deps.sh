@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the system packages Strata needs when they are missing:
 # PostgreSQL 15+ with PostGIS 3 (the store) and gdal-bin (ogr2ogr, for benchmarks and clients).
+# Extra Debian packages named as arguments are ensured too (`make bench` asks for wrk).
 # Uses apt-get as root, or through sudo; otherwise says exactly what to install.
 set -euo pipefail
 
@@ -9,6 +10,9 @@ have_postgis() { ls /usr/share/postgresql/*/extension/postgis.control >/dev/null
                  && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
 have_postgis || need+=(postgresql postgresql-contrib postgresql-15-postgis-3)
 command -v ogr2ogr >/dev/null 2>&1 || need+=(gdal-bin)
+for extra in "$@"; do
+  command -v "$extra" >/dev/null 2>&1 || need+=("$extra")
+done
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: PostgreSQL + PostGIS and GDAL present"

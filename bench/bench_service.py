@@ -78,7 +78,8 @@ def peers_venv() -> Path:
         base = subprocess.run([str(finder)], capture_output=True, text=True, check=True)
         subprocess.run([base.stdout.strip(), "-m", "venv", str(PEERS)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", "pygeoapi==0.24.0",
-                        "geoalchemy2", "psycopg2-binary", "tipg==1.6.1", "uvicorn"], check=True)
+                        "geoalchemy2", "psycopg2-binary", "tipg==1.6.1", "uvicorn[standard]"],
+                       check=True)
     return python
 
 
@@ -185,7 +186,7 @@ def main() -> None:
             "first page (limit=10)": "items?limit=10",
             "limit=1000": "items?limit=1000",
             "1 km² bbox": f"items?bbox={bbox}&limit=1000",
-            "one feature by key": "items/500000",
+            "one feature by key": f"items/{args.features // 2}",
             f"deep page (offset={deep:,})": f"items?limit=10&offset={deep}",
         }
         results: dict[tuple[str, str, int], tuple[float, float, float]] = {}

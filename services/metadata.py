@@ -6,6 +6,7 @@ theme, extents (space and the editions' time span), CRSs, licence, download link
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
 from html import escape
 from importlib import resources
@@ -13,7 +14,7 @@ from string import Template
 from xml.sax.saxutils import escape as x
 
 from layers.catalogue import LayerSpec
-from services.pygeoapi_config import INSPIRE_THEMES, LICENCE_URL
+from services.pygeoapi_config import ABSTRACT, INSPIRE_THEMES, LICENCE_URL, TITLE
 
 
 @cache
@@ -42,48 +43,82 @@ def _free_text(texts: dict[str, str]) -> str:
             f"<gmd:PT_FreeText>{groups}</gmd:PT_FreeText>")
 
 
-def iso19139(spec: LayerSpec, base: str, bbox: list[float] | None,
-             first: dt.date | None, last: dt.date | None) -> str:
-    """The ISO 19139 record of one data set."""
-    west, south, east, north = bbox or [4.24, 50.76, 4.48, 50.92]
-    theme = INSPIRE_THEMES.get(spec.inspire_theme or "", ("", ""))[0]
+@dataclass(frozen=True)
+class Described:
+    """What a metadata record describes: a data set (a layer) or the series (the map)."""
+
+    record_id: str
+    scope: str  # dataset | series
+    title: dict[str, str]
+    abstract: dict[str, str]
+    theme: str | None
+    api_url: str
+    download_url: str
+    bbox: list[float] | None
+    first: dt.date | None
+    last: dt.date | None
+
+
+def of_layer(spec: LayerSpec, base: str, bbox: list[float] | None, first: dt.date | None,
+             last: dt.date | None) -> Described:
+    """A layer as a data set."""
+    return Described(spec.id, "dataset", spec.title.model_dump(), spec.description.model_dump(),
+                     spec.inspire_theme, f"{base}/collections/{spec.id}",
+                     f"{base}/collections/{spec.id}/download?f=gpkg", bbox, first, last)
+
+
+def of_map(base: str, extents: dict[str, tuple[list[float] | None, dt.date | None,
+                                              dt.date | None]]) -> Described:
+    """The whole map as a data set series (what ``/collections`` describes)."""
+    boxes = [b for b, _, _ in extents.values() if b]
+    bbox = ([min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+             max(b[3] for b in boxes)] if boxes else None)
+    firsts = [f for _, f, _ in extents.values() if f]
+    lasts = [lt for _, _, lt in extents.values() if lt]
+    return Described("brussels", "series", TITLE, ABSTRACT, None, f"{base}/collections",
+                     f"{base}/download?f=gpkg", bbox, min(firsts, default=None),
+                     max(lasts, default=None))
+
+
+def iso19139(d: Described) -> str:
+    """The ISO 19139 record (``gmd:MD_Metadata``)."""
+    west, south, east, north = d.bbox or [4.24, 50.76, 4.48, 50.92]
+    theme = INSPIRE_THEMES.get(d.theme or "", ("", ""))[0]
     crs_refs = "".join(
         "<gmd:referenceSystemInfo><gmd:MD_ReferenceSystem><gmd:referenceSystemIdentifier>"
         f"<gmd:RS_Identifier><gmd:code>{_cs(f'http://www.opengis.net/def/crs/EPSG/0/{c}')}"
         "</gmd:code></gmd:RS_Identifier></gmd:referenceSystemIdentifier>"
         "</gmd:MD_ReferenceSystem></gmd:referenceSystemInfo>" for c in (31370, 4258, 3035, 3812))
-    title = spec.title.model_dump()
-    abstract = spec.description.model_dump()
     values = {
-        "ns": NS, "file_id": _cs(f"strata-{spec.id}"), "org": _cs("Strata"),
-        "email": _cs("strata@example.org"),
-        "date_stamp": (last or dt.date.today()).isoformat(),
+        "ns": NS, "file_id": _cs(f"strata-{d.record_id}"), "org": _cs("Strata"),
+        "email": _cs("strata@example.org"), "scope": d.scope,
+        "date_stamp": (d.last or dt.date.today()).isoformat(),
         "standard": _cs("ISO 19115:2003/19139"), "crs_refs": crs_refs,
-        "title": _free_text(title), "created": (first or dt.date.today()).isoformat(),
-        "identifier": _cs(f"{base}/collections/{spec.id}"), "abstract": _free_text(abstract),
-        "theme_uri": x(theme), "theme": x(spec.inspire_theme or ""),
+        "title": _free_text(d.title), "created": (d.first or dt.date.today()).isoformat(),
+        "identifier": _cs(d.api_url), "abstract": _free_text(d.abstract),
+        "theme_uri": x(theme), "theme": x(d.theme or ""),
         "gemet": _cs("GEMET - INSPIRE themes, version 1.0"),
         "licence": _cs(f"Licence: {LICENCE_URL}"),
-        "west": west, "east": east, "south": south, "north": north, "layer_id": spec.id,
-        "begin": first.isoformat() if first else "", "base": x(base),
+        "west": west, "east": east, "south": south, "north": north, "record_id": d.record_id,
+        "begin": d.first.isoformat() if d.first else "", "api_url": x(d.api_url),
+        "download_url": x(d.download_url),
         "proto_api": _cs("OGC API - Features"),
         "proto_dl": _cs("WWW:DOWNLOAD-1.0-http--download"),
     }
     return _template().substitute(values)
 
 
-def html_page(spec: LayerSpec, lang: str, base: str, bbox: list[float] | None,
-              first: dt.date | None, last: dt.date | None) -> str:
+def html_page(d: Described, lang: str) -> str:
     """The same metadata for people, in the asked language."""
-    rows = [("INSPIRE", spec.inspire_theme or "-"),
+    title, abstract = d.title.get(lang, d.title["en"]), d.abstract.get(lang, d.abstract["en"])
+    rows = [("INSPIRE", d.theme or "-"),
             ("Editions" if lang == "en" else "Éditions" if lang == "fr" else "Edities",
-             f"{first or '-'} … {last or '-'}"),
-            ("BBox (CRS84)", ", ".join(map(str, bbox or []))),
+             f"{d.first or '-'} … {d.last or '-'}"),
+            ("BBox (CRS84)", ", ".join(map(str, d.bbox or []))),
             ("Licence", f'<a href="{LICENCE_URL}">{LICENCE_URL}</a>')]
     cells = "".join(f"<tr><th>{escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
     return (f'<!doctype html><html lang="{lang}"><meta charset="utf-8">'
-            f"<title>{escape(spec.title.get(lang))}</title>"
-            f"<h1>{escape(spec.title.get(lang))}</h1><p>{escape(spec.description.get(lang))}</p>"
+            f"<title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(abstract)}</p>"
             f"<table>{cells}</table>"
-            f'<p><a href="{base}/collections/{spec.id}/metadata?f=xml">ISO 19139</a> · '
-            f'<a href="{base}/collections/{spec.id}/download?f=gpkg">GeoPackage</a></p></html>')
+            f'<p><a href="{escape(d.api_url)}">OGC API</a> · '
+            f'<a href="{escape(d.download_url)}">GeoPackage</a></p></html>')

@@ -52,6 +52,8 @@ def shared_pool(url: str, schema: str, size: int = 4) -> ConnectionPool:
                 conn.autocommit = True
                 conn.execute(f'SET search_path TO "{schema}", public')
                 conn.execute("SET TIME ZONE 'UTC'")
+                # JIT compiles short queries for longer than they run
+                conn.execute("SET jit = off")
 
             _POOLS[key] = ConnectionPool(url, min_size=1, max_size=size, configure=configure,
                                          open=True, kwargs={"application_name": "strata-api"})

@@ -41,18 +41,24 @@ def crs_list() -> list[str]:
     return [c.uri for c in SUPPORTED.values()]
 
 
-def collection_links(spec: LayerSpec, base: str) -> list[dict[str, Any]]:
-    """INSPIRE links of a collection: licence, metadata, bulk download, feature concept."""
-    links: list[dict[str, Any]] = [
+def inspire_links(metadata: str, download: str, title: str) -> list[dict[str, Any]]:
+    """Licence, metadata (ISO 19139 and HTML) and bulk-download links (INSPIRE GP §7)."""
+    return [
         {"type": "text/html", "rel": "license", "title": "Licence", "href": LICENCE_URL},
         {"type": "application/xml", "rel": "describedby", "title": "ISO 19139 metadata",
-         "href": f"{base}/collections/{spec.id}/metadata?f=xml"},
+         "href": f"{metadata}?f=xml"},
         {"type": "text/html", "rel": "describedby", "title": "Metadata",
-         "href": f"{base}/collections/{spec.id}/metadata?f=html"},
+         "href": f"{metadata}?f=html"},
         {"type": "application/geopackage+sqlite3", "rel": "enclosure", "hreflang": "fr",
-         "title": f"{spec.title.en} (GeoPackage, current edition)",
-         "href": f"{base}/collections/{spec.id}/download?f=gpkg"},
+         "title": title, "href": download},
     ]
+
+
+def collection_links(spec: LayerSpec, base: str) -> list[dict[str, Any]]:
+    """INSPIRE links of a collection: licence, metadata, bulk download, feature concept."""
+    links = inspire_links(f"{base}/collections/{spec.id}/metadata",
+                          f"{base}/collections/{spec.id}/download?f=gpkg",
+                          f"{spec.title.en} (GeoPackage, current edition)")
     if spec.inspire_theme in INSPIRE_THEMES:
         theme, concept = INSPIRE_THEMES[spec.inspire_theme]
         links.append({"type": "text/html", "rel": "tag", "title": concept,

@@ -22,6 +22,7 @@ def test_catalogue_is_valid_and_complete(env):
         assert all(e.path().exists() for e in spec.editions)
     result = env.run("config", "validate")
     assert result.exit_code == 0 and "9 layers, 11 editions, valid" in result.output
+    assert "pygeoapi configuration generated from it: valid" in result.output
 
 
 @pytest.mark.parametrize("mutate,message", [
@@ -56,3 +57,15 @@ def test_crs_parsing():
     assert parse_crs("urn:ogc:def:crs:OGC:1.3:CRS84").lon_lat
     with pytest.raises(errors.InvalidInput, match="EPSG:4258"):
         parse_crs("EPSG:2154")
+
+
+def test_generated_pygeoapi_config_is_checked_against_pygeoapi_schema(tmp_path):
+    from services import pygeoapi_config
+    from services.settings import ServiceSettings
+
+    config = pygeoapi_config.build(load_catalogue(), ServiceSettings(), {}, {},
+                                   tmp_path / "records.json")
+    pygeoapi_config.validate(config)
+    config["resources"]["municipalities"]["type"] = "nonsense"
+    with pytest.raises(Exception, match="nonsense"):
+        pygeoapi_config.validate(config)

@@ -187,6 +187,13 @@ def test_inspire_links_metadata_and_enclosures(service):
     top = {(lk["rel"], lk.get("type")) for lk in cols["links"]}
     assert {("license", "text/html"), ("describedby", "application/xml"),
             ("describedby", "text/html"), ("enclosure", "application/geopackage+sqlite3")} <= top
+    series = next(lk["href"] for lk in cols["links"]
+                  if lk["rel"] == "describedby" and lk["type"] == "application/xml")
+    root = ET.fromstring(httpx.get(series, timeout=30).content)
+    scope = root.find(".//{http://www.isotc211.org/2005/gmd}MD_ScopeCode")
+    assert scope is not None and scope.text == "series"
+    enclosure = next(lk["href"] for lk in cols["links"] if lk["rel"] == "enclosure")
+    assert int(httpx.head(enclosure, timeout=300).headers["content-length"]) > 0
     for coll in cols["collections"]:
         if coll["id"] == "catalogue":  # the records catalogue: not a data set
             continue
@@ -338,3 +345,33 @@ def test_property_equality_and_skip_geometry(service):
     assert body["features"][0]["geometry"] is None
     assert get(service, "/collections/municipalities/items",
                params={"municipality_id": "x"}).status_code == 400
+
+
+@pytest.mark.parametrize("path,params,needle", [
+    ("/collections/municipalities/items/7400", {"datetime": "2016-01-01/2017-01-01"},
+     "must be an instant"),
+    ("/collections/municipalities/items/7400", {"crs": "EPSG:1"}, "unsupported CRS"),
+    ("/collections/municipalities/items/7400/versions", {"limit": "3"}, "unknown query"),
+    ("/collections/municipalities/changes", {"from": "2021-01-01", "to": "2015-01-01"},
+     "is before"),
+    ("/collections/municipalities/changes", {"from": "someday"}, "is not a date"),
+    ("/collections/municipalities/changes", {"from": "2015-01-01", "f": "docx"},
+     "not a download format"),
+    ("/collections/municipalities/download", {"f": "kml"}, "not a download format"),
+    ("/collections/municipalities/download", {"date": "2021-02-30"}, "is not a date"),
+    ("/download", {"f": "shp"}, "not a download format"),
+    ("/collections/municipalities/metadata", {"f": "pdf"}, "is not offered"),
+    ("/collections/catalogue/items", {"bbox": "1,2"}, "not 4"),
+])
+def test_bad_input_on_other_endpoints(service, path, params, needle):
+    r = get(service, path, params=params)
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert set(body) == {"code", "description", "hint"} and needle in body["description"]
+
+
+def test_unknown_collection_and_feature_are_404(service):
+    r = get(service, "/collections/buildingz/items")
+    assert r.status_code == 404
+    assert get(service, "/collections/buildingz/changes", params={"from": "2020-01-01"}
+               ).status_code == 404

@@ -54,6 +54,7 @@ def connect(dsn: str, schema: str = DEFAULT_SCHEMA, autocommit: bool = True,
         conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)))
         # instants come back in the city's time: a date means a Brussels day
         conn.execute("SET TIME ZONE 'Europe/Brussels'")
+        conn.execute("SET jit = off")
         if not autocommit:
             conn.commit()
         yield conn

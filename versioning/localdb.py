@@ -115,6 +115,8 @@ class LocalCluster:
                 "max_wal_size = 4GB\n"
                 # on 2 cores, parallel plans made bbox queries 3-6x slower (SERVING-NOTES)
                 "max_parallel_workers_per_gather = 0\n"
+                # compiling short queries costs more than it saves (see the service bench)
+                "jit = off\n"
                 "fsync = on\n"
                 "synchronous_commit = off\n"
             )

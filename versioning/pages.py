@@ -158,6 +158,19 @@ def one_version(conn: psycopg.Connection, spec: LayerSpec, key: Any,
     return None, existed is not None, None
 
 
+def timeline(conn: psycopg.Connection, spec: LayerSpec, key: Any, at: dt.datetime | None,
+             crs: CrsInfo) -> list[tuple[str | None, dt.datetime, dt.datetime | None]]:
+    """Every version of ``key`` as (feature JSON, from, to), oldest first, in one query; only
+    the version alive at ``at`` (now when None) carries its JSON, the others None."""
+    moment = at or dt.datetime.now(dt.UTC)
+    query = sql.SQL(
+        "SELECT CASE WHEN v.sys_from <= %(at)s AND v.sys_to > %(at)s THEN {feature} END, "
+        "v.sys_from, CASE WHEN v.sys_to = 'infinity' THEN NULL ELSE v.sys_to END "
+        "FROM {table} AS v WHERE v.fid = %(key)s ORDER BY v.sys_from").format(
+        feature=feature_sql(spec, crs), table=sql.Identifier(spec.table))
+    return [tuple(r) for r in conn.execute(query, {"key": key, "at": moment})]  # type: ignore[misc]
+
+
 def versions_of(conn: psycopg.Connection, spec: LayerSpec, key: Any, crs: CrsInfo
                 ) -> list[tuple[str, dt.datetime, dt.datetime | None]]:
     """Every version of ``key``: (feature JSON with a versioned id, from, to)."""
@@ -169,12 +182,13 @@ def versions_of(conn: psycopg.Connection, spec: LayerSpec, key: Any, crs: CrsInf
 
 
 def editions_in_force(conn: psycopg.Connection, spec: LayerSpec, at: dt.datetime
-                      ) -> list[tuple[int, str, int, dt.datetime]]:
-    """(id, layer, features, valid_from) of the editions that make the layer at ``at``."""
+                      ) -> list[tuple[int, str, int, dt.datetime, dt.datetime]]:
+    """(id, layer, features, valid_from, imported_at) of the editions that make the layer
+    at ``at``."""
     return [tuple(r) for r in conn.execute(  # type: ignore[misc]
         render("editions_in_force"), {"layers": list(spec.edition_layers), "at": at})]
 
 
 def features_alive(conn: psycopg.Connection, spec: LayerSpec, at: dt.datetime) -> int:
     """How many features the layer had at ``at``, from the edition records (no COUNT)."""
-    return sum(n for _, _, n, _ in editions_in_force(conn, spec, at))
+    return sum(e[2] for e in editions_in_force(conn, spec, at))

@@ -27,3 +27,20 @@ def validate(ctx: click.Context) -> None:
                            hint="fix the paths in config/layers.yml")
     n_editions = sum(len(spec.editions) for spec in cat.layers.values())
     click.echo(f"{s.settings.catalogue}: {len(cat.layers)} layers, {n_editions} editions, valid")
+    # the pygeoapi configuration generated from it must satisfy pygeoapi's own schema
+    import tempfile
+    from pathlib import Path
+
+    from services import pygeoapi_config
+    from services.settings import ServiceSettings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = pygeoapi_config.build(cat, ServiceSettings(), {}, {},
+                                       Path(tmp) / "records.json")
+        try:
+            pygeoapi_config.validate(config)
+        except Exception as exc:  # jsonschema's ValidationError, with the path inside
+            raise InvalidInput(f"the generated pygeoapi configuration is not valid: "
+                               f"{str(exc).splitlines()[0]}",
+                               hint="check titles, descriptions and links in layers.yml") from None
+    click.echo("pygeoapi configuration generated from it: valid")

@@ -6,6 +6,7 @@ between two editions never changes."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -56,9 +57,10 @@ def _cached(request: Request, key: str, fmt: Format, make: Callable[[Path], obje
 
 
 def _editions_key(conn: psycopg.Connection, specs: list[LayerSpec], at: dt.datetime) -> str:
-    """Which editions make these layers at ``at`` (the map is the same while they are)."""
-    ids = [str(e[0]) for s in specs for e in editions_in_force(conn, s, at)]
-    return ".".join(ids) or "none"
+    """Which editions make these layers at ``at`` (the map is the same while they are):
+    their ids and import instants (a store built anew reuses ids)."""
+    made = [f"{e[0]}@{e[4].timestamp()}" for s in specs for e in editions_in_force(conn, s, at)]
+    return hashlib.sha1("|".join(made).encode()).hexdigest()[:16] if made else "none"
 
 
 def _file_response(path: Path, fmt: Format, filename: str, immutable: bool) -> FileResponse:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,7 +18,7 @@ from geo.errors import InvalidInput, NotFound
 from services import ogc_params as p
 from services.http_errors import Gone
 from services.web import GEOJSON, cache_headers, db, http_date, language, layer, url, wants_html
-from versioning.pages import CRS84, PageQuery, features_alive, one_version, page, versions_of
+from versioning.pages import CRS84, PageQuery, features_alive, page, timeline, versions_of
 
 ITEMS_PARAMS = {"f", "limit", "offset", "after", "bbox", "bbox-crs", "crs", "datetime",
                 "properties", "sortby", "lang", "filter", "filter-lang", "filter-crs",
@@ -31,15 +33,18 @@ def _pygeoapi_serves(request: Request) -> bool:
         request.path_params["collection_id"] not in request.app.state.catalogue.layers)
 
 
-async def items(request: Request) -> Response:
-    """``/collections/{id}/items``: JSON here, HTML by pygeoapi."""
+async def _dispatch(request: Request, handler: Callable[[Request], Response]) -> Response:
+    """pygeoapi's page, or ``handler`` in the thread pool (it talks to the database)."""
     if _pygeoapi_serves(request):
         from pygeoapi import starlette_app
 
         return await starlette_app.collection_items(request)
-    from starlette.concurrency import run_in_threadpool
+    return await run_in_threadpool(handler, request)
 
-    return await run_in_threadpool(_items, request)
+
+async def items(request: Request) -> Response:
+    """``/collections/{id}/items``: JSON here, HTML by pygeoapi."""
+    return await _dispatch(request, _items)
 
 
 def _items(request: Request) -> Response:
@@ -97,13 +102,7 @@ def _items(request: Request) -> Response:
 
 async def item(request: Request) -> Response:
     """``/collections/{id}/items/{key}``: the feature now, or at ``datetime``."""
-    if _pygeoapi_serves(request):
-        from pygeoapi import starlette_app
-
-        return await starlette_app.collection_items(request)
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(_item, request)
+    return await _dispatch(request, _item)
 
 
 def _item(request: Request) -> Response:
@@ -118,18 +117,19 @@ def _item(request: Request) -> Response:
     raw_key = request.path_params["item_id"]
     key = p.key_value(spec, raw_key)
     with db(request) as conn:
-        feature, existed, since = (None, False, None) if key is None else one_version(
-            conn, spec, key, at, crs)
-        if feature is None or since is None:
-            if existed:
+        versions = [] if key is None else timeline(conn, spec, key, at, crs)
+        alive = [i for i, v in enumerate(versions) if v[0] is not None]
+        if not alive:
+            if versions:
                 when = at.isoformat() if at else "now"
                 raise Gone(f"{spec.id} {raw_key} existed, but not at {when}",
                            hint=f"its versions: {url(request, _versions_path(spec.id, raw_key))}")
             raise NotFound(f"{spec.id} has no feature {raw_key!r}",
                            hint="list the features at .../items")
-        versions = versions_of(conn, spec, key, crs)
+        i = alive[0]
+        feature, since, _ = versions[i]
+        assert feature is not None
         starts = [v[1] for v in versions]
-        i = starts.index(since)
         base = f"/collections/{spec.id}/items/{raw_key}"
         links = [
             {"rel": "self", "type": GEOJSON, "href": url(request, base, **q)},

@@ -13,22 +13,30 @@ from starlette.responses import HTMLResponse, Response
 from geo.errors import InvalidInput
 from services import metadata
 from services.ogc_params import check_known
-from services.pygeoapi_config import LICENCE_URL
+from services.pygeoapi_config import inspire_links
 from services.web import base_url, language, layer
 
 
 def collection_metadata(request: Request) -> Response:
-    """``/collections/{id}/metadata?f=xml|html``: the ISO 19139 record, or a page."""
+    """``/collections/{id}/metadata?f=xml|html``: the data set's ISO 19139 record, or a page."""
     spec = layer(request)
-    check_known(request.query_params, {"f", "lang"})
     bbox, first, last = request.app.state.extents.get(spec.id, (None, None, None))
+    return _metadata(request, metadata.of_layer(spec, base_url(request), bbox, first, last))
+
+
+def map_metadata(request: Request) -> Response:
+    """``/metadata?f=xml|html``: the record of the whole map, a data set series."""
+    return _metadata(request, metadata.of_map(base_url(request), request.app.state.extents))
+
+
+def _metadata(request: Request, described: metadata.Described) -> Response:
+    check_known(request.query_params, {"f", "lang"})
     f = request.query_params.get("f", "xml")
     if f == "xml":
-        xml = metadata.iso19139(spec, base_url(request), bbox, first, last)
-        return Response(xml, media_type="application/xml")
+        return Response(metadata.iso19139(described), media_type="application/xml")
     if f == "html":
         lang = language(request)
-        return HTMLResponse(metadata.html_page(spec, lang, base_url(request), bbox, first, last),
+        return HTMLResponse(metadata.html_page(described, lang),
                             headers={"Content-Language": lang})
     raise InvalidInput(f"f={f} is not offered", hint="use f=xml (ISO 19139) or f=html")
 
@@ -74,12 +82,6 @@ async def collections(request: Request) -> Response:
 
     response = await starlette_app.collections(request)
     base = base_url(request)
-    return _amend_json(response, lambda body: body.setdefault("links", []).extend([
-        {"rel": "license", "type": "text/html", "title": "Licence", "href": LICENCE_URL},
-        {"rel": "describedby", "type": "application/xml", "title": "ISO 19139 metadata",
-         "href": f"{base}/collections/municipalities/metadata?f=xml"},
-        {"rel": "describedby", "type": "text/html", "title": "Metadata",
-         "href": f"{base}/collections/municipalities/metadata?f=html"},
-        {"rel": "enclosure", "type": "application/geopackage+sqlite3", "hreflang": "fr",
-         "title": "The whole map today (GeoPackage)", "href": f"{base}/download?f=gpkg"},
-    ]))
+    links = inspire_links(f"{base}/metadata", f"{base}/download?f=gpkg",
+                          "The whole map today (GeoPackage)")
+    return _amend_json(response, lambda body: body.setdefault("links", []).extend(links))

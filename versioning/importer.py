@@ -14,6 +14,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,28 +87,25 @@ def import_batch(conn: psycopg.Connection, batch: Batch, day: dt.date, source_fi
     spec = batch.layer
     ensure_layer(conn, spec)
     valid_from = day_start(day)
-    attrs = list(spec.attributes)
-    hash_expr = _hash_expr(attrs, "s")
-    cols = sql.SQL(", ").join(map(sql.Identifier, attrs))
-    staged = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(a)) for a in attrs)
+    n = len(batch.frame)
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                      (f"strata.import:{spec.id}",))
         latest = scalar(conn, "SELECT max(edition_date) FROM edition WHERE layer_id = %s",
                         (spec.id,))
-        _stage(conn, spec, batch.frame, progress)
-        params = {"valid_from": valid_from}
         if latest is None:
-            counts = {"added": len(batch.frame), "modified": 0, "deleted": 0}
+            counts = {"added": n, "modified": 0, "deleted": 0}
         else:
-            for stmt in statements(render("import_delta", table=spec.table, hash=hash_expr),
-                                   conn):
+            _create_stage(conn, spec)
+            _copy(conn, sql.Identifier("_stage"), spec, batch.frame, progress)
+            conn.execute("ANALYZE _stage")
+            for stmt in statements(render("import_delta", table=spec.table), conn):
                 conn.execute(stmt)  # type: ignore[arg-type]
             counts = {"added": 0, "modified": 0, "deleted": 0}
             counts.update(dict(conn.execute(
                 "SELECT action, count(*) FROM _delta GROUP BY action").fetchall()))
-        unchanged = len(batch.frame) - counts["added"] - counts["modified"]
-        result = ImportResult(spec.id, day, True, len(batch.frame), unchanged=unchanged,
+        unchanged = n - counts["added"] - counts["modified"]
+        result = ImportResult(spec.id, day, True, n, unchanged=unchanged,
                               repaired=batch.clean.repaired, notes=tuple(batch.summary()),
                               **counts)
         if latest is not None and not any(counts.values()):
@@ -122,71 +120,114 @@ def import_batch(conn: psycopg.Connection, batch: Batch, day: dt.date, source_fi
         edition_id = scalar(conn, render("edition_insert"), {
             "layer_id": spec.id, "edition_date": day, "valid_from": valid_from,
             "source_name": batch.source_name, "source_file": Path(source_file).name,
-            "checksum": checksum, "n_features": len(batch.frame),
-            "n_repaired": batch.clean.repaired})
-        params["edition_id"] = edition_id
-        fill = {"table": spec.table, "hash": hash_expr, "columns": cols, "staged_columns": staged}
+            "checksum": checksum, "n_features": n, "n_repaired": batch.clean.repaired,
+            "unchanged": unchanged, **counts})
+        params = {"valid_from": valid_from, "edition_id": edition_id}
         if latest is None:
-            # a first edition: building the indexes once is much faster than row by row
-            # (and so is checking the edition key once rather than for every row)
-            indexes = conn.execute(render("layer_indexes"), {"table": spec.table}).fetchall()
-            fk = {"table": spec.table, "fk": f"{spec.table}_edition_fk"}
-            conn.execute(render("layer_fk_drop", **fk))
-            for name, _ in indexes:
-                conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-            conn.execute(render("import_insert_all", **fill), params)
-            for _, definition in indexes:
-                conn.execute(definition)
-            conn.execute(render("layer_fk_add", **fk))
+            _first_edition(conn, spec, batch.frame, valid_from, edition_id, progress)
         else:
+            columns = sql.SQL(", ").join(map(sql.Identifier, spec.attributes))
+            staged = sql.SQL(", ").join(
+                sql.SQL("s.{}").format(sql.Identifier(a)) for a in spec.attributes)
             conn.execute(render("import_retire", table=spec.table), params)
-            conn.execute(render("import_insert", **fill), params)
-        conn.execute(render("edition_counts"), {"edition_id": edition_id,
-                                                "unchanged": unchanged, **counts})
+            conn.execute(render("import_insert", table=spec.table, columns=columns,
+                                staged_columns=staged), params)
     # fresh statistics, so that the planner uses the lifespan indexes for reads
     conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(spec.table)))
     return result
 
 
-def _hash_expr(attrs: list[str], alias: str) -> sql.Composed:
-    """The content hash of a version: its attributes and geometry, exactly."""
-    parts = [sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(a)) for a in attrs]
-    geom = sql.SQL("coalesce(ST_AsBinary({}.geom), '')").format(sql.Identifier(alias))
-    return sql.SQL("decode(md5(convert_to(ROW({})::text, 'UTF8') || {}), 'hex')").format(
-        sql.SQL(", ").join(parts), geom)
+def _first_edition(conn: psycopg.Connection, spec: LayerSpec, frame: pd.DataFrame,
+                   valid_from: dt.datetime, edition_id: int, progress: Progress | None) -> None:
+    """Every feature is new: COPY straight into the layer's table, its indexes (and the
+    edition key's check) dropped and made again once, as a bulk load should."""
+    indexes = conn.execute(render("layer_indexes"), {"table": spec.table}).fetchall()
+    fk = {"table": spec.table, "fk": f"{spec.table}_edition_fk"}
+    conn.execute(render("layer_fk_drop", **fk))
+    for name, _ in indexes:
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+    _copy(conn, sql.Identifier(spec.table), spec, frame, progress,
+          {"sys_from": valid_from.isoformat(), "sys_to": "infinity", "edition_id": edition_id})
+    for _, definition in indexes:
+        conn.execute(definition)
+    conn.execute(render("layer_fk_add", **fk))
 
 
-def _stage(conn: psycopg.Connection, spec: LayerSpec, frame: pd.DataFrame,
-           progress: Progress | None) -> None:
-    """COPY the batch into a temporary table ``_stage`` (dropped at commit)."""
+def _create_stage(conn: psycopg.Connection, spec: LayerSpec) -> None:
+    """A temporary table ``_stage`` for the incoming features (dropped at commit)."""
     defs = [sql.SQL("fid {} PRIMARY KEY").format(sql.SQL(KEY_TYPES[spec.key.type]))]
     defs += [sql.SQL("{} {}").format(sql.Identifier(a), sql.SQL(SQL_TYPES[k]))
              for a, k in spec.attributes.items()]
-    defs.append(sql.Composed([sql.SQL("geom geometry")]))
+    defs.append(sql.Composed([sql.SQL("geom geometry, content_hash bytea NOT NULL")]))
     conn.execute(sql.SQL("CREATE TEMP TABLE _stage ({}) ON COMMIT DROP").format(
         sql.SQL(", ").join(defs)))
-    names = ["fid", *spec.attributes, "geom"]
-    copy_sql = sql.SQL("COPY _stage ({}) FROM STDIN (FORMAT csv)").format(
-        sql.SQL(", ").join(map(sql.Identifier, names)))
+
+
+def _copy(conn: psycopg.Connection, table: sql.Identifier, spec: LayerSpec,
+          frame: pd.DataFrame, progress: Progress | None,
+          constants: dict[str, Any] | None = None) -> None:
+    """COPY the features (with their content hash) into ``table``, in chunks."""
+    constants = constants or {}
+    names = ["fid", *spec.attributes, "geom", "content_hash", *constants]
+    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        table, sql.SQL(", ").join(map(sql.Identifier, names)))
     with conn.cursor().copy(copy_sql) as copy:
         for start in range(0, len(frame), CHUNK):
             part = frame.iloc[start:start + CHUNK]
-            copy.write(_csv_chunk(part, spec))
+            copy.write(_csv_chunk(part, spec, constants))
             if progress:
                 progress(len(part))
-    conn.execute("ANALYZE _stage")
 
 
-def _csv_chunk(part: pd.DataFrame, spec: LayerSpec) -> bytes:
-    """CSV for COPY (nulls unquoted-empty), geometry as hex WKB (EPSG:31370 set in SQL)."""
-    wkb = shapely.to_wkb(np.asarray(part.geometry.array, dtype=object))
+def _csv_chunk(part: pd.DataFrame, spec: LayerSpec, constants: dict[str, Any]) -> bytes:
+    """CSV for COPY (nulls unquoted-empty): values, EWKB geometry, content hash, constants."""
+    wkb = shapely.to_wkb(np.asarray(part.geometry.array, dtype=object), byte_order=1)
     columns = {"fid": pa.array(part["fid"].to_numpy(dtype=object), from_pandas=True,
                                type=COPY_TYPES[spec.key.type])}
     for a, kind in spec.attributes.items():
         columns[a] = pa.array(part[a].to_numpy(dtype=object), from_pandas=True,
                               type=COPY_TYPES[kind])
-    columns["geom"] = pa.array([None if g is None else g.hex() for g in wkb], type=pa.string())
+    columns["geom"] = pa.array([None if g is None else ewkb_hex(g) for g in wkb],
+                               type=pa.string())
+    hashes = content_hashes([columns[a] for a in spec.attributes], list(wkb))
+    columns["content_hash"] = pa.array(["\\x" + h.hex() for h in hashes], type=pa.string())
+    for name, value in constants.items():
+        columns[name] = pa.array([value] * len(part))
     buf = io.BytesIO()
     pcsv.write_csv(pa.table(columns), buf,
                    pcsv.WriteOptions(include_header=False, quoting_style="needed"))
     return buf.getvalue()
+
+
+_SRID = (31370).to_bytes(4, "little")
+
+
+def ewkb_hex(wkb: bytes) -> str:
+    """Little-endian WKB as hex EWKB with SRID 31370 (what PostGIS reads for a typed column).
+
+    >>> import shapely
+    >>> ewkb_hex(shapely.to_wkb(shapely.Point(1, 2), byte_order=1))[:18]
+    '01010000208a7a0000'
+    """
+    kind = int.from_bytes(wkb[1:5], "little") | 0x20000000
+    return (wkb[:1] + kind.to_bytes(4, "little") + _SRID + wkb[5:]).hex()
+
+
+def content_hashes(values: list[pa.Array], wkb: list[bytes | None]) -> list[bytes]:
+    """The content hash of each feature: md5 over its attribute values (typed text, a marker
+    for null) and its WKB. Computed here, once, for every incoming feature: two versions are
+    equal exactly when their hashes are.
+
+    >>> import pyarrow as pa
+    >>> a = content_hashes([pa.array(["x", None]), pa.array([1, 1])], [b"g", b"g"])
+    >>> b = content_hashes([pa.array(["x", ""]), pa.array([1, 1])], [b"g", b"g"])
+    >>> a[0] == b[0], a[1] == b[1]
+    (True, False)
+    """
+    import pyarrow.compute as pc
+
+    texts = [pc.fill_null(pc.cast(v, pa.string()), "\x00") for v in values] or [
+        pa.array([""] * len(wkb))]
+    joined = pc.binary_join_element_wise(*texts, "\x1f").to_pylist()
+    return [hashlib.md5(t.encode() + b"\x1e" + (g or b"")).digest()
+            for t, g in zip(joined, wkb, strict=True)]

@@ -133,6 +133,21 @@ def start(cmd: list[str], env: dict[str, str], probe: str) -> subprocess.Popen:
     raise RuntimeError(f"server did not start: {' '.join(cmd)}")
 
 
+def wait_idle(url: str, patience: float = 60.0) -> None:
+    """Let the database finish what a previous cell left running (a server keeps working on
+    requests that wrk gave up on); cancel it after ``patience`` seconds."""
+    query = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+             "AND state = 'active' AND pid <> pg_backend_pid()")
+    with psycopg.connect(url, autocommit=True) as conn:
+        deadline = time.time() + patience
+        while pids := [r[0] for r in conn.execute(query)]:
+            if time.time() > deadline:
+                for pid in pids:
+                    conn.execute("SELECT pg_cancel_backend(%s)", (pid,))
+                deadline = time.time() + patience
+            time.sleep(0.5)
+
+
 def wrk(url: str, connections: int, seconds: int) -> tuple[float, float, float]:
     """(requests/s, p50 ms, p99 ms) from wrk; bounded in time, loopback only."""
     out = subprocess.run(["wrk", f"-t{min(connections, 2)}", f"-c{connections}",
@@ -196,15 +211,18 @@ def main() -> None:
                     target = f"http://127.0.0.1:{port}/collections/{coll[server]}/{q}"
                     target += ("&" if "?" in target else "?") + "f=json"
                     for c in (1, 8):
+                        wait_idle(url)
                         results[(name, server, c)] = wrk(target, c, args.seconds)
                         print(name, server, c, results[(name, server, c)], flush=True)
             base = "http://127.0.0.1:5101/collections/buildings/items"
             for c in (1, 8):
+                wait_idle(url)
                 results[("deep page by keyset (after=)", "strata", c)] = wrk(
                     f"{base}?limit=10&after={deep}&f=json", c, args.seconds)
                 results[("page as of a past date", "strata", c)] = wrk(
                     f"{base}?limit=10&datetime=2024-06-15&f=json", c, args.seconds)
             # the database alone producing the same GeoJSON page of 1000 features
+            wait_idle(url)
             spec = load_catalogue(cat_path).layer("buildings")
             with connect(url, SCHEMA) as conn:
                 page(conn, spec, PageQuery(limit=1000))
@@ -213,6 +231,7 @@ def main() -> None:
                     page(conn, spec, PageQuery(limit=1000))
                 sql_ms = (time.perf_counter() - t) / 20 * 1000
             # INSPIRE QoS: the whole layer's predefined download
+            wait_idle(url)
             t = time.perf_counter()
             with httpx.stream("GET", "http://127.0.0.1:5101/collections/buildings/download",
                               params={"f": "gpkg"}, timeout=600) as r:

@@ -12,6 +12,8 @@ Examples
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 # OSIRIS writes 01-01-3000 for "no end date"
@@ -55,6 +57,11 @@ def dotted(values: pd.Series, path: list[str]) -> pd.Series:
     """Walk a dotted path into nested properties (dicts; in a list, its first element)."""
 
     def walk(value: object) -> object:
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                value = json.loads(value)  # nested properties may arrive as JSON text
+            except ValueError:
+                return None
         for part in path:
             if isinstance(value, list):
                 value = value[0] if value else None

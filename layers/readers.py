@@ -102,7 +102,7 @@ def _open(path: Path, source: SourceSpec, layer: str | None) -> gpd.GeoDataFrame
                                hint="name the layer to read with --layer")
         wanted = names[0]
     try:
-        return pyogrio.read_dataframe(target, layer=wanted,
+        return pyogrio.read_dataframe(target, layer=wanted, use_arrow=True,
                                       fid_as_index=source.key == FEATURE_ID)
     except Exception as exc:
         raise InvalidInput(f"cannot read layer {wanted!r} of {path.name}: {_first_line(exc)}",

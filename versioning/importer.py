@@ -132,8 +132,9 @@ def import_batch(conn: psycopg.Connection, batch: Batch, day: dt.date, source_fi
             conn.execute(render("import_retire", table=spec.table), params)
             conn.execute(render("import_insert", table=spec.table, columns=columns,
                                 staged_columns=staged), params)
-    # fresh statistics, so that the planner uses the lifespan indexes for reads
-    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(spec.table)))
+    # fresh statistics, so that the planner uses the lifespan indexes for reads, and a
+    # visibility map, so that paging reads the covering index alone
+    conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(spec.table)))
     return result
 
 

@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS {table} (
     CHECK (sys_from < sys_to)
 );
 -- statement
-CREATE UNIQUE INDEX IF NOT EXISTS {ix_fid_from} ON {table} (fid, sys_from);
+-- covering: paging by key at an instant (deep offsets included) reads the index alone
+CREATE UNIQUE INDEX IF NOT EXISTS {ix_fid_from} ON {table} (fid, sys_from) INCLUDE (sys_to, vid);
 -- statement
 CREATE UNIQUE INDEX IF NOT EXISTS {ix_current} ON {table} (fid) WHERE sys_to = 'infinity';
 -- statement

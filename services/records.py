@@ -77,7 +77,8 @@ def write_records(records: list[dict[str, Any]], path: Path) -> Path:
     return path
 
 
-def _localised(record: dict[str, Any], lang: str) -> dict[str, Any]:
+def localised(record: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A record with its title and description in ``lang``."""
     out = json.loads(json.dumps(record))
     for key in ("title", "description"):
         out["properties"][key] = record["properties"][key].get(lang) or \
@@ -121,11 +122,6 @@ def search(records: list[dict[str, Any]], q: str | None = None,
     return found
 
 
-def localised(record: dict[str, Any], lang: str) -> dict[str, Any]:
-    """A record with its title and description in ``lang``."""
-    return _localised(record, lang)
-
-
 class CatalogueRecordsProvider(BaseProvider):
     """The records of the data sets, for pygeoapi (its HTML pages)."""
 
@@ -150,11 +146,11 @@ class CatalogueRecordsProvider(BaseProvider):
             raise ProviderInvalidQueryError(user_msg=exc.message) from None
         page = found[offset:offset + limit]
         return {"type": "FeatureCollection", "numberMatched": len(found),
-                "numberReturned": len(page), "features": [_localised(r, "en") for r in page]}
+                "numberReturned": len(page), "features": [localised(r, "en") for r in page]}
 
     def get(self, identifier: str, **kwargs: Any) -> dict[str, Any]:
         """One record."""
         for r in self.records:
             if r["id"] == identifier:
-                return _localised(r, "en")
+                return localised(r, "en")
         raise ProviderItemNotFoundError(user_msg=f"no record {identifier!r}")

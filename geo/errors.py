@@ -53,3 +53,16 @@ class Unavailable(StrataError):
     """A system component (PostgreSQL, PostGIS, GDAL) is missing or not running."""
 
     code = "ServiceUnavailable"
+
+
+def by_class[T](table: dict[type[StrataError], T], error: StrataError, default: T) -> T:
+    """What ``table`` says for ``error``'s class, or its nearest base class (each edge keeps
+    one such table: exit codes for the CLI, HTTP statuses for the service).
+
+    >>> by_class({NotFound: 404}, NotFound("x"), 500), by_class({}, Conflict("x"), 500)
+    (404, 500)
+    """
+    for cls in type(error).__mro__:
+        if cls in table:
+            return table[cls]
+    return default

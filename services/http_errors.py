@@ -9,7 +9,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from geo.errors import Conflict, InvalidInput, NotFound, StrataError, Unavailable
+from geo.errors import Conflict, InvalidInput, NotFound, StrataError, Unavailable, by_class
 
 LOGGER = logging.getLogger("strata")
 STATUS: dict[type[StrataError], int] = {
@@ -31,10 +31,7 @@ STATUS[Gone] = 410
 
 def status_of(error: StrataError) -> int:
     """The HTTP status of an error, by its class."""
-    for cls in type(error).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
-    return 500
+    return by_class(STATUS, error, 500)
 
 
 def error_response(error: StrataError) -> JSONResponse:

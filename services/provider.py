@@ -7,9 +7,9 @@ The provider's ``data`` is the layer id; the database comes from the STRATA_* en
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
+from functools import cache
 from typing import Any
 
 from psycopg_pool import ConnectionPool
@@ -21,9 +21,9 @@ from pygeoapi.provider.base import (
 
 from geo.crs import parse_crs
 from geo.errors import StrataError
-from layers.catalogue import LayerSpec
+from layers.catalogue import Catalogue, LayerSpec
 from services.settings import ServiceSettings, StoreSettings
-from versioning.pages import CRS84, PageQuery, one_version, page
+from versioning.pages import CRS84, PageQuery, page, timeline
 
 JSON_TYPES = {"text": "string", "integer": "integer", "double": "number",
               "boolean": "boolean", "date": "string", "timestamp": "string", "json": "object"}
@@ -60,19 +60,26 @@ def shared_pool(url: str, schema: str, size: int = 4) -> ConnectionPool:
         return _POOLS[key]
 
 
+@cache
+def _context() -> tuple[Catalogue, ConnectionPool]:
+    """The catalogue and the read-only pool, made once per process: pygeoapi builds a
+    provider for every request."""
+    from services.store import Store
+
+    store = Store(StoreSettings())
+    service = ServiceSettings()
+    return store.catalogue, shared_pool(reader_url(store.settings, service, store.url),
+                                        store.settings.schema_name)
+
+
 class VersionedProvider(BaseProvider):
     """A layer of the versioned store, as pygeoapi sees it."""
 
     def __init__(self, provider_def: dict[str, Any]) -> None:
         super().__init__(provider_def)
-        from services.store import Store
-
-        store = Store(StoreSettings())
-        self.spec: LayerSpec = store.catalogue.layer(self.data)
+        catalogue, self.pool = _context()
+        self.spec: LayerSpec = catalogue.layer(self.data)
         self.id_field = self.spec.key.name
-        service = ServiceSettings()
-        self.pool = shared_pool(reader_url(store.settings, service, store.url),
-                                store.settings.schema_name)
         self.get_fields()
 
     def get_fields(self) -> dict[str, dict[str, str]]:
@@ -115,8 +122,8 @@ class VersionedProvider(BaseProvider):
 
         key = key_value(self.spec, str(identifier))
         with self.pool.connection() as conn:
-            feature, _, _ = (None, False, None) if key is None else one_version(
-                conn, self.spec, key, dt.datetime.now(dt.UTC), CRS84)
+            versions = [] if key is None else timeline(conn, self.spec, key, None, CRS84)
+        feature = next((v[0] for v in versions if v[0] is not None), None)
         if feature is None:
             raise ProviderItemNotFoundError(user_msg=f"{self.spec.id} has no {identifier}")
         return json.loads(feature)  # type: ignore[no-any-return]

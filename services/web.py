@@ -19,6 +19,7 @@ from starlette.responses import Response
 from layers.catalogue import Catalogue, LayerSpec
 from services.language import negotiate
 from services.settings import ServiceSettings
+from versioning.pages import latest_edition
 
 GEOJSON = "application/geo+json"
 
@@ -74,14 +75,6 @@ def wants_html(request: Request) -> bool:
 def http_date(moment: dt.datetime) -> str:
     """An HTTP date (Memento-Datetime, Last-Modified)."""
     return format_datetime(moment.astimezone(dt.UTC), usegmt=True)
-
-
-def latest_edition(conn: psycopg.Connection, spec: LayerSpec) -> tuple[int, dt.datetime] | None:
-    """(id, valid_from) of the layer's newest edition."""
-    row = conn.execute("SELECT id, valid_from FROM edition WHERE layer_id = ANY(%s) "
-                       "ORDER BY valid_from DESC LIMIT 1", (list(spec.edition_layers),)
-                       ).fetchone()
-    return (row[0], row[1]) if row else None
 
 
 def cache_headers(request: Request, response: Response, conn: psycopg.Connection,

@@ -18,7 +18,7 @@ from psycopg import sql
 from geo.crs import STORAGE_EPSG, CrsInfo, parse_crs
 from layers.catalogue import LayerSpec
 from versioning.database import render
-from versioning.reading import geojson_decimals
+from versioning.reading import feature_sql
 
 CRS84 = parse_crs("CRS84")
 
@@ -50,38 +50,6 @@ class Page:
     features: str
     returned: int
     last_key: Any
-
-
-def out_geom(alias: str, crs: CrsInfo) -> sql.Composed:
-    """The geometry of ``alias`` in the output CRS and its authority's axis order."""
-    geom = sql.SQL("{}.geom").format(sql.Identifier(alias))
-    if crs.epsg != STORAGE_EPSG:
-        geom = sql.SQL("ST_Transform({}, {})").format(geom, sql.Literal(crs.epsg))
-    if crs.flipped:
-        geom = sql.SQL("ST_FlipCoordinates({})").format(geom)
-    return sql.Composed([geom])
-
-
-def feature_sql(spec: LayerSpec, crs: CrsInfo, properties: list[str] | None = None,
-                versioned_id: bool = False, skip_geometry: bool = False) -> sql.Composed:
-    """A GeoJSON Feature as text, for the row ``v`` of a layer table."""
-    names = spec.attributes if properties is None else properties
-    props = sql.SQL("").join(
-        sql.SQL(", {}, v.{}").format(sql.Literal(n), sql.Identifier(n)) for n in names)
-    ident = (sql.SQL("to_json(v.fid::text || '@' || to_char(v.sys_from AT TIME ZONE 'UTC', "
-                     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))::text") if versioned_id
-             else sql.SQL("to_json(v.fid)::text"))
-    return sql.SQL(
-        "'{{\"type\":\"Feature\",\"id\":' || {ident} || ',\"geometry\":' || "
-        "{geometry} || ',\"properties\":' || "
-        "json_build_object({key}, v.fid{props}, 'beginLifespanVersion', v.sys_from, "
-        "'endLifespanVersion', CASE WHEN v.sys_to = 'infinity' THEN NULL ELSE v.sys_to END"
-        ")::text || '}}'").format(
-        ident=ident,
-        geometry=sql.SQL("'null'") if skip_geometry else sql.SQL(
-            "coalesce(ST_AsGeoJSON({}, {}), 'null')").format(
-            out_geom("v", crs), sql.Literal(geojson_decimals(crs.epsg))),
-        key=sql.Literal(spec.key.name), props=props)
 
 
 def bbox_sql(bbox: tuple[float, float, float, float], crs: CrsInfo) -> sql.Composed:
@@ -139,25 +107,6 @@ def page(conn: psycopg.Connection, spec: LayerSpec, q: PageQuery) -> Page:
     return Page(text or "", int(returned or 0), last)
 
 
-def one_version(conn: psycopg.Connection, spec: LayerSpec, key: Any,
-                at: dt.datetime | None, crs: CrsInfo) -> tuple[str | None, bool, Any]:
-    """The feature ``key`` as it was at ``at`` (now when None).
-
-    Returns (feature JSON or None, whether the feature ever existed, its sys_from).
-    """
-    moment = at or dt.datetime.now(dt.UTC)
-    query = sql.SQL(
-        "SELECT {feature}, v.sys_from FROM {table} AS v WHERE v.fid = %(key)s "
-        "AND v.sys_from <= %(at)s AND v.sys_to > %(at)s").format(
-        feature=feature_sql(spec, crs), table=sql.Identifier(spec.table))
-    row = conn.execute(query, {"key": key, "at": moment}).fetchone()
-    if row:
-        return row[0], True, row[1]
-    existed = conn.execute(sql.SQL("SELECT 1 FROM {} WHERE fid = %s LIMIT 1").format(
-        sql.Identifier(spec.table)), (key,)).fetchone()
-    return None, existed is not None, None
-
-
 def timeline(conn: psycopg.Connection, spec: LayerSpec, key: Any, at: dt.datetime | None,
              crs: CrsInfo) -> list[tuple[str | None, dt.datetime, dt.datetime | None]]:
     """Every version of ``key`` as (feature JSON, from, to), oldest first, in one query; only
@@ -192,3 +141,10 @@ def editions_in_force(conn: psycopg.Connection, spec: LayerSpec, at: dt.datetime
 def features_alive(conn: psycopg.Connection, spec: LayerSpec, at: dt.datetime) -> int:
     """How many features the layer had at ``at``, from the edition records (no COUNT)."""
     return sum(e[2] for e in editions_in_force(conn, spec, at))
+
+
+def latest_edition(conn: psycopg.Connection, spec: LayerSpec) -> tuple[int, dt.datetime] | None:
+    """(id, valid_from) of the newest edition the layer is made of; None before any."""
+    row = conn.execute(render("latest_edition"), {"layers": list(spec.edition_layers)}
+                       ).fetchone()
+    return (row[0], row[1]) if row else None

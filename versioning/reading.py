@@ -16,7 +16,7 @@ import psycopg
 import pyarrow as pa
 from psycopg import sql
 
-from geo.crs import STORAGE_EPSG
+from geo.crs import STORAGE_EPSG, SUPPORTED, CrsInfo
 from layers.catalogue import LayerSpec
 from versioning.database import render, scalar
 
@@ -30,13 +30,41 @@ LIFESPAN = ("beginLifespanVersion", "endLifespanVersion")
 Progress = Callable[[int], None]
 
 
-def geom_sql(column: str, epsg: int) -> sql.Composed:
-    """``alias.geom`` in the output CRS."""
+def geom_sql(column: str, epsg: int, flipped: bool = False) -> sql.Composed:
+    """``alias.geom`` in the output CRS; ``flipped`` puts it in the authority's axis order
+    (GeoJSON of the OGC API; files keep x/y, as GDAL expects)."""
     alias, name = column.split(".")
-    ref = sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(name))
-    if epsg == STORAGE_EPSG:
-        return sql.Composed([ref])
-    return sql.SQL("ST_Transform({}, {})").format(ref, sql.Literal(epsg))
+    geom: sql.Composable = sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(name))
+    if epsg != STORAGE_EPSG:
+        geom = sql.SQL("ST_Transform({}, {})").format(geom, sql.Literal(epsg))
+    if flipped:
+        geom = sql.SQL("ST_FlipCoordinates({})").format(geom)
+    return sql.Composed([geom])
+
+
+def feature_sql(spec: LayerSpec, crs: CrsInfo, properties: list[str] | None = None,
+                versioned_id: bool = False, skip_geometry: bool = False) -> sql.Composed:
+    """A GeoJSON Feature as text, built by PostgreSQL, for the row ``v`` of a layer table.
+
+    Text is concatenated rather than parsed back into json (``ST_AsGeoJSON(...)::json``
+    costs a parse per feature)."""
+    names = spec.attributes if properties is None else properties
+    props = sql.SQL("").join(
+        sql.SQL(", {}, v.{}").format(sql.Literal(n), sql.Identifier(n)) for n in names)
+    ident = (sql.SQL("to_json(v.fid::text || '@' || to_char(v.sys_from AT TIME ZONE 'UTC', "
+                     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))::text") if versioned_id
+             else sql.SQL("to_json(v.fid)::text"))
+    return sql.SQL(
+        "'{{\"type\":\"Feature\",\"id\":' || {ident} || ',\"geometry\":' || "
+        "{geometry} || ',\"properties\":' || "
+        "json_build_object({key}, v.fid{props}, 'beginLifespanVersion', v.sys_from, "
+        "'endLifespanVersion', CASE WHEN v.sys_to = 'infinity' THEN NULL ELSE v.sys_to END"
+        ")::text || '}}'").format(
+        ident=ident,
+        geometry=sql.SQL("'null'") if skip_geometry else sql.SQL(
+            "coalesce(ST_AsGeoJSON({}, {}), 'null')").format(
+            geom_sql("v.geom", crs.epsg, crs.flipped), sql.Literal(geojson_decimals(crs.epsg))),
+        key=sql.Literal(spec.key.name), props=props)
 
 
 def attr_sql(spec: LayerSpec, alias: str, prefix: str = "") -> sql.Composed:
@@ -94,15 +122,11 @@ def geojson_decimals(epsg: int) -> int:
 
 
 def snapshot_geojson(conn: psycopg.Connection, spec: LayerSpec, at: dt.datetime,
-                     epsg: int = STORAGE_EPSG) -> Iterator[bytes]:
+                     crs: CrsInfo | None = None) -> Iterator[bytes]:
     """The layer at ``at`` as GeoJSON Feature lines (``\\n``-separated), built by PostgreSQL
     and streamed with COPY: no feature passes through Python objects."""
-    props = sql.SQL(", ").join(
-        sql.SQL("{}, v.{}").format(sql.Literal(name), sql.Identifier(name))
-        for name in spec.attributes)
-    query = render("snapshot_geojson", table=spec.table, geom=geom_sql("v.geom", epsg),
-                   key_name=sql.Literal(spec.key.name), properties=props, at=sql.Literal(at),
-                   decimals=sql.Literal(geojson_decimals(epsg)))
+    query = render("snapshot_geojson", table=spec.table, at=sql.Literal(at),
+                   feature=feature_sql(spec, crs or SUPPORTED[str(STORAGE_EPSG)]))
     with conn.cursor().copy(query) as copy:
         for block in copy:
             yield bytes(block)

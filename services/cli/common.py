@@ -12,7 +12,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from geo.errors import Conflict, InvalidInput, NotFound, StrataError, Unavailable
+from geo.errors import Conflict, InvalidInput, NotFound, StrataError, Unavailable, by_class
 from services.store import Store
 
 
@@ -37,10 +37,7 @@ EXIT_CODES: dict[type[StrataError], ExitCode] = {
 
 def exit_code(error: StrataError) -> ExitCode:
     """The exit code of an error, by its class."""
-    for cls in type(error).__mro__:
-        if cls in EXIT_CODES:
-            return EXIT_CODES[cls]  # type: ignore[index]
-    return ExitCode.FAILURE
+    return by_class(EXIT_CODES, error, ExitCode.FAILURE)
 
 
 def store(ctx: click.Context) -> Store:

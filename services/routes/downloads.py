@@ -21,10 +21,10 @@ from geo.crs import parse_crs
 from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
 from services import ogc_params as p
-from services.web import catalogue, db, latest_edition, layer
+from services.web import catalogue, db, layer
 from versioning.export import DIFF_FORMATS, FORMATS, Format, export_changes, export_snapshot
 from versioning.instants import parse_instant
-from versioning.pages import editions_in_force
+from versioning.pages import editions_in_force, latest_edition
 
 CHANGE_FORMATS = {"geojson": FORMATS["geojson"], "gpkg": FORMATS["gpkg"],
                   "csv": FORMATS["csv"], **DIFF_FORMATS}

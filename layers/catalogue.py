@@ -188,27 +188,36 @@ class Catalogue(_Frozen):
                            hint=f"known layers: {', '.join(self.layers)}") from None
 
 
-def load_catalogue(path: Path | str | None = None) -> Catalogue:
-    """Read and validate the catalogue; errors name the offending entry."""
-    path = Path(path) if path else DEFAULT_CATALOGUE
+def read_config(path: Path, what: str, env: str) -> Any:
+    """The parsed YAML of a configuration file, or an error naming the file and the fix."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise NotFound(f"layer catalogue {path} not found",
-                       hint="set STRATA_CATALOGUE to the path of layers.yml") from None
+        raise NotFound(f"{what} {path} not found", hint=f"set {env} to its path") from None
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{path} is not valid YAML: {exc}") from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("layers"), dict):
-        raise InvalidInput(f"{path} has no 'layers' mapping")
+
+
+def validated[M: BaseModel](model: type[M], raw: Any, path: Path | str) -> M:
+    """``raw`` validated as ``model``; the error lists every offending entry."""
     try:
-        cat = Catalogue.model_validate({
-            "attribution": raw.get("attribution") or {},
-            "layers": {k: {**(v or {}), "id": k} for k, v in raw["layers"].items()},
-            "references": raw.get("references") or {}})
+        return model.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise InvalidInput(f"{path} is not a valid catalogue: {problems}") from None
+        raise InvalidInput(f"{path} is not valid: {problems}") from None
+
+
+def load_catalogue(path: Path | str | None = None) -> Catalogue:
+    """Read and validate the catalogue; errors name the offending entry."""
+    path = Path(path) if path else DEFAULT_CATALOGUE
+    raw = read_config(path, "layer catalogue", "STRATA_CATALOGUE")
+    if not isinstance(raw, dict) or not isinstance(raw.get("layers"), dict):
+        raise InvalidInput(f"{path} has no 'layers' mapping")
+    cat = validated(Catalogue, {
+        "attribution": raw.get("attribution") or {},
+        "layers": {k: {**(v or {}), "id": k} for k, v in raw["layers"].items()},
+        "references": raw.get("references") or {}}, path)
     for spec in cat.layers.values():
         unknown = set(spec.derived_from) - set(cat.layers)
         if unknown:

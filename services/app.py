@@ -21,7 +21,7 @@ from services.http_errors import handle
 from services.language import AcceptLanguageMiddleware
 from services.provider import reader_url, shared_pool
 from services.records import build_records, write_records
-from services.routes import downloads, features, inspire
+from services.routes import downloads, features, geolocate, inspire
 from services.routes import records as records_routes
 from services.settings import ServiceSettings, StoreSettings
 from services.store import Store
@@ -57,6 +57,7 @@ def create_app(store_settings: StoreSettings | None = None,
         Route("/conformance", inspire.conformance),
         Route("/download", downloads.download_all, methods=["GET", "HEAD"]),
         Route("/metadata", inspire.map_metadata),
+        Route("/geolocate", geolocate.geolocate),
         Route("/collections/catalogue/items", records_routes.records),
         Route("/collections/catalogue/items/{item_id}", records_routes.record),
         Route("/collections/{collection_id}/items", features.items),
@@ -72,6 +73,7 @@ def create_app(store_settings: StoreSettings | None = None,
     app = Starlette(routes=routes, middleware=[Middleware(AcceptLanguageMiddleware)],
                     exception_handlers={StrataError: handle, Exception: handle})
     app.state.catalogue = store.catalogue
+    app.state.responsibility = store.responsibility
     app.state.service = service
     app.state.extents = ext
     app.state.records_path = records

@@ -73,6 +73,18 @@ def int_param(params: QueryParams, name: str, default: int, low: int, high: int)
     return number
 
 
+def date_param(value: str | None, name: str = "date") -> dt.datetime:
+    """One instant (a date is the start of that day in Brussels); now when absent."""
+    if value is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        return parse_instant(value)
+    except InvalidInput:
+        raise InvalidInput(f"{name} {value!r} is not a date or an instant",
+                           hint="give a date (2016-05-01) or an instant "
+                                "(2016-05-01T14:30:00Z)") from None
+
+
 def datetime_param(value: str | None
                    ) -> tuple[dt.datetime | None, tuple[dt.datetime | None, dt.datetime | None]
                               | None]:

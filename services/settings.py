@@ -10,6 +10,7 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from layers.catalogue import DEFAULT_CATALOGUE, PROJECT_ROOT
+from layers.responsibility import DEFAULT_RESPONSIBILITY
 
 
 class StoreSettings(BaseSettings):
@@ -23,6 +24,7 @@ class StoreSettings(BaseSettings):
     database_url: str | None = None
     schema_name: str = "strata"
     catalogue: Path = DEFAULT_CATALOGUE
+    responsibility: Path = DEFAULT_RESPONSIBILITY
     project_root: Path = PROJECT_ROOT
 
     @field_validator("schema_name")

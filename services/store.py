@@ -11,9 +11,11 @@ from functools import cached_property
 import psycopg
 
 from layers.catalogue import Catalogue, load_catalogue
+from layers.responsibility import Responsibility, load_responsibility
 from services.settings import StoreSettings
 from versioning.database import connect, scalar
 from versioning.localdb import LocalCluster, cluster_root
+from versioning.regional_roads import ensure_regional_roads
 from versioning.schema import prepare
 
 
@@ -27,6 +29,13 @@ class Store:
     def catalogue(self) -> Catalogue:
         """The validated layer catalogue."""
         return load_catalogue(self.settings.catalogue)
+
+    @cached_property
+    def responsibility(self) -> Responsibility:
+        """The validated geolocation roles and routing rules."""
+        rules = load_responsibility(self.settings.responsibility)
+        rules.check_layers(self.catalogue)
+        return rules
 
     @cached_property
     def local(self) -> LocalCluster:
@@ -50,4 +59,5 @@ class Store:
                 (names,))
             if missing:
                 prepare(conn, self.settings.schema_name, self.catalogue)
+            ensure_regional_roads(conn, self.catalogue, self.responsibility)
             yield conn

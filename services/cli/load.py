@@ -15,6 +15,7 @@ from services.cli.common import progress_bar, store
 from versioning.importer import file_checksum, import_batch
 from versioning.reading import editions
 from versioning.reference import replace_reference
+from versioning.regional_roads import refresh_regional_roads
 
 
 @click.command("load")
@@ -45,6 +46,9 @@ def command(ctx: click.Context, layer_ids: tuple[str, ...]) -> None:
                 with progress_bar(len(batch.frame), f"{spec.id} {ed.date}") as tick:
                     result = import_batch(conn, batch, ed.date, str(path), checksum, tick)
                 click.echo(result.line())
+        n = refresh_regional_roads(conn, cat, s.responsibility)
+        click.echo(f"regional roads (derived from {s.responsibility.regional_roads.layer}): "
+                   f"{n} street names")
         if not layer_ids:
             for table in cat.references:
                 frame = read_reference(table, cat.reference_path(table))

@@ -9,7 +9,18 @@ from typing import Any
 import click
 
 from geo.errors import StrataError
-from services.cli import changes, config, db, history, importing, layers, load, serve, snapshot
+from services.cli import (
+    changes,
+    config,
+    db,
+    geolocate,
+    history,
+    importing,
+    layers,
+    load,
+    serve,
+    snapshot,
+)
 from services.cli.common import exit_code
 from services.settings import StoreSettings
 from services.store import Store
@@ -36,7 +47,8 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = Store(StoreSettings())
 
 
-for module in (db, config, importing, load, layers, snapshot, changes, history, serve):
+for module in (db, config, importing, load, layers, snapshot, changes, history, geolocate,
+               serve):
     cli.add_command(module.command)
 
 

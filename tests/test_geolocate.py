@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Geolocation on the real Brussels data: known places, the map of a date, who must act."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import httpx
+import pytest
+import shapely
+from shapely.geometry import Point
+
+from geo.crs import parse_crs
+from layers.catalogue import SHIPPED_DATA as DATA
+from versioning.instants import parse_instant
+from versioning.locate import geolocate
+
+CRS84 = parse_crs("CRS84")
+L72 = parse_crs("EPSG:31370")
+GRAND_PLACE = (4.35235, 50.84675)
+
+
+def locate(loaded, x, y, date="2022-06-01", crs=CRS84, category=None):
+    s = loaded.store
+    with s.connect() as conn:
+        return geolocate(conn, s.catalogue, s.responsibility, x, y, crs,
+                         parse_instant(date), category)
+
+
+def ways(date="2021-04-12"):
+    frame = gpd.read_file(DATA / f"streets/ways_{date}.geojson", fid_as_index=True)
+    frame = frame.to_crs(31370).rename_axis("id").reset_index()
+    frame["name_fr"] = frame["name"].str.split(" - ").str[0]
+    return frame
+
+
+def communes_2015():
+    surfaces = gpd.read_file(DATA / "municipalities/fms_municipality_2015.gpkg",
+                             layer="municipality_surface")
+    surfaces["mid"] = surfaces["urbis_id"].astype(int) // 100 * 100
+    return surfaces.dissolve("mid")
+
+
+def communes_2021():
+    frame = gpd.read_file(DATA / "municipalities/urbadm_municipality_2021.gpkg")
+    frame["mid"] = frame["ID"].astype(int)
+    return frame.set_index("mid")
+
+
+def test_grand_place_is_in_brussels_with_the_nearest_street_of_geopandas(loaded):
+    answer = locate(loaded, *GRAND_PLACE)
+    assert answer["inside_region"] is True
+    assert answer["municipality"]["name"] == {"fr": "Bruxelles", "nl": "Brussel"}
+    assert answer["municipality"]["edition"] == "2021-02-05"
+    assert answer["district"]["name"]["fr"] == "GRAND PLACE"
+    assert answer["postcode"]["code"] == "1000"
+    assert answer["responsible"]["organisation"]["id"] == 4  # Bruxelles-Ville
+    # independent: every way of the 2021-04-12 source file, distances by shapely
+    frame = ways()
+    here = gpd.GeoSeries([Point(GRAND_PLACE)], crs=4326).to_crs(31370).iloc[0]
+    distances = frame.distance(here)
+    nearest = frame.loc[distances.idxmin()]
+    assert answer["street"]["id"] == int(nearest["id"])
+    assert answer["street"]["distance_m"] == pytest.approx(distances.min(), abs=0.1)
+    assert answer["street"]["name"]["fr"] == nearest["name_fr"]
+
+
+def test_points_just_outside_the_region_are_answered_as_outside(loaded):
+    region = gpd.read_file(DATA / "region/urbadm_region_2017.geojson").to_crs(31370)
+    ring = region.geometry.iloc[0].buffer(40).exterior
+    for fraction in (0.0, 0.2, 0.45, 0.7, 0.9):
+        p = ring.interpolate(fraction, normalized=True)
+        answer = locate(loaded, p.x, p.y, crs=L72)
+        assert answer["inside_region"] is False
+        assert answer["municipality"] is None and answer["district"] is None
+        assert answer["distance_to_region_m"] == pytest.approx(40, abs=1.5)
+        assert answer["responsible"] == {
+            "organisation": None, "rule": "outside_region",
+            "reason": answer["message"]}
+        assert "outside" in answer["message"]["en"]
+
+
+def moved_ground():
+    """A point of ground that changed commune between 2015 and 2021, from the files."""
+    old, new = communes_2015(), communes_2021()
+    pieces = gpd.overlay(old.reset_index()[["mid", "geometry"]],
+                         new.reset_index()[["mid", "geometry"]], how="intersection")
+    moved = pieces[pieces["mid_1"] != pieces["mid_2"]].copy()
+    moved["area"] = moved.area
+    best = moved.sort_values("area").iloc[-1]
+    inner = best.geometry.buffer(-2)
+    return inner.representative_point(), int(best["mid_1"]), int(best["mid_2"])
+
+
+def test_the_commune_of_the_records_date(loaded):
+    point, before, after = moved_ground()
+    assert before != after
+    old = locate(loaded, point.x, point.y, "2016-03-01", L72)
+    new = locate(loaded, point.x, point.y, "2022-03-01", L72)
+    assert old["municipality"]["id"] == before and old["municipality"]["edition"] == "2015-07-20"
+    assert new["municipality"]["id"] == after and new["municipality"]["edition"] == "2021-02-05"
+    # routed to the commune of its own date
+    assert old["responsible"]["organisation"]["id"] != new["responsible"]["organisation"]["id"]
+
+
+def test_regional_roads_go_to_the_region(loaded):
+    frame = ways()
+    lambermont = frame[(frame["name_fr"] == "Boulevard Lambermont")]
+    with loaded.store.connect() as conn:
+        evidence = shapely.from_wkb(conn.execute(
+            "SELECT ST_AsBinary(evidence) FROM regional_road "
+            "WHERE street_key = 'boulevard lambermont' AND commune = 'Schaerbeek'").fetchone()[0])
+    way = lambermont.loc[lambermont.distance(evidence).idxmin()].geometry
+    p = way.interpolate(0.5, normalized=True)
+    answer = locate(loaded, p.x, p.y, crs=L72)
+    assert answer["responsible"]["rule"] == "regional_road"
+    assert answer["responsible"]["organisation"]["id"] == 20
+    assert answer["regional_road"]["name_fr"] == "Boulevard Lambermont"
+    # a category with its own body wins over the road
+    own = locate(loaded, p.x, p.y, crs=L72, category=152)
+    assert own["responsible"]["rule"] == "category"
+    assert own["responsible"]["organisation"]["id"] == 23
+    # a communal street of Schaerbeek goes to Schaerbeek
+    bertrand = frame[frame["name_fr"] == "Avenue Louis Bertrand"].geometry.iloc[0]
+    q = bertrand.interpolate(0.5, normalized=True)
+    communal = locate(loaded, q.x, q.y, crs=L72)
+    assert communal["responsible"]["rule"] == "municipality"
+    assert communal["responsible"]["organisation"]["id"] == 15
+
+
+def test_a_point_on_a_boundary_says_so(loaded):
+    new = communes_2021()
+    border = new.loc[8500].geometry.boundary
+    others = new.drop(index=[8500, 7600])
+    p = next(q for q in (border.interpolate(i / 400, normalized=True) for i in range(400))
+             if new.loc[7600].geometry.distance(q) < 1 and others.distance(q).min() > 50)
+    answer = locate(loaded, p.x, p.y, crs=L72)
+    assert answer["near_boundary"] is True
+    mun = answer["municipality"]
+    ids = {mun["id"], *(n["id"] for n in mun["within_margin"])}
+    assert ids == {8500, 7600}
+    far = locate(loaded, *GRAND_PLACE)
+    assert far["near_boundary"] is False and far["municipality"]["within_margin"] == []
+
+
+def test_http_geolocate_in_the_users_language(service):
+    r = httpx.get(f"{service}/geolocate", params={"lon": GRAND_PLACE[0], "lat": GRAND_PLACE[1]},
+                  headers={"Accept-Language": "nl"}, timeout=30)
+    assert r.status_code == 200 and r.headers["content-language"] == "nl"
+    body = r.json()
+    assert body["municipality"]["name"]["nl"] == "Brussel"
+    assert body["responsible"]["reason"].startswith("Het punt")
+    assert r.headers["server-timing"].startswith("app;dur=")
+    # the same place in Lambert 72 x / y
+    xy = httpx.get(f"{service}/geolocate", params={
+        "x": body["point"]["x_31370"], "y": body["point"]["y_31370"], "crs": "EPSG:31370"},
+        timeout=30).json()
+    assert xy["street"] == {**body["street"], "name": xy["street"]["name"]}
+    outside = httpx.get(f"{service}/geolocate", params={"lon": 4.25, "lat": 50.80, "lang": "fr"},
+                        timeout=30)
+    assert outside.status_code == 200
+    assert outside.json()["inside_region"] is False
+    assert "en dehors" in outside.json()["message"]
+
+
+@pytest.mark.parametrize("params, needle", [
+    ({"lon": "4.35"}, "lat is missing"),
+    ({"lon": "abc", "lat": "50.8"}, "not a number"),
+    ({"lon": "4.35", "lat": "200"}, "not a longitude / latitude"),
+    ({"lon": "4.35", "lat": "50.8", "date": "01/02/2016"}, "not a date"),
+    ({"lon": "4.35", "lat": "50.8", "category": "99999"}, "unknown category"),
+    ({"lon": "4.35", "lat": "50.8", "radius": "3"}, "unknown query parameter"),
+    ({"x": "1", "y": "2", "crs": "EPSG:9999"}, "crs"),
+    ({"lon": "4.35", "lat": "50.8", "x": "1"}, "not both"),
+])
+def test_http_geolocate_bad_input(service, params, needle):
+    r = httpx.get(f"{service}/geolocate", params=params, timeout=30)
+    assert r.status_code == 400
+    body = r.json()
+    assert body["code"] == "InvalidParameterValue" and needle in body["description"]
+    assert body["hint"]
+
+
+def test_cli_geolocate(loaded):
+    result = loaded.run("geolocate", str(GRAND_PLACE[0]), str(GRAND_PLACE[1]), "--lang", "nl",
+                        "--date", "2016-05-01")
+    assert result.exit_code == 0, result.output
+    assert "Gemeente: Brussel-Stad [2015-07-20]" in result.output
+    bad = loaded.run("geolocate", "4.3", "95")
+    assert bad.exit_code == 2 and "not a longitude / latitude" in bad.output

@@ -1,0 +1,83 @@
+-- Where a point is, on the map of an instant: each layer is read at the instant, or at its
+-- first edition when the instant precedes it (`*_edition` says which edition answered).
+WITH t AS (
+    SELECT l.layer_id, l.at,
+           (SELECT max(e.edition_date) FROM edition AS e
+            WHERE e.layer_id = l.layer_id AND e.valid_from <= l.at) AS edition
+    FROM (SELECT layer_id, GREATEST(%(at)s::timestamptz, min(valid_from)) AS at
+          FROM edition WHERE layer_id = ANY(%(layers)s) GROUP BY layer_id) AS l
+), q AS (
+    SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), %(epsg)s), 31370) AS geom,
+           tm.at AS tm, tm.edition AS tm_edition, td.at AS td, td.edition AS td_edition,
+           ts.at AS ts, ts.edition AS ts_edition, tr.at AS tr, tp.at AS tp
+    FROM (SELECT 1) AS one
+    LEFT JOIN t AS tm ON tm.layer_id = %(municipality_layer)s
+    LEFT JOIN t AS td ON td.layer_id = %(district_layer)s
+    LEFT JOIN t AS ts ON ts.layer_id = %(street_layer)s
+    LEFT JOIN t AS tr ON tr.layer_id = %(region_layer)s
+    LEFT JOIN t AS tp ON tp.layer_id = %(postcode_layer)s
+)
+SELECT ST_X(q.geom) AS x, ST_Y(q.geom) AS y,
+       ST_X(ST_Transform(q.geom, 4326)) AS lon, ST_Y(ST_Transform(q.geom, 4326)) AS lat,
+       coalesce(r.inside, false) AS inside, r.distance_m AS region_distance_m,
+       r.boundary_m AS region_boundary_m,
+       m.fid AS municipality_id, m.name_fr AS municipality_fr, m.name_nl AS municipality_nl,
+       m.nat_code, q.tm_edition AS municipality_edition, m.boundary_m AS municipality_boundary_m,
+       coalesce(near.neighbours, '[]'::jsonb) AS neighbours,
+       d.fid AS district_id, d.name_fr AS district_fr, d.name_nl AS district_nl,
+       q.td_edition AS district_edition,
+       s.fid AS street_id, s.name AS street_name, s.name_fr AS street_fr,
+       s.name_nl AS street_nl, s.d AS street_m, q.ts_edition AS street_edition,
+       rr.fid AS regional_id, rr.name_fr AS regional_fr, rr.d AS regional_m,
+       pc.postcode
+FROM q
+LEFT JOIN LATERAL (
+    SELECT bool_or(ST_Intersects(v.geom, q.geom)) AS inside,
+           min(ST_Distance(v.geom, q.geom)) AS distance_m,
+           min(ST_Distance(ST_Boundary(v.geom), q.geom)) AS boundary_m
+    FROM {region} AS v
+    WHERE v.sys_from <= q.tr AND v.sys_to > q.tr
+) AS r ON true
+LEFT JOIN LATERAL (
+    SELECT v.fid, v.name_fr, v.name_nl, v.nat_code,
+           ST_Distance(ST_Boundary(v.geom), q.geom) AS boundary_m
+    FROM {municipalities} AS v
+    WHERE v.sys_from <= q.tm AND v.sys_to > q.tm AND ST_Intersects(v.geom, q.geom)
+    ORDER BY v.fid LIMIT 1
+) AS m ON true
+LEFT JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object(
+               'id', v.fid, 'name_fr', v.name_fr, 'name_nl', v.name_nl,
+               'distance_m', round(ST_Distance(v.geom, q.geom)::numeric, 1)) ORDER BY v.fid)
+               AS neighbours
+    FROM {municipalities} AS v
+    WHERE v.sys_from <= q.tm AND v.sys_to > q.tm AND ST_DWithin(v.geom, q.geom, %(margin_m)s)
+      AND v.fid IS DISTINCT FROM m.fid
+) AS near ON true
+LEFT JOIN LATERAL (
+    SELECT v.fid, v.name_fr, v.name_nl
+    FROM {districts} AS v
+    WHERE v.sys_from <= q.td AND v.sys_to > q.td AND ST_Intersects(v.geom, q.geom)
+    ORDER BY v.fid LIMIT 1
+) AS d ON true
+LEFT JOIN LATERAL (
+    SELECT v.fid, v.name, v.name_fr, v.name_nl, ST_Distance(v.geom, q.geom) AS d
+    FROM {streets} AS v
+    WHERE v.sys_from <= q.ts AND v.sys_to > q.ts AND ST_DWithin(v.geom, q.geom, %(street_m)s)
+    ORDER BY v.geom <-> q.geom, v.fid LIMIT 1
+) AS s ON true
+LEFT JOIN LATERAL (
+    SELECT v.fid, v.name_fr, ST_Distance(v.geom, q.geom) AS d
+    FROM {streets} AS v
+    WHERE v.sys_from <= q.ts AND v.sys_to > q.ts AND ST_DWithin(v.geom, q.geom, %(regional_m)s)
+      AND EXISTS (SELECT FROM {regional} AS rr
+                  WHERE rr.street_key = lower(v.name_fr)
+                    AND ST_DWithin(v.geom, rr.evidence, %(match_m)s))
+    ORDER BY ST_Distance(v.geom, q.geom), v.fid LIMIT 1
+) AS rr ON true
+LEFT JOIN LATERAL (
+    SELECT v.postcode
+    FROM {postcodes} AS v
+    WHERE v.sys_from <= q.tp AND v.sys_to > q.tp AND v.postcode IS NOT NULL
+    ORDER BY v.geom <-> q.geom LIMIT 1
+) AS pc ON true;

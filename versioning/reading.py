@@ -219,3 +219,4 @@ def extents(conn: psycopg.Connection, specs: list[LayerSpec]
                 bbox = [round(v, 6) for v in box]
         out[spec.id] = (bbox, first, last)
     return out
+

@@ -17,6 +17,7 @@ from services.cli import (
     history,
     importing,
     layers,
+    link,
     load,
     serve,
     snapshot,
@@ -48,7 +49,7 @@ def cli(ctx: click.Context) -> None:
 
 
 for module in (db, config, importing, load, layers, snapshot, changes, history, geolocate,
-               serve):
+               link, serve):
     cli.add_command(module.command)
 
 

@@ -21,7 +21,7 @@ from services.http_errors import handle
 from services.language import AcceptLanguageMiddleware
 from services.provider import reader_url, shared_pool
 from services.records import build_records, write_records
-from services.routes import downloads, features, geolocate, inspire
+from services.routes import downloads, features, geolocate, inspire, open311
 from services.routes import records as records_routes
 from services.settings import ServiceSettings, StoreSettings
 from services.store import Store
@@ -58,6 +58,11 @@ def create_app(store_settings: StoreSettings | None = None,
         Route("/download", downloads.download_all, methods=["GET", "HEAD"]),
         Route("/metadata", inspire.map_metadata),
         Route("/geolocate", geolocate.geolocate),
+        Route("/open311/v2/services.{format}", open311.services),
+        Route("/open311/v2/services/{code}.{format}", open311.service_definition),
+        Route("/open311/v2/requests.{format}", open311.get_requests, methods=["GET"]),
+        Route("/open311/v2/requests.{format}", open311.post_request, methods=["POST"]),
+        Route("/open311/v2/requests/{rid}.{format}", open311.get_request),
         Route("/collections/catalogue/items", records_routes.records),
         Route("/collections/catalogue/items/{item_id}", records_routes.record),
         Route("/collections/{collection_id}/items", features.items),
@@ -80,6 +85,8 @@ def create_app(store_settings: StoreSettings | None = None,
     app.state.cache_dir = Path(folder) / "downloads"
     app.state.pool = shared_pool(reader_url(store.settings, service, store.url),
                                  store.settings.schema_name, service.pool_size)
+    # reports are the one thing the service writes (Open311 POST), with the store's role
+    app.state.writer_pool = shared_pool(store.url, store.settings.schema_name, 2)
     return app
 
 

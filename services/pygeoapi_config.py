@@ -66,6 +66,50 @@ def collection_links(spec: LayerSpec, base: str) -> list[dict[str, Any]]:
     return links
 
 
+def _texts(fr: str, nl: str, en: str) -> dict[str, str]:
+    return {"fr": fr, "nl": nl, "en": en}
+
+
+# read-only views served as collections: id -> (view, title, description); their key is "id"
+VIEW_COLLECTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    "incidents": (
+        "incident_public",
+        _texts("Signalements", "Meldingen", "Incidents"),
+        _texts("Signalements Open311, champs publics seulement (jamais le contact).",
+               "Open311-meldingen, enkel publieke velden (nooit het contact).",
+               "Open311 reports, public fields only (never the reporter's contact).")),
+    "incidents_district_month": (
+        "incidents_district_month",
+        _texts("Signalements par quartier et par mois", "Meldingen per wijk en per maand",
+               "Incidents per district and month"),
+        _texts("Nombre de signalements par quartier (carte de leur date) et par mois.",
+               "Aantal meldingen per wijk (kaart van hun datum) en per maand.",
+               "Number of reports per district (map of their date) and month.")),
+    "no2_district_year": (
+        "no2_district_year",
+        _texts("NO2 moyen par quartier et par année", "Gemiddelde NO2 per wijk en per jaar",
+               "Mean NO2 per district and year"),
+        _texts("Moyennes NO2 des stations IRCEL-CELINE et des points CurieuzenAir par quartier.",
+               "NO2-gemiddelden van IRCEL-CELINE-stations en CurieuzenAir-punten per wijk.",
+               "NO2 means of IRCEL-CELINE stations and CurieuzenAir points per district.")),
+    "worksite_links": (
+        "worksite_links",
+        _texts("Chantiers liés aux rues", "Werven gekoppeld aan straten",
+               "Worksites linked to streets"),
+        _texts("Chaque chantier OSIRIS, sa rue la plus proche à sa date de début (vérifiée "
+               "contre les rues qu'il nomme) et son quartier.",
+               "Elke OSIRIS-werf, de dichtste straat op de begindatum (nagekeken tegen de "
+               "straten die hij noemt) en de wijk.",
+               "Each OSIRIS worksite, its nearest street at its start date (checked against "
+               "the streets it names) and its district.")),
+    "worksites_per_street": (
+        "worksites_per_street",
+        _texts("Chantiers par rue", "Werven per straat", "Worksites per street"),
+        _texts("Nombre de chantiers OSIRIS par rue.", "Aantal OSIRIS-werven per straat.",
+               "Number of OSIRIS worksites per street.")),
+}
+
+
 def build(catalogue: Catalogue, service: ServiceSettings,
           extents: dict[str, list[float]], first_dates: dict[str, str | None],
           records_path: Path | None = None) -> dict[str, Any]:
@@ -93,6 +137,17 @@ def build(catalogue: Catalogue, service: ServiceSettings,
                 "crs": crs_list(),
                 "storage_crs": SUPPORTED["31370"].uri,
             }],
+        }
+    for cid, (view, title, description) in VIEW_COLLECTIONS.items():
+        resources[cid] = {
+            "type": "collection", "title": title, "description": description,
+            "keywords": {lang: [title[lang], "Brussels"] for lang in LANGS},
+            "links": [{"type": "text/html", "rel": "license", "title": "Licence",
+                       "href": LICENCE_URL}],
+            "extents": {"spatial": {"bbox": [4.24, 50.76, 4.48, 50.92],
+                                    "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+            "providers": [{"type": "feature", "name": "services.view_provider.ViewProvider",
+                           "data": view, "id_field": "id"}],
         }
     if records_path is not None:
         resources["catalogue"] = {

@@ -17,6 +17,7 @@ from versioning.database import connect, scalar
 from versioning.localdb import LocalCluster, cluster_root
 from versioning.regional_roads import ensure_regional_roads
 from versioning.schema import prepare
+from versioning.views import VIEWS, ensure_views
 
 
 @dataclass
@@ -52,12 +53,14 @@ class Store:
         """A connection to a prepared store (migrations run on first use)."""
         with connect(self.url, self.settings.schema_name) as conn:
             schema = self.settings.schema_name
-            names = [f"{schema}.schema_migration"] + [
+            names = [f"{schema}.schema_migration", f"{schema}.incident"] + [
+                f"{schema}.{view}" for view in VIEWS] + [
                 f"{schema}.{spec.table}" for spec in self.catalogue.layers.values()]
             missing = scalar(
                 conn, "SELECT count(*) FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NULL",
                 (names,))
             if missing:
                 prepare(conn, self.settings.schema_name, self.catalogue)
+                ensure_views(conn, self.catalogue)
             ensure_regional_roads(conn, self.catalogue, self.responsibility)
             yield conn

@@ -10,6 +10,7 @@ import click
 
 from geo.errors import StrataError
 from services.cli import (
+    apikey,
     changes,
     config,
     db,
@@ -49,7 +50,7 @@ def cli(ctx: click.Context) -> None:
 
 
 for module in (db, config, importing, load, layers, snapshot, changes, history, geolocate,
-               link, serve):
+               link, apikey, serve):
     cli.add_command(module.command)
 
 

@@ -74,6 +74,48 @@ CREATE TABLE IF NOT EXISTS {schema}.no2_annual_mean (
     PRIMARY KEY (station, year)
 );
 -- statement
+-- Open311 reports (operational data, not versioned). Public columns are served through the
+-- view incident_public; the reporter's contact never leaves this table.
+CREATE TABLE IF NOT EXISTS {schema}.incident (
+    id bigserial PRIMARY KEY,
+    service_code integer NOT NULL,
+    status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+    description text,
+    address_string text,
+    media_url text,
+    requested_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    geom geometry(Point, 31370) NOT NULL,
+    municipality_id bigint,
+    municipality_fr text,
+    municipality_nl text,
+    district_id text,
+    street_id bigint,
+    street_fr text,
+    street_nl text,
+    postcode text,
+    organisation_id integer,
+    rule text,
+    email text,
+    first_name text,
+    last_name text,
+    phone text,
+    device_id text,
+    account_id text,
+    api_key_name text NOT NULL
+);
+-- statement
+CREATE INDEX IF NOT EXISTS incident_requested_at ON {schema}.incident (requested_at);
+-- statement
+CREATE INDEX IF NOT EXISTS incident_geom ON {schema}.incident USING gist (geom);
+-- statement
+-- API keys of the Open311 clients: only a SHA-256 of each key is kept.
+CREATE TABLE IF NOT EXISTS {schema}.api_key (
+    name text PRIMARY KEY,
+    key_sha256 text NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+-- statement
 DO $$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'strata_reader') THEN
         CREATE ROLE strata_reader LOGIN;
@@ -86,4 +128,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO strata_reader;
 -- statement
 ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO strata_reader;
 -- statement
-INSERT INTO {schema}.schema_migration (version) VALUES (1) ON CONFLICT DO NOTHING;
+-- the reader sees incidents only through incident_public, and never the API keys
+REVOKE ALL ON {schema}.incident, {schema}.api_key FROM strata_reader;
+-- statement
+INSERT INTO {schema}.schema_migration (version) VALUES (1), (2) ON CONFLICT DO NOTHING;

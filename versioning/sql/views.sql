@@ -1,0 +1,93 @@
+-- Read-only views served as OGC API collections: public incidents and the aggregates an
+-- analyst asks for. Each layer is read as it was at the record's date (or at its first
+-- edition, for older records).
+CREATE OR REPLACE VIEW incident_public AS
+SELECT i.id, i.service_code, c.type_fr, c.type_nl, c.type_en, c.subtype_fr, c.subtype_nl,
+       c.subtype_en, i.status, i.description, i.address_string, i.requested_at, i.updated_at,
+       i.municipality_id, i.municipality_fr, i.municipality_nl, i.district_id, i.street_id,
+       i.street_fr, i.street_nl, i.postcode, i.organisation_id, o.name_fr AS agency_fr,
+       o.name_nl AS agency_nl, i.rule, i.media_url, i.geom
+FROM incident AS i
+LEFT JOIN fms_category AS c ON c.category_id = i.service_code
+LEFT JOIN fms_organisation AS o ON o.organisation_id = i.organisation_id;
+-- statement
+CREATE OR REPLACE VIEW incidents_district_month AS
+SELECT d.fid || '/' || to_char(i.requested_at, 'YYYY-MM') AS id, d.fid AS district_id,
+       d.name_fr, d.name_nl, to_char(i.requested_at, 'YYYY-MM') AS month,
+       count(*)::integer AS n_incidents,
+       count(*) FILTER (WHERE i.status = 'open')::integer AS n_open,
+       min(d.geom) AS geom
+FROM incident AS i
+JOIN {districts} AS d ON ST_Intersects(d.geom, i.geom)
+ AND d.sys_from <= GREATEST(i.requested_at, (SELECT min(sys_from) FROM {districts}))
+ AND d.sys_to > GREATEST(i.requested_at, (SELECT min(sys_from) FROM {districts}))
+GROUP BY d.fid, d.name_fr, d.name_nl, to_char(i.requested_at, 'YYYY-MM');
+-- statement
+CREATE OR REPLACE VIEW no2_district_year AS
+WITH yearly AS (
+    SELECT y.station, y.year, y.no2_ug_m3, s.geom,
+           GREATEST(make_timestamptz(y.year, 7, 1, 0, 0, 0, 'Europe/Brussels'),
+                    (SELECT min(sys_from) FROM {districts})) AS at
+    FROM no2_annual_mean AS y
+    JOIN {stations} AS s ON s.fid = y.station AND s.sys_to = 'infinity'
+    WHERE y.no2_ug_m3 IS NOT NULL
+), points AS (
+    SELECT 2021 AS year, p.no2_ug_m3, p.geom,
+           GREATEST(p.sys_from, (SELECT min(sys_from) FROM {districts})) AS at
+    FROM {no2_points} AS p
+    WHERE p.sys_to = 'infinity' AND p.no2_ug_m3 IS NOT NULL
+), measured AS (
+    SELECT 'irceline' AS source, year, no2_ug_m3, geom, at FROM yearly
+    UNION ALL
+    SELECT 'curieuzenair', year, no2_ug_m3, geom, at FROM points
+)
+SELECT d.fid || '/' || m.year || '/' || m.source AS id, d.fid AS district_id, d.name_fr,
+       d.name_nl, m.year, m.source, count(*)::integer AS n_measures,
+       round(avg(m.no2_ug_m3)::numeric, 2)::double precision AS no2_mean_ug_m3,
+       round(max(m.no2_ug_m3)::numeric, 2)::double precision AS no2_max_ug_m3,
+       min(d.geom) AS geom
+FROM measured AS m
+JOIN {districts} AS d ON ST_Intersects(d.geom, m.geom) AND d.sys_from <= m.at AND d.sys_to > m.at
+GROUP BY d.fid, d.name_fr, d.name_nl, m.year, m.source;
+-- statement
+-- Each worksite tied to the nearest street of its start date (within 50 m), checked against
+-- the street names the record itself gives, and to its district.
+CREATE OR REPLACE VIEW worksite_links AS
+SELECT w.fid AS id, w.label, w.status, w.start_date, w.end_date, w.streets AS named_streets,
+       s.fid AS street_id, s.name_fr AS street_fr, s.name_nl AS street_nl,
+       round(s.distance::numeric, 1)::double precision AS street_distance_m,
+       (s.fid IS NOT NULL AND (strpos(lower(w.streets), lower(s.name_fr)) > 0
+        OR strpos(lower(w.streets), lower(s.name_nl)) > 0)) AS name_agrees,
+       d.fid AS district_id, d.name_fr AS district_fr, d.name_nl AS district_nl, w.geom
+FROM {worksites} AS w
+CROSS JOIN LATERAL (SELECT GREATEST(coalesce(w.start_date::timestamptz, w.sys_from),
+                                    (SELECT min(sys_from) FROM {streets})) AS street_at,
+                           GREATEST(coalesce(w.start_date::timestamptz, w.sys_from),
+                                    (SELECT min(sys_from) FROM {districts})) AS district_at
+                   ) AS t
+LEFT JOIN LATERAL (
+    SELECT v.fid, v.name_fr, v.name_nl, ST_Distance(v.geom, w.geom) AS distance
+    FROM {streets} AS v
+    WHERE v.sys_from <= t.street_at AND v.sys_to > t.street_at
+      AND ST_DWithin(v.geom, w.geom, 50)
+    ORDER BY v.geom <-> w.geom, v.fid LIMIT 1
+) AS s ON true
+LEFT JOIN LATERAL (
+    SELECT v.fid, v.name_fr, v.name_nl FROM {districts} AS v
+    WHERE v.sys_from <= t.district_at AND v.sys_to > t.district_at
+      AND ST_Intersects(v.geom, w.geom)
+    ORDER BY v.fid LIMIT 1
+) AS d ON true
+WHERE w.sys_to = 'infinity';
+-- statement
+CREATE OR REPLACE VIEW worksites_per_street AS
+SELECT l.street_id AS id, min(l.street_fr) AS name_fr, min(l.street_nl) AS name_nl,
+       count(*)::integer AS n_worksites,
+       count(*) FILTER (WHERE l.name_agrees)::integer AS n_name_agrees,
+       count(*) FILTER (WHERE l.end_date IS NULL OR l.end_date >= current_date)::integer
+           AS n_open,
+       (SELECT v.geom FROM {streets} AS v WHERE v.fid = l.street_id
+        ORDER BY v.sys_from DESC LIMIT 1) AS geom
+FROM worksite_links AS l
+WHERE l.street_id IS NOT NULL
+GROUP BY l.street_id;

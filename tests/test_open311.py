@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Open311 GeoReport v2 against the running service, and the collections over views."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import geopandas as gpd
+import httpx
+import pytest
+from test_geolocate import GRAND_PLACE, communes_2021
+
+from layers.catalogue import SHIPPED_DATA as DATA
+
+V2 = "/open311/v2"
+
+
+@pytest.fixture(scope="module")
+def api_key(loaded):
+    result = loaded.run("apikey", "create", "tests-open311")
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]
+
+
+def incident_rows(loaded):
+    with loaded.store.connect() as conn:
+        return conn.execute("SELECT count(*) FROM incident").fetchone()[0]
+
+
+def test_services_in_three_languages(service):
+    fr = httpx.get(f"{service}{V2}/services.json", params={"lang": "fr"}, timeout=30).json()
+    nl = httpx.get(f"{service}{V2}/services.json", headers={"Accept-Language": "nl"},
+                   timeout=30).json()
+    assert len(fr) == len(nl) == 176
+    pothole = next(s for s in fr if s["service_code"] == "1")
+    assert pothole["group"] == "Revêtement" and pothole["type"] == "realtime"
+    assert next(s for s in nl if s["service_code"] == "1")["group"] == "Wegdek"
+    xml = httpx.get(f"{service}{V2}/services.xml", timeout=30)
+    assert xml.headers["content-type"].startswith("text/xml")
+    assert len(ET.fromstring(xml.content).findall("service")) == 176
+    one = httpx.get(f"{service}{V2}/services/1.json", timeout=30).json()
+    assert one == {"service_code": "1", "attributes": []}
+    missing = httpx.get(f"{service}{V2}/services/99999.json", timeout=30)
+    assert missing.status_code == 404 and missing.json()[0]["code"] == 404
+
+
+def test_post_then_get_with_municipality_and_responsible_body(service, loaded, api_key):
+    r = httpx.post(f"{service}{V2}/requests.json", data={
+        "api_key": api_key, "service_code": "1", "lat": GRAND_PLACE[1], "long": GRAND_PLACE[0],
+        "description": "Nid de poule", "email": "someone@example.org",
+        "first_name": "Jeanne", "phone": "+32 2 000 00 00"}, timeout=30)
+    assert r.status_code == 201, r.text
+    rid = r.json()[0]["service_request_id"]
+    got = httpx.get(f"{service}{V2}/requests/{rid}.json", timeout=30).json()
+    assert len(got) == 1
+    req = got[0]
+    assert req["municipality"] == "Bruxelles" and req["agency_responsible"] == "Bruxelles-Ville"
+    assert req["service_code"] == "1" and req["status"] == "open" and req["zipcode"] == "1000"
+    assert req["lat"] == pytest.approx(GRAND_PLACE[1]) and req["routing_rule"] == "municipality"
+    assert "someone@example.org" not in str(got) and "Jeanne" not in str(got)
+    listed = httpx.get(f"{service}{V2}/requests.json", params={"service_code": "1"},
+                       timeout=30).json()
+    assert rid in [x["service_request_id"] for x in listed]
+    xml = ET.fromstring(httpx.get(f"{service}{V2}/requests/{rid}.xml", timeout=30).content)
+    assert xml.find("request/agency_responsible").text == "Bruxelles-Ville"
+    # the read-only collection: public fields only
+    feature = httpx.get(f"{service}/collections/incidents/items/{rid}", params={"f": "json"},
+                        timeout=30).json()
+    assert feature["properties"]["agency_fr"] == "Bruxelles-Ville"
+    text = str(feature)
+    assert "someone@example.org" not in text and "Jeanne" not in text and "email" not in text
+    # by address
+    by_address = httpx.post(f"{service}{V2}/requests.xml", data={
+        "api_key": api_key, "service_code": "1",
+        "address_string": "Boulevard Lambermont 200, 1030 Schaerbeek"}, timeout=30)
+    assert by_address.status_code == 201, by_address.text
+    new = ET.fromstring(by_address.content).find("request/service_request_id").text
+    again = httpx.get(f"{service}{V2}/requests/{new}.json", timeout=30).json()[0]
+    assert again["municipality"] in ("Schaerbeek", "Evere", "Bruxelles")
+
+
+def test_keys_are_required(service, loaded):
+    before = incident_rows(loaded)
+    none = httpx.post(f"{service}{V2}/requests.json",
+                      data={"service_code": "1", "lat": "50.85", "long": "4.35"}, timeout=30)
+    assert none.status_code == 401 and none.json()[0]["code"] == 401
+    wrong = httpx.post(f"{service}{V2}/requests.xml", data={
+        "api_key": "not-a-key", "service_code": "1", "lat": "50.85", "long": "4.35"},
+        timeout=30)
+    assert wrong.status_code == 403
+    assert ET.fromstring(wrong.content).find("error/code").text == "403"
+    assert incident_rows(loaded) == before
+
+
+@pytest.mark.parametrize("data, needle", [
+    ({"service_code": "1", "lat": "north", "long": "4.35"}, "not a number"),
+    ({"service_code": "1", "lat": "95", "long": "4.35"}, "not a longitude / latitude"),
+    ({"service_code": "1", "lat": "50.85"}, "both lat and long"),
+    ({"service_code": "424242", "lat": "50.85", "long": "4.35"}, "unknown"),
+    ({"service_code": "pothole", "lat": "50.85", "long": "4.35"}, "not a service code"),
+    ({"service_code": "1", "lat": "50.80", "long": "4.25"}, "outside"),
+    ({"service_code": "1", "address_string": "Nowhere Lane 1"}, "no street"),
+    ({"service_code": "1"}, "needs a place"),
+])
+def test_bad_reports_are_400_and_store_nothing(service, loaded, api_key, data, needle):
+    before = incident_rows(loaded)
+    r = httpx.post(f"{service}{V2}/requests.json", data={"api_key": api_key, **data},
+                   timeout=30)
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert body[0]["code"] == 400 and needle in body[0]["description"]
+    assert incident_rows(loaded) == before
+
+
+@pytest.mark.parametrize("params, needle", [
+    ({"start_date": "31/01/2026"}, "not a date"),
+    ({"start_date": "2026-02-01", "end_date": "2026-01-01"}, "after end_date"),
+    ({"status": "pending"}, "open or closed"),
+    ({"bbox": "4.3,50.8"}, "bbox"),
+    ({"page_size": "5000"}, "page_size"),
+])
+def test_bad_queries_are_400(service, params, needle):
+    r = httpx.get(f"{service}{V2}/requests.xml", params=params, timeout=30)
+    assert r.status_code == 400
+    assert needle in ET.fromstring(r.content).find("error/description").text
+
+
+def test_aggregate_collections(service, api_key):
+    months = httpx.get(f"{service}/collections/incidents_district_month/items",
+                       params={"f": "json", "limit": 500}, timeout=30).json()
+    assert sum(f["properties"]["n_incidents"] for f in months["features"]) >= 1
+    grand_place = [f for f in months["features"]
+                   if f["properties"]["name_fr"] == "GRAND PLACE"]
+    assert grand_place and grand_place[0]["properties"]["n_incidents"] >= 1
+    per_street = httpx.get(f"{service}/collections/worksites_per_street/items",
+                           params={"f": "json", "limit": 1000}, timeout=30).json()
+    links = httpx.get(f"{service}/collections/worksite_links/items",
+                      params={"f": "json", "limit": 1}, timeout=30).json()
+    assert links["numberMatched"] == 1833
+    assert sum(f["properties"]["n_worksites"] for f in per_street["features"]) == \
+        httpx.get(f"{service}/collections/worksite_links/items",
+                  params={"f": "json", "limit": 1, "name_agrees": "true"},
+                  timeout=30).json()["numberMatched"] + sum(
+            f["properties"]["n_worksites"] - f["properties"]["n_name_agrees"]
+            for f in per_street["features"])
+
+
+def test_curieuzenair_points_per_commune_equal_geopandas(loaded, tmp_path):
+    out = tmp_path / "no2.gpkg"
+    result = loaded.run("link", "layer:no2_points", "-o", str(out), "--date", "2021-10-01",
+                        "--to", "municipalities,districts")
+    assert result.exit_code == 0, result.output
+    linked = gpd.read_file(out)
+    ours = linked.groupby("municipalities_id").size()
+    points = gpd.read_file(DATA / "air_quality/curieuzenair_no2_points.geojson").to_crs(31370)
+    communes = communes_2021().reset_index()[["mid", "geometry"]]
+    joined = gpd.sjoin(points, communes, predicate="intersects")
+    joined = joined.reset_index().sort_values(["index", "mid"]).drop_duplicates("index")
+    theirs = joined.groupby("mid").size()
+    assert ours.to_dict() == theirs.to_dict()
+    assert ours.sum() >= 2480
+
+
+def test_no2_per_district_and_year(loaded):
+    with loaded.store.connect() as conn:
+        rows = conn.execute("SELECT source, count(*), sum(n_measures) FROM no2_district_year "
+                            "GROUP BY source ORDER BY source").fetchall()
+        stations_in = conn.execute(
+            "SELECT count(*) FROM no2_annual_mean y JOIN layer_air_quality_stations s "
+            "ON s.fid = y.station JOIN layer_region r ON ST_Intersects(r.geom, s.geom) "
+            "WHERE y.no2_ug_m3 IS NOT NULL").fetchone()[0]
+    sources = {r[0]: (r[1], r[2]) for r in rows}
+    assert sources["curieuzenair"][1] >= 2480
+    assert sources["irceline"][1] == stations_in  # every station-year inside the region

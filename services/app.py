@@ -42,7 +42,8 @@ def create_app(store_settings: StoreSettings | None = None,
                             folder / "records.json")
     config = pygeoapi_config.build(
         store.catalogue, service, {k: v[0] for k, v in ext.items() if v[0]},
-        {k: v[1].isoformat() if v[1] else None for k, v in ext.items()}, records)
+        {k: v[1].isoformat() if v[1] else None for k, v in ext.items()}, records,
+        views=store.serves_city)
     cfg_path, oas_path = pygeoapi_config.write(config, folder)
     os.environ["PYGEOAPI_CONFIG"] = str(cfg_path)
     os.environ["PYGEOAPI_OPENAPI"] = str(oas_path)
@@ -78,7 +79,7 @@ def create_app(store_settings: StoreSettings | None = None,
     app = Starlette(routes=routes, middleware=[Middleware(AcceptLanguageMiddleware)],
                     exception_handlers={StrataError: handle, Exception: handle})
     app.state.catalogue = store.catalogue
-    app.state.responsibility = store.responsibility
+    app.state.responsibility = store.responsibility if store.serves_city else None
     app.state.service = service
     app.state.extents = ext
     app.state.records_path = records

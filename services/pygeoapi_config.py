@@ -112,7 +112,7 @@ VIEW_COLLECTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
 
 def build(catalogue: Catalogue, service: ServiceSettings,
           extents: dict[str, list[float]], first_dates: dict[str, str | None],
-          records_path: Path | None = None) -> dict[str, Any]:
+          records_path: Path | None = None, views: bool = True) -> dict[str, Any]:
     """The pygeoapi configuration as a dict."""
     base = service.public_url()
     resources: dict[str, Any] = {}
@@ -138,7 +138,7 @@ def build(catalogue: Catalogue, service: ServiceSettings,
                 "storage_crs": SUPPORTED["31370"].uri,
             }],
         }
-    for cid, (view, title, description) in VIEW_COLLECTIONS.items():
+    for cid, (view, title, description) in (VIEW_COLLECTIONS if views else {}).items():
         resources[cid] = {
             "type": "collection", "title": title, "description": description,
             "keywords": {lang: [title[lang], "Brussels"] for lang in LANGS},

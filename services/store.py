@@ -17,7 +17,7 @@ from versioning.database import connect, scalar
 from versioning.localdb import LocalCluster, cluster_root
 from versioning.regional_roads import ensure_regional_roads
 from versioning.schema import prepare
-from versioning.views import VIEWS, ensure_views
+from versioning.views import VIEW_LAYERS, VIEWS, ensure_views
 
 
 @dataclass
@@ -39,6 +39,14 @@ class Store:
         return rules
 
     @cached_property
+    def serves_city(self) -> bool:
+        """Whether the catalogue holds the layers geolocation, routing and the aggregate
+        views need (a catalogue of one's own may not)."""
+        needed = {*VIEW_LAYERS.values(), *load_responsibility(
+            self.settings.responsibility).roles.values()}
+        return needed <= set(self.catalogue.layers)
+
+    @cached_property
     def local(self) -> LocalCluster:
         """The project-local cluster (used when no database URL is set)."""
         return LocalCluster(cluster_root(self.settings.project_root))
@@ -53,14 +61,17 @@ class Store:
         """A connection to a prepared store (migrations run on first use)."""
         with connect(self.url, self.settings.schema_name) as conn:
             schema = self.settings.schema_name
+            views = VIEWS if self.serves_city else ()
             names = [f"{schema}.schema_migration", f"{schema}.incident"] + [
-                f"{schema}.{view}" for view in VIEWS] + [
+                f"{schema}.{view}" for view in views] + [
                 f"{schema}.{spec.table}" for spec in self.catalogue.layers.values()]
             missing = scalar(
                 conn, "SELECT count(*) FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NULL",
                 (names,))
             if missing:
                 prepare(conn, self.settings.schema_name, self.catalogue)
-                ensure_views(conn, self.catalogue)
-            ensure_regional_roads(conn, self.catalogue, self.responsibility)
+                if self.serves_city:
+                    ensure_views(conn, self.catalogue)
+            if self.serves_city:
+                ensure_regional_roads(conn, self.catalogue, self.responsibility)
             yield conn

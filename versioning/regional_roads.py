@@ -11,6 +11,7 @@ from geo.errors import Unavailable
 from layers.catalogue import Catalogue
 from layers.responsibility import Responsibility
 from versioning.database import render, scalar, statements
+from versioning.schema import MIGRATION_LOCK
 
 VIEW = "regional_road"
 
@@ -27,6 +28,7 @@ def refresh_regional_roads(conn: psycopg.Connection, catalogue: Catalogue,
     composed = render("regional_road", view=VIEW, source=spec.table, manager=rr.manager_field,
                       streets=rr.streets_field, regional=sql.Literal(rr.regional_manager))
     with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         for stmt in statements(composed, conn):
             conn.execute(stmt)  # type: ignore[arg-type]
     return int(scalar(conn, sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(VIEW))))
@@ -36,4 +38,7 @@ def ensure_regional_roads(conn: psycopg.Connection, catalogue: Catalogue,
                           rules: Responsibility) -> None:
     """Build the derived regional roads if they do not exist yet."""
     if scalar(conn, "SELECT to_regclass(%s)", (VIEW,)) is None:
-        refresh_regional_roads(conn, catalogue, rules)
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            if scalar(conn, "SELECT to_regclass(%s)", (VIEW,)) is None:
+                refresh_regional_roads(conn, catalogue, rules)

@@ -34,6 +34,6 @@ def command(ctx: click.Context, layer_id: str, file: Path, day, source: str | No
         echo_err(f"  {line}")
     with s.connect() as conn, progress_bar(len(batch.frame), f"importing {layer_id}") as tick:
         result = import_batch(conn, batch, day, str(file), file_checksum(file), tick)
-        if layer_id == s.responsibility.regional_roads.layer:
+        if s.serves_city and layer_id == s.responsibility.regional_roads.layer:
             refresh_regional_roads(conn, s.catalogue, s.responsibility)
     click.echo(result.line())

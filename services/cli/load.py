@@ -46,9 +46,10 @@ def command(ctx: click.Context, layer_ids: tuple[str, ...]) -> None:
                 with progress_bar(len(batch.frame), f"{spec.id} {ed.date}") as tick:
                     result = import_batch(conn, batch, ed.date, str(path), checksum, tick)
                 click.echo(result.line())
-        n = refresh_regional_roads(conn, cat, s.responsibility)
-        click.echo(f"regional roads (derived from {s.responsibility.regional_roads.layer}): "
-                   f"{n} street names")
+        if s.serves_city:
+            n = refresh_regional_roads(conn, cat, s.responsibility)
+            click.echo(f"regional roads (derived from {s.responsibility.regional_roads.layer})"
+                       f": {n} street names")
         if not layer_ids:
             for table in cat.references:
                 frame = read_reference(table, cat.reference_path(table))

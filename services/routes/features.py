@@ -17,6 +17,7 @@ from starlette.responses import Response
 from geo.errors import InvalidInput, NotFound
 from services import ogc_params as p
 from services.http_errors import Gone
+from services.pygeoapi_config import VIEW_COLLECTIONS
 from services.web import GEOJSON, cache_headers, db, http_date, language, layer, url, wants_html
 from versioning.pages import CRS84, PageQuery, features_alive, page, timeline, versions_of
 
@@ -42,8 +43,24 @@ async def _dispatch(request: Request, handler: Callable[[Request], Response]) ->
     return await run_in_threadpool(handler, request)
 
 
+VIEW_PARAMS = {"f", "limit", "offset", "bbox", "properties", "sortby", "lang", "skipGeometry",
+               "resulttype"}
+
+
+def _check_view_params(request: Request, view: str) -> None:
+    """pygeoapi ignores parameters it does not know: refuse them, as OGC API Features asks."""
+    with db(request) as conn:
+        columns = {r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s", (view,))}
+    p.check_known(request.query_params, VIEW_PARAMS | columns)
+
+
 async def items(request: Request) -> Response:
     """``/collections/{id}/items``: JSON here, HTML by pygeoapi."""
+    view = VIEW_COLLECTIONS.get(request.path_params["collection_id"])
+    if view is not None:
+        await run_in_threadpool(_check_view_params, request, view[0])
     return await _dispatch(request, _items)
 
 

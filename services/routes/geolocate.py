@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from geo.crs import CrsInfo, parse_crs
-from geo.errors import InvalidInput
+from geo.errors import InvalidInput, Unavailable
 from services import ogc_params as p
 from services.web import db, language
 from versioning.locate import geolocate as locate
@@ -68,6 +68,10 @@ def _geolocate(request: Request) -> Response:
     x, y, crs = point_params(q)
     at = p.date_param(q.get("date") or q.get("datetime"), "date")
     state = request.app.state
+    if state.responsibility is None:
+        raise Unavailable("geolocation needs the municipality, district, street, region and "
+                          "postcode layers, which this catalogue lacks",
+                          hint="serve the Brussels catalogue (config/layers.yml)")
     with db(request) as conn:
         answer = locate(conn, state.catalogue, state.responsibility, x, y, crs, at,
                         category_param(q.get("category")))

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from geo.errors import InvalidInput, NotFound, StrataError
+from geo.errors import InvalidInput, NotFound, StrataError, Unavailable
 from services.http_errors import status_of
 from services.web import db, language
 from versioning.incidents import PRIVATE, Report, incidents, key_name, report
@@ -170,6 +170,8 @@ async def post_request(request: Request) -> Response:
 
     def handler(request: Request, fmt: str) -> Response:
         state = request.app.state
+        if state.responsibility is None:
+            raise Unavailable("reports need the Brussels layers, which this catalogue lacks")
         with state.writer_pool.connection() as conn:
             client = key_name(conn, form.get("api_key"))
             if form.get("api_key") in (None, ""):

@@ -124,7 +124,7 @@ def test_polygons_go_where_most_of_their_area_lies(loaded):
 
 
 def test_dask_cluster_gives_the_same_answer(loaded):
-    dask_geopandas = pytest.importorskip("dask_geopandas")  # a declared dependency
+    import dask_geopandas
     from distributed import Client, LocalCluster
 
     from geo.joins import link_dask

@@ -34,16 +34,20 @@ class Store:
     @cached_property
     def responsibility(self) -> Responsibility:
         """The validated geolocation roles and routing rules."""
-        rules = load_responsibility(self.settings.responsibility)
-        rules.check_layers(self.catalogue)
-        return rules
+        self.rules.check_layers(self.catalogue)
+        return self.rules
+
+    @cached_property
+    def rules(self) -> Responsibility:
+        """The routing configuration as read, not yet checked against the catalogue."""
+        return load_responsibility(self.settings.responsibility)
 
     @cached_property
     def serves_city(self) -> bool:
         """Whether the catalogue holds the layers geolocation, routing and the aggregate
         views need (a catalogue of one's own may not)."""
-        needed = {*VIEW_LAYERS.values(), *load_responsibility(
-            self.settings.responsibility).roles.values()}
+        needed = {*VIEW_LAYERS.values(), *self.rules.roles.values(),
+                  self.rules.regional_roads.layer}
         return needed <= set(self.catalogue.layers)
 
     @cached_property

@@ -4,7 +4,6 @@ equality, sortby, paging; GeoJSON built by PostgreSQL. The view decides what is 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from psycopg import sql
@@ -92,4 +91,4 @@ class ViewProvider(BaseProvider):
                 (str(identifier),)).fetchone()
         if row is None:
             raise ProviderItemNotFoundError(user_msg=f"{self.view} has no {identifier}")
-        return json.loads(json.dumps(row[0]))  # type: ignore[no-any-return]
+        return row[0]  # type: ignore[no-any-return]

@@ -173,10 +173,10 @@ async def post_request(request: Request) -> Response:
         if state.responsibility is None:
             raise Unavailable("reports need the Brussels layers, which this catalogue lacks")
         with state.writer_pool.connection() as conn:
-            client = key_name(conn, form.get("api_key"))
             if form.get("api_key") in (None, ""):
                 raise Unauthorized("an api_key is needed to report",
                                    hint="ask the service desk for a key")
+            client = key_name(conn, form.get("api_key"))
             if client is None:
                 raise Forbidden("this api_key is not valid", hint="check the key")
             code = _code(form.get("service_code") or "")

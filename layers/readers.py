@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,6 +170,9 @@ def _field(frame: gpd.GeoDataFrame, rule: FieldRule, kind: str, attr: str,
                            hint=f"values must be of type {kind}") from None
 
 
+XSD_DATE_ZONE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})$")
+
+
 def coerce(values: pd.Series, kind: str) -> pd.Series:
     """Coerce a column to the attribute type, nulls as None."""
     if kind == "integer":
@@ -183,11 +187,13 @@ def coerce(values: pd.Series, kind: str) -> pd.Series:
         return values.astype(object).where(values.notna(), None).map(
             lambda v: None if v is None else bool(v))
     if kind == "date":
-        ts = pd.to_datetime(values, errors="raise")
+        # an xsd:date may carry a zone ("2019-05-03Z", as WFS servers write it): the day is kept
+        values = values.map(lambda v: XSD_DATE_ZONE.sub(r"\1", v) if isinstance(v, str) else v)
+        ts = _instants(values)
         return pd.Series([None if pd.isna(t) else t.date() for t in ts], index=values.index,
                          dtype=object)
     if kind == "timestamp":
-        ts = pd.to_datetime(values, errors="raise")
+        ts = _instants(values)
         if ts.dt.tz is None:
             ts = ts.dt.tz_localize("Europe/Brussels", ambiguous="NaT", nonexistent="NaT")
         return pd.Series([None if pd.isna(t) else t.isoformat() for t in ts],
@@ -196,6 +202,17 @@ def coerce(values: pd.Series, kind: str) -> pd.Series:
         return values.map(_json)
     text = values.astype(object).where(values.notna(), None)
     return text.map(lambda v: None if v is None or v == "" else str(v))
+
+
+def _instants(values: pd.Series) -> pd.Series:
+    """Dates or date-times in ISO 8601; the first values that are not, named."""
+    ts = pd.to_datetime(values, errors="coerce", format="ISO8601")
+    bad = ts.isna() & values.notna() & (values.astype("string").str.strip() != "")
+    if bad.any():
+        rows = ", ".join(f"{v!r} (feature {i + 1})" for i, v in
+                         zip(bad.to_numpy().nonzero()[0][:3], values[bad][:3], strict=False))
+        raise ValueError(f"not a date in ISO 8601 form (YYYY-MM-DD): {rows}")
+    return ts
 
 
 def _json(value: object) -> str | None:

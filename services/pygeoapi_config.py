@@ -97,11 +97,21 @@ VIEW_COLLECTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
         _texts("Chantiers liés aux rues", "Werven gekoppeld aan straten",
                "Worksites linked to streets"),
         _texts("Chaque chantier OSIRIS, sa rue la plus proche à sa date de début (vérifiée "
-               "contre les rues qu'il nomme) et son quartier.",
+               "contre les rues qu'il nomme), sa commune et son quartier.",
                "Elke OSIRIS-werf, de dichtste straat op de begindatum (nagekeken tegen de "
-               "straten die hij noemt) en de wijk.",
+               "straten die hij noemt), de gemeente en de wijk.",
                "Each OSIRIS worksite, its nearest street at its start date (checked against "
-               "the streets it names) and its district.")),
+               "the streets it names), its municipality and its district.")),
+    "permit_links": (
+        "permit_links",
+        _texts("Permis d'urbanisme liés aux rues", "Stedenbouwkundige vergunningen gekoppeld "
+               "aan straten", "Urban planning permits linked to streets"),
+        _texts("Chaque permis, sa rue la plus proche à sa date de dépôt (vérifiée contre "
+               "l'adresse qu'il donne), sa commune et son quartier.",
+               "Elke vergunning, de dichtste straat op de indieningsdatum (nagekeken tegen het "
+               "adres dat ze geeft), de gemeente en de wijk.",
+               "Each permit, its nearest street at its submission date (checked against the "
+               "address it gives), its municipality and its district.")),
     "worksites_per_street": (
         "worksites_per_street",
         _texts("Chantiers par rue", "Werven per straat", "Worksites per street"),

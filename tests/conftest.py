@@ -145,3 +145,16 @@ def service(loaded: Env) -> Iterator[str]:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def permits(loaded: Env, tmp_path_factory: pytest.TempPathFactory):
+    """400 permits GENERATED in the shape of NOVA's WFS (tests/nova_permits.py), imported
+    into the loaded store as the edition of 2026-11-01; the frame as generated."""
+    from nova_permits import generate, write_wfs_geojson
+
+    frame = generate(400)
+    path = write_wfs_geojson(frame, tmp_path_factory.mktemp("nova") / "permits.geojson")
+    result = loaded.run("import", "permits", str(path), "--date", "2026-11-01")
+    assert result.exit_code == 0, result.output
+    return frame

@@ -21,7 +21,7 @@ def test_catalogue_is_valid_and_complete(env):
             assert spec.title.get(lang) and spec.description.get(lang)
         assert all(e.path().exists() for e in spec.editions)
     result = env.run("config", "validate")
-    assert result.exit_code == 0 and "9 layers, 11 editions, valid" in result.output
+    assert result.exit_code == 0 and "10 layers, 11 editions, valid" in result.output
     assert "pygeoapi configuration generated from it: valid" in result.output
 
 

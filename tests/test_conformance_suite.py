@@ -14,9 +14,10 @@ from layers.catalogue import PROJECT_ROOT
 SUITE = PROJECT_ROOT / ".strata" / "ogctests-venv" / "bin" / "python"
 
 
-def test_ogctests_features_core_passes(service, loaded):
+def test_ogctests_features_core_passes(service, loaded, permits):
     assert SUITE.exists(), "the suite's virtualenv is made by `make test` (.strata/ogctests-venv)"
-    # the suite wants a feature in every collection: one real report through Open311
+    # the suite wants a feature in every collection: generated permits (fixture) and one
+    # real report through Open311
     key = loaded.run("apikey", "create", "conformance").output.strip().splitlines()[-1]
     posted = httpx.post(f"{service}/open311/v2/requests.json", data={
         "api_key": key, "service_code": "1", "lat": "50.84675", "long": "4.35235"}, timeout=30)

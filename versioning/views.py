@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""The read-only views served as collections: public incidents and the aggregates."""
+"""The read-only views served as collections: public incidents, the records tied to streets,
+and the aggregates."""
 
 from __future__ import annotations
 
 import psycopg
+from psycopg import sql
 
 from layers.catalogue import Catalogue
 from versioning.database import render, statements
@@ -11,15 +13,32 @@ from versioning.schema import MIGRATION_LOCK
 
 # the layers the views read, by their part in the views
 VIEW_LAYERS = {"districts": "districts", "streets": "streets", "stations": "air_quality_stations",
-               "no2_points": "no2_points", "worksites": "worksites"}
-VIEWS = ("incident_public", "incidents_district_month", "no2_district_year", "worksite_links",
+               "no2_points": "no2_points", "worksites": "worksites",
+               "municipalities": "municipalities", "permits": "permits"}
+# view -> (source part, its columns, the street names it gives, its date)
+STREET_LINKS = {
+    "worksite_links": ("worksites", "w.label, w.status, w.start_date, w.end_date",
+                       "w.streets", "w.start_date"),
+    "permit_links": ("permits", "w.case_type, w.status, w.object_fr, w.object_nl, w.postcode, "
+                                "w.submitted, w.decided",
+                     "concat_ws(' - ', w.street_fr, w.street_nl)", "w.submitted"),
+}
+VIEWS = ("incident_public", "incidents_district_month", "no2_district_year", *STREET_LINKS,
          "worksites_per_street")
 
 
 def ensure_views(conn: psycopg.Connection, catalogue: Catalogue) -> None:
-    """Create or replace the views (the layers' tables must exist)."""
+    """Create the views afresh (the layers' tables must exist)."""
     tables = {part: catalogue.layer(layer_id).table for part, layer_id in VIEW_LAYERS.items()}
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        for view in VIEWS:
+            conn.execute(sql.SQL("DROP VIEW IF EXISTS {} CASCADE").format(sql.Identifier(view)))
+        for view, (part, columns, named, date) in STREET_LINKS.items():
+            conn.execute(render("street_links", view=view, source=tables[part],
+                                columns=sql.SQL(columns), named=sql.SQL(named),
+                                date=sql.SQL(date), **{k: tables[k] for k in
+                                                       ("streets", "municipalities",
+                                                        "districts")}))
         for stmt in statements(render("views", **tables), conn):
             conn.execute(stmt)  # type: ignore[arg-type]

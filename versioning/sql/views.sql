@@ -50,36 +50,6 @@ FROM measured AS m
 JOIN {districts} AS d ON ST_Intersects(d.geom, m.geom) AND d.sys_from <= m.at AND d.sys_to > m.at
 GROUP BY d.fid, d.name_fr, d.name_nl, m.year, m.source;
 -- statement
--- Each worksite tied to the nearest street of its start date (within 50 m), checked against
--- the street names the record itself gives, and to its district.
-CREATE OR REPLACE VIEW worksite_links AS
-SELECT w.fid AS id, w.label, w.status, w.start_date, w.end_date, w.streets AS named_streets,
-       s.fid AS street_id, s.name_fr AS street_fr, s.name_nl AS street_nl,
-       round(s.distance::numeric, 1)::double precision AS street_distance_m,
-       (s.fid IS NOT NULL AND (strpos(lower(w.streets), lower(s.name_fr)) > 0
-        OR strpos(lower(w.streets), lower(s.name_nl)) > 0)) AS name_agrees,
-       d.fid AS district_id, d.name_fr AS district_fr, d.name_nl AS district_nl, w.geom
-FROM {worksites} AS w
-CROSS JOIN LATERAL (SELECT GREATEST(coalesce(w.start_date::timestamptz, w.sys_from),
-                                    (SELECT min(sys_from) FROM {streets})) AS street_at,
-                           GREATEST(coalesce(w.start_date::timestamptz, w.sys_from),
-                                    (SELECT min(sys_from) FROM {districts})) AS district_at
-                   ) AS t
-LEFT JOIN LATERAL (
-    SELECT v.fid, v.name_fr, v.name_nl, ST_Distance(v.geom, w.geom) AS distance
-    FROM {streets} AS v
-    WHERE v.sys_from <= t.street_at AND v.sys_to > t.street_at
-      AND ST_DWithin(v.geom, w.geom, 50)
-    ORDER BY v.geom <-> w.geom, v.fid LIMIT 1
-) AS s ON true
-LEFT JOIN LATERAL (
-    SELECT v.fid, v.name_fr, v.name_nl FROM {districts} AS v
-    WHERE v.sys_from <= t.district_at AND v.sys_to > t.district_at
-      AND ST_Intersects(v.geom, w.geom)
-    ORDER BY v.fid LIMIT 1
-) AS d ON true
-WHERE w.sys_to = 'infinity';
--- statement
 CREATE OR REPLACE VIEW worksites_per_street AS
 SELECT l.street_id AS id, min(l.street_fr) AS name_fr, min(l.street_nl) AS name_nl,
        count(*)::integer AS n_worksites,

@@ -159,6 +159,8 @@ def build(catalogue: Catalogue, service: ServiceSettings,
             "providers": [{"type": "feature", "name": "services.view_provider.ViewProvider",
                            "data": view, "id_field": "id"}],
         }
+    resources["link"] = {"type": "process",
+                         "processor": {"name": "services.link_process.LinkProcessor"}}
     if records_path is not None:
         resources["catalogue"] = {
             "type": "collection",
@@ -185,6 +187,10 @@ def build(catalogue: Catalogue, service: ServiceSettings,
             "cors": True,
             "pretty_print": False,
             "limits": {"default_items": 10, "max_items": service.max_items},
+            # synchronous processes; Strata's errors keep their status (services/link_process)
+            # (no job store: connection and output_dir are unused, but the schema wants them)
+            "manager": {"name": "services.link_process.StrataManager", "connection": "",
+                        "output_dir": ""},
             "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                     "attribution": "© OpenStreetMap contributors"},
         },

@@ -121,3 +121,10 @@ def incidents(conn: psycopg.Connection, *, ids: list[int] | None = None,
         "end": end, "bbox": list(bbox) if bbox else None, "limit": limit, "offset": offset})
     names = [c.name for c in cur.description or []]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def public_incidents(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """Every incident's public fields and geometry (WKB, EPSG:31370), to link."""
+    cur = conn.execute(load_sql("incident_records"))
+    names = [c.name for c in cur.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The OGC API process ``link`` (pygeoapi): records tied to the municipality, district and
+nearest street of their own date, the same job as ``strata link``; and the synchronous
+process manager that keeps Strata's errors in their status and shape."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from functools import cache
+from typing import Any
+
+import geopandas as gpd
+from pygeoapi.process.base import BaseProcessor, ProcessorExecuteError
+from pygeoapi.process.manager.dummy import DummyManager
+from pygeoapi.util import JobStatus, RequestedResponse
+
+from geo.errors import InvalidInput, NotFound, StrataError
+from services.http_errors import status_of
+from services.link_job import INCIDENTS, link_records, record_dates, stored_records
+from versioning.database import connect
+from versioning.instants import parse_instant
+from versioning.linking import DEFAULT_WITHIN_M, targets
+
+MAX_FEATURES = 100_000
+DEFAULT_TO = ["municipalities", "districts", "streets"]
+
+
+def _t(fr: str, nl: str, en: str) -> dict[str, str]:
+    return {"fr": fr, "nl": nl, "en": en}
+
+
+PROCESS_METADATA: dict[str, Any] = {
+    "version": "1.0.0",
+    "id": "link",
+    "title": _t("Lier à la carte de leur date", "Koppelen aan de kaart van hun datum",
+                "Link to the map of their date"),
+    "description": _t(
+        "Relie chaque enregistrement (point ou polygone) à la commune et au quartier qui le "
+        "contiennent et à la rue la plus proche, dans l'édition en vigueur à sa propre date.",
+        "Koppelt elk record (punt of veelhoek) aan de gemeente en de wijk die het bevatten en "
+        "aan de dichtste straat, in de editie die op zijn eigen datum gold.",
+        "Ties each record (point or polygon) to the municipality and district that contain it "
+        "and to the nearest street, in the edition in force at the record's own date."),
+    "jobControlOptions": ["sync-execute"],
+    "keywords": ["link", "spatial join", "versioned", "Brussels"],
+    "links": [],
+    "inputs": {
+        "features": {
+            "title": "Records (GeoJSON)",
+            "description": "A GeoJSON FeatureCollection in CRS84 (longitude, latitude), at "
+                           f"most {MAX_FEATURES:,} features. Give this or collection.",
+            "schema": {"type": "object", "contentMediaType": "application/geo+json"},
+            "minOccurs": 0, "maxOccurs": 1,
+        },
+        "collection": {
+            "title": "Stored records",
+            "description": "Link a stored layer's current features (permits, worksites, "
+                           "no2_points, ...) or the public incidents (incidents) instead.",
+            "schema": {"type": "string"},
+            "minOccurs": 0, "maxOccurs": 1,
+        },
+        "date_field": {
+            "title": "Date field",
+            "description": "The property holding each record's date (ISO 8601).",
+            "schema": {"type": "string"}, "minOccurs": 0, "maxOccurs": 1,
+        },
+        "date": {
+            "title": "Date",
+            "description": "The date of records without one (YYYY-MM-DD).",
+            "schema": {"type": "string", "format": "date"}, "minOccurs": 0, "maxOccurs": 1,
+        },
+        "to": {
+            "title": "Layers to link to",
+            "schema": {"type": "array", "items": {"type": "string"}, "default": DEFAULT_TO},
+            "minOccurs": 0, "maxOccurs": 1,
+        },
+        "within": {
+            "title": "Search distance (m)",
+            "description": "Distance within which the nearest street is sought.",
+            "schema": {"type": "number", "default": DEFAULT_WITHIN_M, "minimum": 0},
+            "minOccurs": 0, "maxOccurs": 1,
+        },
+    },
+    "outputs": {
+        "linked": {
+            "title": "Linked records",
+            "description": "The records with, per layer, the feature's id, names, the edition "
+                           "that answered (and the distance for streets).",
+            "schema": {"type": "object", "contentMediaType": "application/geo+json"},
+        }
+    },
+    "example": {"inputs": {
+        "features": {"type": "FeatureCollection", "features": [{
+            "type": "Feature", "geometry": {"type": "Point", "coordinates": [4.3524, 50.8467]},
+            "properties": {"reported": "2016-05-01"}}]},
+        "date_field": "reported"}},
+}
+
+
+@cache
+def _reader() -> tuple[Any, str]:
+    """The store's catalogue and the read-only URL, once per process."""
+    from services.provider import reader_url
+    from services.settings import ServiceSettings, StoreSettings
+    from services.store import Store
+
+    store = Store(StoreSettings())
+    return store, reader_url(store.settings, ServiceSettings(), store.url)
+
+
+def _records(data: dict[str, Any], store: Any, connect_reader: Any) -> gpd.GeoDataFrame:
+    features, collection = data.get("features"), data.get("collection")
+    if (features is None) == (collection is None):
+        raise InvalidInput("give either features (GeoJSON) or collection, not both or neither",
+                           hint='for example {"inputs": {"collection": "permits", '
+                                '"date_field": "submitted"}}')
+    if collection is not None:
+        if collection != INCIDENTS and collection not in store.catalogue.layers:
+            raise InvalidInput(f"no collection {collection!r} to link",
+                               hint=f"one of: {INCIDENTS}, "
+                                    f"{', '.join(store.catalogue.layers)}")
+        return stored_records(connect_reader, store.catalogue, collection)
+    if not isinstance(features, dict) or features.get("type") != "FeatureCollection":
+        raise InvalidInput("features must be a GeoJSON FeatureCollection",
+                           hint='{"type": "FeatureCollection", "features": [...]}')
+    items = features.get("features") or []
+    if len(items) > MAX_FEATURES:
+        raise InvalidInput(f"{len(items):,} features: at most {MAX_FEATURES:,} per request",
+                           hint="split them, or link a file of any size with `strata link`")
+    try:
+        frame = gpd.GeoDataFrame.from_features(items, crs=4326)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise InvalidInput(f"features are not valid GeoJSON: {exc}",
+                           hint="each feature needs a geometry and properties") from None
+    if frame.geometry.isna().any() or frame.geometry.is_empty.any():
+        raise InvalidInput("some features have no geometry",
+                           hint="every record needs a point, line or polygon")
+    return frame
+
+
+def _iso(value: Any) -> str:
+    """Dates and instants in ISO 8601, in JSON."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+class LinkProcessor(BaseProcessor):  # type: ignore[misc]
+    """``link``: the records, linked as of each one's date."""
+
+    def __init__(self, processor_def: dict[str, Any]) -> None:
+        super().__init__(processor_def, PROCESS_METADATA)
+
+    def execute(self, data: dict[str, Any], outputs: Any = None) -> tuple[str, Any]:
+        store, url = _reader()
+        schema = store.settings.schema_name
+
+        def connect_reader() -> Any:
+            return connect(url, schema, application="strata-link")
+
+        frame = _records(data, store, connect_reader)
+        to = data.get("to", DEFAULT_TO)
+        if isinstance(to, str):
+            to = [t.strip() for t in to.split(",") if t.strip()]
+        if not isinstance(to, list) or not all(isinstance(t, str) for t in to):
+            raise InvalidInput("to must be a list of layer ids",
+                               hint='for example "to": ["municipalities", "streets"]')
+        try:
+            targets(store.catalogue, to)
+        except NotFound as err:  # a wrong input value, not a missing resource
+            raise InvalidInput(err.message, err.hint) from None
+        try:
+            within = float(data.get("within", DEFAULT_WITHIN_M))
+        except (TypeError, ValueError):
+            raise InvalidInput(f"within must be a number of metres, not {data['within']!r}",
+                               hint='for example "within": 50') from None
+        default = parse_instant(data["date"]) if data.get("date") else None
+        at = record_dates(frame, data.get("date_field"), default)
+        linked, _ = link_records(connect_reader, store.catalogue, frame, to, at, within)
+        linked = linked.to_crs(4326)
+        for col in linked.columns[linked.dtypes.astype(str) == "Int64"]:  # ints, not floats
+            linked[col] = linked[col].astype(object).where(linked[col].notna(), None)
+        text = linked.to_json(drop_id=True, na="null", default=_iso)
+        return "application/geo+json", json.loads(text)
+
+
+class StrataManager(DummyManager):  # type: ignore[misc]
+    """pygeoapi's synchronous manager, except that a Strata error keeps its HTTP status and
+    says what was wrong and how to fix it, in the OGC exception body."""
+
+    def execute_process(self, process_id: str, data_dict: dict[str, Any],
+                        execution_mode: Any = None, requested_outputs: Any = None,
+                        subscriber: Any = None,
+                        requested_response: Any = RequestedResponse.raw.value) -> Any:
+        processor = self.get_processor(process_id)
+        try:
+            mime, outputs = processor.execute(data_dict, outputs=requested_outputs)
+        except StrataError as err:
+            error = ProcessorExecuteError(user_msg=str(err).replace("\n  hint:", " (hint:")
+                                          + (")" if err.hint else ""))
+            error.http_status_code = status_of(err)
+            error.ogc_exception_code = err.code
+            raise error from None
+        headers = {"Preference-Applied": "wait"} if execution_mode is not None else None
+        if requested_response == RequestedResponse.document.value:
+            outputs = {"outputs": [outputs]}
+        return str(uuid.uuid1()), mime, outputs, JobStatus.successful, headers

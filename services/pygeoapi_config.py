@@ -4,6 +4,7 @@ truth) and the service settings; plus its OpenAPI document."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,13 @@ VIEW_COLLECTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
 }
 
 
+# the EDR collection: its items are a view too, with a time field
+SERIES_COLLECTION, SERIES_VIEW = "no2_station_series", "no2_station_years"
+# collection -> (view, its time field or None), for the parameter checks of services/routes
+VIEW_BACKED = {**{cid: (view, None) for cid, (view, _, _) in VIEW_COLLECTIONS.items()},
+               SERIES_COLLECTION: (SERIES_VIEW, "year_start")}
+
+
 def build(catalogue: Catalogue, service: ServiceSettings,
           extents: dict[str, list[float]], first_dates: dict[str, str | None],
           records_path: Path | None = None, views: bool = True) -> dict[str, Any]:
@@ -158,6 +166,36 @@ def build(catalogue: Catalogue, service: ServiceSettings,
                                     "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
             "providers": [{"type": "feature", "name": "services.view_provider.ViewProvider",
                            "data": view, "id_field": "id"}],
+        }
+    if views:
+        resources[SERIES_COLLECTION] = {
+            "type": "collection",
+            "title": _texts("Séries de NO2 aux stations", "NO2-reeksen van de meetstations",
+                            "NO2 series at the stations"),
+            "description": _texts(
+                "Moyennes annuelles de NO2 des stations IRCEL-CELINE, 1990-2023: une entité "
+                "par station et année, et en OGC API EDR (position, rayon, zone) en "
+                "CoverageJSON.",
+                "Jaargemiddelden NO2 van de IRCEL-CELINE-stations, 1990-2023: een object per "
+                "station en jaar, en via OGC API EDR (positie, straal, gebied) in CoverageJSON.",
+                "Yearly NO2 means of the IRCEL-CELINE stations, 1990-2023: one feature per "
+                "station and year, and through OGC API EDR (position, radius, area) as "
+                "CoverageJSON."),
+            "keywords": {lang: ["NO2", "air quality", "EDR", "Brussels"] for lang in LANGS},
+            "links": [{"type": "text/html", "rel": "license", "title": "Licence",
+                       "href": LICENCE_URL}],
+            "extents": {"spatial": {"bbox": [2.3, 49.2, 6.1, 51.5],
+                                    "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
+                        # datetimes, not text: pygeoapi checks EDR datetimes against them
+                        "temporal": {"begin": dt.datetime(1990, 1, 1, tzinfo=dt.UTC),
+                                     "end": dt.datetime(2023, 12, 31, 23, 59, 59,
+                                                        tzinfo=dt.UTC)}},
+            "providers": [
+                {"type": "feature", "name": "services.view_provider.ViewProvider",
+                 "data": SERIES_VIEW, "id_field": "id", "time_field": "year_start"},
+                {"type": "edr", "name": "services.edr_provider.StationSeriesProvider",
+                 "data": "air_quality_stations"},
+            ],
         }
     resources["link"] = {"type": "process",
                          "processor": {"name": "services.link_process.LinkProcessor"}}

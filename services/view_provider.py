@@ -56,6 +56,16 @@ class ViewProvider(BaseProvider):
             where.append(sql.SQL("v.geom && ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, "
                                  "4326), 31370)"))
             params += [float(b) for b in bbox[:4]]
+        if datetime_ and self.time_field:
+            start, _, end = datetime_.partition("/") if "/" in datetime_ \
+                else (datetime_, "", datetime_)
+            column = sql.Identifier(self.time_field)
+            if start not in ("", ".."):
+                where.append(sql.SQL("v.{} >= %s::timestamptz").format(column))
+                params.append(start)
+            if end not in ("", ".."):
+                where.append(sql.SQL("v.{} <= %s::timestamptz").format(column))
+                params.append(end)
         for name, value in properties or []:
             if name not in self._fields:
                 raise ProviderInvalidQueryError(user_msg=f"unknown property {name}")

@@ -24,7 +24,7 @@ STREET_LINKS = {
                      "concat_ws(' - ', w.street_fr, w.street_nl)", "w.submitted"),
 }
 VIEWS = ("incident_public", "incidents_district_month", "no2_district_year", *STREET_LINKS,
-         "worksites_per_street")
+         "no2_station_years", "worksites_per_street")
 
 
 def ensure_views(conn: psycopg.Connection, catalogue: Catalogue) -> None:

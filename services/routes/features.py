@@ -17,7 +17,7 @@ from starlette.responses import Response
 from geo.errors import InvalidInput, NotFound
 from services import ogc_params as p
 from services.http_errors import Gone
-from services.pygeoapi_config import VIEW_COLLECTIONS
+from services.pygeoapi_config import VIEW_BACKED
 from services.web import GEOJSON, cache_headers, db, http_date, language, layer, url, wants_html
 from versioning.pages import CRS84, PageQuery, features_alive, page, timeline, versions_of
 
@@ -47,20 +47,22 @@ VIEW_PARAMS = {"f", "limit", "offset", "bbox", "properties", "sortby", "lang", "
                "resulttype"}
 
 
-def _check_view_params(request: Request, view: str) -> None:
-    """pygeoapi ignores parameters it does not know: refuse them, as OGC API Features asks."""
+def _check_view_params(request: Request, view: str, time_field: str | None) -> None:
+    """pygeoapi ignores parameters it does not know: refuse them, as OGC API Features asks
+    (datetime only where the view has a time field)."""
     with db(request) as conn:
         columns = {r[0] for r in conn.execute(
             "SELECT column_name FROM information_schema.columns "
             "WHERE table_schema = current_schema() AND table_name = %s", (view,))}
-    p.check_known(request.query_params, VIEW_PARAMS | columns)
+    p.check_known(request.query_params,
+                  VIEW_PARAMS | (columns - {"geom"}) | ({"datetime"} if time_field else set()))
 
 
 async def items(request: Request) -> Response:
     """``/collections/{id}/items``: JSON here, HTML by pygeoapi."""
-    view = VIEW_COLLECTIONS.get(request.path_params["collection_id"])
+    view = VIEW_BACKED.get(request.path_params["collection_id"])
     if view is not None:
-        await run_in_threadpool(_check_view_params, request, view[0])
+        await run_in_threadpool(_check_view_params, request, *view)
     return await _dispatch(request, _items)
 
 

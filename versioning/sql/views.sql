@@ -50,6 +50,14 @@ FROM measured AS m
 JOIN {districts} AS d ON ST_Intersects(d.geom, m.geom) AND d.sys_from <= m.at AND d.sys_to > m.at
 GROUP BY d.fid, d.name_fr, d.name_nl, m.year, m.source;
 -- statement
+-- Each station's yearly NO2 mean as a point feature (the EDR collection's items).
+CREATE OR REPLACE VIEW no2_station_years AS
+SELECT y.station || '/' || y.year AS id, y.station, y.year,
+       make_date(y.year, 1, 1) AS year_start, y.no2_ug_m3, s.geom
+FROM no2_annual_mean AS y
+JOIN {stations} AS s ON s.fid = y.station AND s.sys_to = 'infinity'
+WHERE y.no2_ug_m3 IS NOT NULL;
+-- statement
 CREATE OR REPLACE VIEW worksites_per_street AS
 SELECT l.street_id AS id, min(l.street_fr) AS name_fr, min(l.street_nl) AS name_nl,
        count(*)::integer AS n_worksites,

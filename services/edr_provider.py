@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""OGC API EDR over the air-quality stations: the yearly NO2 means as CoverageJSON point
+series, by position (the nearest station within ``POSITION_TOLERANCE_M``), radius and area."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pygeoapi.provider.base import ProviderInvalidQueryError, ProviderItemNotFoundError
+from pygeoapi.provider.base_edr import BaseEDRProvider
+
+from services.provider import _context
+from versioning.database import render
+
+POSITION_TOLERANCE_M = 250.0
+PARAMETER = "no2_annual_mean"
+UNITS_TO_M = {"m": 1.0, "km": 1000.0, "mi": 1609.344, "ft": 0.3048}
+YEAR = re.compile(r"^(\d{4})")
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+CRS84 = {"type": "GeographicCRS", "id": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
+TIME = {"type": "TemporalRS", "calendar": "Gregorian"}
+
+
+def _years(datetime_: str | None) -> tuple[int, int]:
+    """The calendar years an EDR datetime (instant or interval, ``..`` open) touches."""
+    if not datetime_:
+        return FIRST_YEAR, LAST_YEAR
+    parts = datetime_.split("/")
+    if len(parts) == 1:
+        parts = parts * 2
+    if len(parts) != 2:
+        raise ProviderInvalidQueryError(user_msg=f"datetime {datetime_!r} is not an instant "
+                                                 "or an interval (hint: 2010/2020 or 2015)")
+    bounds = []
+    for part, default in zip(parts, (FIRST_YEAR, LAST_YEAR), strict=True):
+        m = YEAR.match(part)
+        if part not in ("", "..") and not m:
+            raise ProviderInvalidQueryError(user_msg=f"datetime {part!r} is not a date "
+                                                     "(hint: write 2015 or 2015-01-01)")
+        bounds.append(int(m.group(1)) if m else default)
+    return bounds[0], bounds[1]
+
+
+def _within_m(within: str | None, units: str | None) -> float:
+    try:
+        value = float(within) if within is not None else float("nan")
+    except ValueError:
+        value = float("nan")
+    if not value >= 0:
+        raise ProviderInvalidQueryError(user_msg="radius queries need within, a distance "
+                                                 "(hint: within=2&within-units=km)")
+    factor = UNITS_TO_M.get((units or "m").lower())
+    if factor is None:
+        raise ProviderInvalidQueryError(user_msg=f"within-units {units!r} is not known "
+                                                 f"(hint: one of {', '.join(UNITS_TO_M)})")
+    return value * factor
+
+
+class StationSeriesProvider(BaseEDRProvider):
+    """``data`` names the stations layer; the series come from the yearly means table."""
+
+    def __init__(self, provider_def: dict[str, Any]) -> None:
+        super().__init__(provider_def)
+        catalogue, self.pool = _context()
+        self.table = catalogue.layer(str(self.data)).table
+        self.get_fields()
+
+    def get_fields(self) -> dict[str, dict[str, Any]]:
+        self._fields = {PARAMETER: {
+            "type": "number", "title": "NO2 annual mean",
+            "description": "Mean NO2 concentration over the calendar year starting at t "
+                           "(IRCEL-CELINE)", "x-ogc-unit": "ug/m3"}}
+        return self._fields
+
+    def position(self, **kwargs: Any) -> dict[str, Any]:
+        """The series of the station at (within 250 m of) the point."""
+        rows = self._series(kwargs, POSITION_TOLERANCE_M, area=False, point=True)
+        return self._coverage(rows[:1], kwargs)
+
+    def radius(self, **kwargs: Any) -> dict[str, Any]:
+        """The series of every station within the distance of the point."""
+        within = _within_m(kwargs.get("within"), kwargs.get("within_units"))
+        return self._coverage(self._series(kwargs, within, area=False, point=True), kwargs)
+
+    def area(self, **kwargs: Any) -> dict[str, Any]:
+        """The series of every station inside the polygon."""
+        return self._coverage(self._series(kwargs, 0.0, area=True, point=False), kwargs)
+
+    def _series(self, kwargs: dict[str, Any], within_m: float, area: bool,
+                point: bool) -> list[tuple[Any, ...]]:
+        wkt = kwargs.get("wkt")
+        kind = getattr(wkt, "geom_type", None)
+        if point and kind != "Point":
+            raise ProviderInvalidQueryError(user_msg="coords must be a point "
+                                                     "(hint: coords=POINT(4.35 50.85))")
+        if area and kind not in ("Polygon", "MultiPolygon"):
+            raise ProviderInvalidQueryError(
+                user_msg="coords must be a polygon (hint: coords=POLYGON((4.3 50.8, 4.4 50.8, "
+                         "4.4 50.9, 4.3 50.9, 4.3 50.8)))")
+        first, last = _years(kwargs.get("datetime_"))
+        with self.pool.connection() as conn:
+            rows = conn.execute(render("station_series", stations=self.table), {
+                "wkt": wkt.wkt, "within_m": within_m, "area": area,  # type: ignore[union-attr]
+                "first_year": first, "last_year": last}).fetchall()
+        if not rows:
+            where = (f"within {POSITION_TOLERANCE_M:g} m of" if kwargs["query_type"] ==
+                     "position" else "in")
+            years = "" if (first, last) == (FIRST_YEAR, LAST_YEAR) else f" in {first}-{last}"
+            raise ProviderItemNotFoundError(
+                user_msg=f"no station with NO2 means{years} {where} the coords "
+                         "(hint: widen the area or the years; the stations are items of "
+                         "the air_quality_stations collection)")
+        return rows
+
+    def _coverage(self, rows: list[tuple[Any, ...]], kwargs: dict[str, Any]) -> dict[str, Any]:
+        wanted = kwargs.get("select_properties") or [PARAMETER]
+        if PARAMETER not in wanted:
+            raise ProviderInvalidQueryError(user_msg=f"unknown parameter-name "
+                                                     f"(hint: {PARAMETER})")
+        coverages = [{
+            "type": "Coverage", "id": station,
+            "domain": {"type": "Domain", "domainType": "PointSeries", "axes": {
+                "x": {"values": [lon]}, "y": {"values": [lat]},
+                "t": {"values": [f"{y}-01-01T00:00:00Z" for y in years]}}},
+            "ranges": {PARAMETER: {"type": "NdArray", "dataType": "float",
+                                   "axisNames": ["t"], "shape": [len(values)],
+                                   "values": [round(v, 3) for v in values]}},
+        } for station, lon, lat, _distance, years, values in rows]
+        return {
+            "type": "CoverageCollection", "domainType": "PointSeries",
+            "parameters": self.get_parameters([PARAMETER]),
+            "referencing": [{"coordinates": ["x", "y"], "system": CRS84},
+                            {"coordinates": ["t"], "system": TIME}],
+            "coverages": coverages,
+        }

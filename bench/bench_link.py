@@ -184,7 +184,8 @@ def bench_link(store: Store, n: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--points", type=int, default=1_000_000)
+    ap.add_argument("--points", type=int, default=1_000_000,
+                    help="points of the bulk link (0: only the geolocation part)")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--load", help=argparse.SUPPRESS)
@@ -200,7 +201,8 @@ def main() -> None:
     store = Store(StoreSettings(database_url=url, schema_name=schema))
     try:
         bench_geolocate(store, env, args.clients, args.seconds)
-        bench_link(store, args.points)
+        if args.points:
+            bench_link(store, args.points)
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

@@ -19,6 +19,12 @@ import pandas as pd
 import shapely
 
 
+def link_columns(layer_id: str, mode: str) -> list[str]:
+    """The columns a link to a layer adds: its key and names (and the distance, for nearest)."""
+    cols = [f"{layer_id}_id", f"{layer_id}_name_fr", f"{layer_id}_name_nl"]
+    return cols + ([f"{layer_id}_distance_m"] if mode == "nearest" else [])
+
+
 @dataclass(frozen=True)
 class VersionedLayer:
     """Every version of a layer: fid, sys_from, sys_to (NaT = current), name_fr, name_nl,
@@ -42,8 +48,7 @@ class VersionedLayer:
     @property
     def columns(self) -> list[str]:
         """The output columns."""
-        cols = [f"{self.id}_id", f"{self.id}_name_fr", f"{self.id}_name_nl"]
-        return cols + ([f"{self.id}_distance_m"] if self.mode == "nearest" else [])
+        return link_columns(self.id, self.mode)
 
 
 def _contains(recs: gpd.GeoDataFrame, alive: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -75,8 +75,13 @@ def int_param(params: QueryParams, name: str, default: int, low: int, high: int)
 
 def date_param(value: str | None, name: str = "date") -> dt.datetime:
     """One instant (a date is the start of that day in Brussels); now when absent."""
+    return optional_date_param(value, name) or dt.datetime.now(dt.UTC)
+
+
+def optional_date_param(value: str | None, name: str) -> dt.datetime | None:
+    """One instant, or None when absent."""
     if value is None:
-        return dt.datetime.now(dt.UTC)
+        return None
     try:
         return parse_instant(value)
     except InvalidInput:

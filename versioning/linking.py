@@ -26,7 +26,7 @@ from psycopg import sql
 
 from geo.crs import STORAGE_EPSG
 from geo.errors import InvalidInput
-from geo.joins import VersionedLayer
+from geo.joins import VersionedLayer, link_columns
 from layers.catalogue import Catalogue, LayerSpec
 from versioning.database import render, statements
 
@@ -52,8 +52,7 @@ class Target:
     @property
     def columns(self) -> list[str]:
         """The output columns for this target."""
-        cols = [f"{self.spec.id}_id", f"{self.spec.id}_name_fr", f"{self.spec.id}_name_nl"]
-        return cols + ([f"{self.spec.id}_distance_m"] if self.mode == "nearest" else [])
+        return link_columns(self.spec.id, self.mode)
 
 
 def targets(catalogue: Catalogue, layer_ids: list[str], within_m: float = DEFAULT_WITHIN_M

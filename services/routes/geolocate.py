@@ -60,6 +60,11 @@ async def geolocate(request: Request) -> Response:
 
 
 def _geolocate(request: Request) -> Response:
+    with request.app.state.locate_slots:
+        return _answer(request)
+
+
+def _answer(request: Request) -> Response:
     started = time.perf_counter()
     q = request.query_params
     p.check_known(q, PARAMS)

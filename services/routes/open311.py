@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from geo.errors import InvalidInput, NotFound, StrataError, Unavailable
+from services import ogc_params as p
 from services.http_errors import status_of
 from services.web import db, language
 from versioning.incidents import PRIVATE, Report, incidents, key_name, report
-from versioning.instants import parse_instant
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 DEFAULT_DAYS = 90
@@ -199,17 +199,6 @@ async def post_request(request: Request) -> Response:
     return await _answer(request, handler)
 
 
-def _date(q: Any, name: str) -> dt.datetime | None:
-    value = q.get(name)
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except StrataError:
-        raise InvalidInput(f"{name} {value!r} is not a date",
-                           hint="use ISO 8601, e.g. 2026-01-31T00:00:00Z") from None
-
-
 def _request_row(r: dict[str, Any], lang: str) -> dict[str, Any]:
     side = "nl" if lang == "nl" else "fr"
     street = r[f"street_{side}"]
@@ -248,7 +237,8 @@ async def get_requests(request: Request) -> Response:
         status = q.get("status")
         if status not in (None, "open", "closed"):
             raise InvalidInput(f"status {status!r} is not open or closed")
-        start, end = _date(q, "start_date"), _date(q, "end_date")
+        start = p.optional_date_param(q.get("start_date"), "start_date")
+        end = p.optional_date_param(q.get("end_date"), "end_date")
         if start and end and start > end:
             raise InvalidInput("start_date is after end_date")
         if ids is None and start is None:

@@ -57,13 +57,17 @@ def geolocate(conn: psycopg.Connection, catalogue: Catalogue, rules: Responsibil
                    districts=roles["district"].table, streets=roles["street"].table,
                    region=roles["region"].table, postcodes=roles["postcode"].table,
                    regional=VIEW)
-    row = conn.execute(query, {
-        "x": x, "y": y, "epsg": crs.epsg, "at": at,
-        "layers": [s.id for s in roles.values()],
-        **{f"{role}_layer": spec.id for role, spec in roles.items()},
-        "margin_m": rules.boundary_margin_m, "street_m": rules.street_search_m,
-        "regional_m": rules.regional_within_m, "match_m": rules.regional_roads.match_within_m,
-    }).fetchone()
+    with conn.transaction():
+        # one plan for every point: planning this query anew costs more than running it
+        conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        row = conn.execute(query, {
+            "x": x, "y": y, "epsg": crs.epsg, "at": at,
+            "layers": [s.id for s in roles.values()],
+            **{f"{role}_layer": spec.id for role, spec in roles.items()},
+            "margin_m": rules.boundary_margin_m, "street_m": rules.street_search_m,
+            "regional_m": rules.regional_within_m,
+            "match_m": rules.regional_roads.match_within_m,
+        }).fetchone()
     return describe(conn, rules, row, at, category)
 
 

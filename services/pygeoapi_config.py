@@ -103,6 +103,16 @@ VIEW_COLLECTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
                "straten die hij noemt), de gemeente en de wijk.",
                "Each OSIRIS worksite, its nearest street at its start date (checked against "
                "the streets it names), its municipality and its district.")),
+    "road_event_links": (
+        "road_event_links",
+        _texts("Événements en voirie liés aux rues", "Evenementen gekoppeld aan straten",
+               "Road events linked to streets"),
+        _texts("Chaque événement OSIRIS, sa rue la plus proche à sa date de début (vérifiée "
+               "contre son libellé et sa description), sa commune et son quartier.",
+               "Elk OSIRIS-evenement, de dichtste straat op de begindatum (nagekeken tegen "
+               "het label en de beschrijving), de gemeente en de wijk.",
+               "Each OSIRIS road event, its nearest street at its start date (checked against "
+               "its label and description), its municipality and its district.")),
     "permit_links": (
         "permit_links",
         _texts("Permis d'urbanisme liés aux rues", "Stedenbouwkundige vergunningen gekoppeld "

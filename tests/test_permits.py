@@ -110,3 +110,21 @@ def test_permits_served(service, permits):
         assert r.status_code == 200, r.text
         assert r.json()["numberMatched"] == 400 if cid == "permit_links" else True
         assert len(r.json()["features"]) == 5
+
+
+def test_road_events_tied_to_streets_and_districts_as_link_does(loaded, tmp_path):
+    with loaded.store.connect() as conn:
+        rows = conn.execute("SELECT id, street_id, district_id, name_agrees "
+                            "FROM road_event_links").fetchall()
+    view = pd.DataFrame(rows, columns=["event_id", "street_id", "district_id", "agrees"]) \
+        .set_index("event_id").astype({"street_id": "Int64"})
+    out = tmp_path / "events.parquet"
+    result = loaded.run("link", "layer:road_events", "-o", str(out), "--date-field",
+                        "starts_at", "--to", "districts,streets")
+    assert result.exit_code == 0, result.output
+    linked = gpd.read_parquet(out).set_index("event_id")
+    assert len(view) == len(linked) == 533
+    view = view.loc[linked.index]
+    assert same(linked["districts_id"], view["district_id"]).all()
+    assert same(linked["streets_id"].astype("Int64"), view["street_id"]).all()
+    assert 0 < view["agrees"].sum() < len(view)  # the names catch some, not all

@@ -13,7 +13,7 @@ from versioning.schema import MIGRATION_LOCK
 
 # the layers the views read, by their part in the views
 VIEW_LAYERS = {"districts": "districts", "streets": "streets", "stations": "air_quality_stations",
-               "no2_points": "no2_points", "worksites": "worksites",
+               "no2_points": "no2_points", "worksites": "worksites", "road_events": "road_events",
                "municipalities": "municipalities", "permits": "permits"}
 # view -> (source part, its columns, the street names it gives, its date)
 STREET_LINKS = {
@@ -22,6 +22,10 @@ STREET_LINKS = {
     "permit_links": ("permits", "w.case_type, w.status, w.object_fr, w.object_nl, w.postcode, "
                                 "w.submitted, w.decided",
                      "concat_ws(' - ', w.street_fr, w.street_nl)", "w.submitted"),
+    # events name no street field: their label and description often name the street
+    "road_event_links": ("road_events", "w.label, w.event_type, w.status, w.starts_at, "
+                                        "w.ends_at",
+                         "concat_ws(' / ', w.label, w.description)", "w.starts_at"),
 }
 VIEWS = ("incident_public", "incidents_district_month", "no2_district_year", *STREET_LINKS,
          "no2_station_years", "worksites_per_street")

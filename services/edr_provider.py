@@ -75,23 +75,23 @@ class StationSeriesProvider(BaseEDRProvider):
 
     def position(self, **kwargs: Any) -> dict[str, Any]:
         """The series of the station at (within 250 m of) the point."""
-        rows = self._series(kwargs, POSITION_TOLERANCE_M, area=False, point=True)
+        rows = self._series(kwargs, POSITION_TOLERANCE_M, area=False)
         return self._coverage(rows[:1], kwargs)
 
     def radius(self, **kwargs: Any) -> dict[str, Any]:
         """The series of every station within the distance of the point."""
         within = _within_m(kwargs.get("within"), kwargs.get("within_units"))
-        return self._coverage(self._series(kwargs, within, area=False, point=True), kwargs)
+        return self._coverage(self._series(kwargs, within, area=False), kwargs)
 
     def area(self, **kwargs: Any) -> dict[str, Any]:
         """The series of every station inside the polygon."""
-        return self._coverage(self._series(kwargs, 0.0, area=True, point=False), kwargs)
+        return self._coverage(self._series(kwargs, 0.0, area=True), kwargs)
 
-    def _series(self, kwargs: dict[str, Any], within_m: float, area: bool,
-                point: bool) -> list[tuple[Any, ...]]:
+    def _series(self, kwargs: dict[str, Any], within_m: float,
+                area: bool) -> list[tuple[Any, ...]]:
         wkt = kwargs.get("wkt")
         kind = getattr(wkt, "geom_type", None)
-        if point and kind != "Point":
+        if not area and kind != "Point":
             raise ProviderInvalidQueryError(user_msg="coords must be a point "
                                                      "(hint: coords=POINT(4.35 50.85))")
         if area and kind not in ("Polygon", "MultiPolygon"):

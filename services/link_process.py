@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from functools import cache
 from typing import Any
 
 import geopandas as gpd
@@ -18,6 +17,7 @@ from pygeoapi.util import JobStatus, RequestedResponse
 from geo.errors import InvalidInput, NotFound, StrataError
 from services.http_errors import status_of
 from services.link_job import INCIDENTS, link_records, record_dates, stored_records
+from services.provider import reader_store
 from versioning.database import connect
 from versioning.instants import parse_instant
 from versioning.linking import DEFAULT_WITHIN_M, targets
@@ -98,17 +98,6 @@ PROCESS_METADATA: dict[str, Any] = {
 }
 
 
-@cache
-def _reader() -> tuple[Any, str]:
-    """The store's catalogue and the read-only URL, once per process."""
-    from services.provider import reader_url
-    from services.settings import ServiceSettings, StoreSettings
-    from services.store import Store
-
-    store = Store(StoreSettings())
-    return store, reader_url(store.settings, ServiceSettings(), store.url)
-
-
 def _records(data: dict[str, Any], store: Any, connect_reader: Any) -> gpd.GeoDataFrame:
     features, collection = data.get("features"), data.get("collection")
     if (features is None) == (collection is None):
@@ -151,7 +140,7 @@ class LinkProcessor(BaseProcessor):  # type: ignore[misc]
         super().__init__(processor_def, PROCESS_METADATA)
 
     def execute(self, data: dict[str, Any], outputs: Any = None) -> tuple[str, Any]:
-        store, url = _reader()
+        store, url = reader_store()
         schema = store.settings.schema_name
 
         def connect_reader() -> Any:
@@ -195,8 +184,8 @@ class StrataManager(DummyManager):  # type: ignore[misc]
         try:
             mime, outputs = processor.execute(data_dict, outputs=requested_outputs)
         except StrataError as err:
-            error = ProcessorExecuteError(user_msg=str(err).replace("\n  hint:", " (hint:")
-                                          + (")" if err.hint else ""))
+            hint = f" (hint: {err.hint})" if err.hint else ""
+            error = ProcessorExecuteError(user_msg=err.message + hint)
             error.http_status_code = status_of(err)
             error.ogc_exception_code = err.code
             raise error from None

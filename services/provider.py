@@ -61,15 +61,19 @@ def shared_pool(url: str, schema: str, size: int = 4) -> ConnectionPool:
 
 
 @cache
-def _context() -> tuple[Catalogue, ConnectionPool]:
-    """The catalogue and the read-only pool, made once per process: pygeoapi builds a
-    provider for every request."""
+def reader_store() -> tuple[Any, str]:
+    """The store and its read-only URL, made once per process (pygeoapi builds its plugins
+    for every request)."""
     from services.store import Store
 
     store = Store(StoreSettings())
-    service = ServiceSettings()
-    return store.catalogue, shared_pool(reader_url(store.settings, service, store.url),
-                                        store.settings.schema_name)
+    return store, reader_url(store.settings, ServiceSettings(), store.url)
+
+
+def _context() -> tuple[Catalogue, ConnectionPool]:
+    """The catalogue and the read-only pool (one per process)."""
+    store, url = reader_store()
+    return store.catalogue, shared_pool(url, store.settings.schema_name)
 
 
 class VersionedProvider(BaseProvider):

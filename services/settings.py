@@ -47,6 +47,26 @@ class ServiceSettings(BaseSettings):
     reader_database_url: str | None = None  # default: the store's URL as role strata_reader
     pool_size: int = 8
     max_items: int = 10_000
+    # limits that protect the service (each tested in tests/test_limits.py)
+    statement_timeout_ms: int = 30_000  # one SQL statement of the service's roles
+    pool_timeout_s: float = 5.0  # wait for a database connection before answering 503
+    retry_after_s: int = 5  # Retry-After of a 503
+    max_body_bytes: int = 1_000_000  # request bodies (Open311 reports, link process)
+    max_url_length: int = 8_192  # path and query, in bytes
+    max_filter_length: int = 10_000  # a CQL2 filter, in characters
+    max_filter_depth: int = 40  # nesting of a CQL2 filter (AND / OR / NOT / comparisons)
+    cache_max_bytes: int = 2_000_000_000  # the download cache, least recently used out
+    cors_origins: list[str] = ["*"]  # origins allowed to read the API from a browser
+    failed_key_limit: int = 10  # failed Open311 API keys per address and minute
+
+    @field_validator("pool_size", "max_items", "statement_timeout_ms", "pool_timeout_s",
+                     "retry_after_s", "max_body_bytes", "max_url_length", "max_filter_length",
+                     "max_filter_depth", "cache_max_bytes", "failed_key_limit")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
 
     def public_url(self) -> str:
         """The service's public base URL, without a trailing slash."""

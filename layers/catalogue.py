@@ -195,7 +195,8 @@ def read_config(path: Path, what: str, env: str) -> Any:
     except FileNotFoundError:
         raise NotFound(f"{what} {path} not found", hint=f"set {env} to its path") from None
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"{path} is not valid YAML: {exc}") from None
+        raise InvalidInput(f"{path} is not valid YAML: {exc}",
+                           hint="fix the line the message names") from None
 
 
 def validated[M: BaseModel](model: type[M], raw: Any, path: Path | str) -> M:
@@ -205,7 +206,9 @@ def validated[M: BaseModel](model: type[M], raw: Any, path: Path | str) -> M:
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise InvalidInput(f"{path} is not valid: {problems}") from None
+        raise InvalidInput(f"{path} is not valid: {problems}",
+                           hint="fix each entry named; `strata config validate` checks again"
+                           ) from None
 
 
 def load_catalogue(path: Path | str | None = None) -> Catalogue:
@@ -213,7 +216,8 @@ def load_catalogue(path: Path | str | None = None) -> Catalogue:
     path = Path(path) if path else DEFAULT_CATALOGUE
     raw = read_config(path, "layer catalogue", "STRATA_CATALOGUE")
     if not isinstance(raw, dict) or not isinstance(raw.get("layers"), dict):
-        raise InvalidInput(f"{path} has no 'layers' mapping")
+        raise InvalidInput(f"{path} has no 'layers' mapping",
+                           hint="start the file with `layers:` and one entry per layer")
     cat = validated(Catalogue, {
         "attribution": raw.get("attribution") or {},
         "layers": {k: {**(v or {}), "id": k} for k, v in raw["layers"].items()},
@@ -222,8 +226,9 @@ def load_catalogue(path: Path | str | None = None) -> Catalogue:
         unknown = set(spec.derived_from) - set(cat.layers)
         if unknown:
             raise InvalidInput(f"{path}: layer {spec.id!r} derives from unknown layers "
-                               f"{sorted(unknown)}")
+                               f"{sorted(unknown)}", hint="derive from layers of this catalogue")
         if spec.attribution and spec.attribution not in cat.attribution:
             raise InvalidInput(f"{path}: layer {spec.id!r} names unknown attribution "
-                               f"{spec.attribution!r}")
+                               f"{spec.attribution!r}",
+                               hint="name one of the catalogue's attribution entries")
     return cat

@@ -146,9 +146,10 @@ def sortby_param(params: QueryParams, spec: LayerSpec) -> list[tuple[str, bool]]
     return out
 
 
-def filter_param(params: QueryParams, spec: LayerSpec
-                 ) -> tuple[Any, dict[str, Any]] | None:
-    """``filter`` (+ ``filter-lang``, ``filter-crs``): CQL2 text or JSON, as bound SQL."""
+def filter_param(params: QueryParams, spec: LayerSpec, max_length: int = 10_000,
+                 max_depth: int = 40) -> tuple[Any, dict[str, Any]] | None:
+    """``filter`` (+ ``filter-lang``, ``filter-crs``): CQL2 text or JSON, as bound SQL; at
+    most ``max_length`` characters, nested at most ``max_depth`` levels."""
     text = params.get("filter")
     if text is None:
         if "filter-lang" in params or "filter-crs" in params:
@@ -163,6 +164,9 @@ def filter_param(params: QueryParams, spec: LayerSpec
 
     lang = params.get("filter-lang", "cql2-text")
     crs = crs_param(params, "filter-crs", parse_crs("CRS84"))
+    if len(text) > max_length:
+        raise InvalidInput(f"filter has {len(text):,} characters, more than {max_length:,}",
+                           hint="simplify the filter, e.g. use IN (...) or a BBOX")
     try:
         if lang == "cql2-text":
             tree = parse_text(text)
@@ -171,12 +175,16 @@ def filter_param(params: QueryParams, spec: LayerSpec
         else:
             raise InvalidInput(f"filter-lang {lang!r} is not supported",
                                hint="use filter-lang=cql2-text or cql2-json")
-    except (LarkError, ValueError, KeyError, TypeError) as exc:
+        return to_sql(tree, spec, crs, max_depth)
+    except RecursionError:
+        raise InvalidInput(f"filter: nested deeper than {max_depth} levels",
+                           hint="simplify the filter, e.g. use IN (...) for many values"
+                           ) from None
+    except (LarkError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidInput(f"filter is not valid {lang}: {first}",
                            hint="for example: name_fr = 'Ixelles' AND "
                                 "S_INTERSECTS(geometry, POINT(4.35 50.84))") from None
-    return to_sql(tree, spec, crs)
 
 
 def _bbox_as_polygon(node: Any) -> Any:
@@ -200,7 +208,8 @@ def equals_param(params: QueryParams, spec: LayerSpec) -> dict[str, Any]:
         if name == spec.key.name:
             value = key_value(spec, params[name])
             if value is None:
-                raise InvalidInput(f"{name}={params[name]!r} is not a key of {spec.id}")
+                raise InvalidInput(f"{name}={params[name]!r} is not a key of {spec.id}",
+                                   hint=f"{name} is a {spec.key.type}")
             out["fid"] = value
         elif name in spec.attributes:
             kind = spec.attributes[name]

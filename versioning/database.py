@@ -3,10 +3,16 @@
 
 SQL lives in ``versioning/sql/*.sql``, loaded with :mod:`importlib.resources`; identifiers
 are filled in by :func:`render` (psycopg quotes them), values are always bound.
+
+Comment lines are removed when a file is loaded, before any ``{placeholder}`` is filled: a
+placeholder in a comment would otherwise be filled too, and a newline inside the filled text
+would end the comment (the injection of issue 9). Only the ``-- statement`` markers stay.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -19,12 +25,45 @@ from psycopg import sql
 from geo.errors import Unavailable
 
 DEFAULT_SCHEMA = "strata"
+STATEMENT_MARK = "-- statement"
+_COMMENT_LINE = re.compile(r"^[ \t]*--(?! statement[ \t]*$).*$", re.MULTILINE)
+_NAME = re.compile(r"^\w[\w ./:-]{0,127}$")
+
+
+def strip_comments(text: str) -> str:
+    r"""SQL text without its comment lines (the ``-- statement`` markers stay).
+
+    >>> strip_comments("-- {where} is filled\nSELECT 1\n-- statement\nSELECT 2")
+    '\nSELECT 1\n-- statement\nSELECT 2'
+    """
+    return _COMMENT_LINE.sub("", text)
 
 
 @cache
 def load_sql(name: str) -> str:
-    """The text of ``versioning/sql/<name>.sql``."""
-    return resources.files("versioning").joinpath("sql", f"{name}.sql").read_text("utf-8")
+    """The text of ``versioning/sql/<name>.sql``, comment lines removed."""
+    return strip_comments(
+        resources.files("versioning").joinpath("sql", f"{name}.sql").read_text("utf-8"))
+
+
+def constant(value: int | float | str) -> sql.Literal:
+    """A constant of the code or of the validated catalogue (an EPSG code, a decimal count,
+    a property name from ``layers.yml``) as SQL text, where a statement cannot take a bound
+    parameter (DDL, ``COPY``, a JSON key built once per layer). Never for a request's value:
+    those are bound. Refuses anything but a finite number or a short plain name.
+
+    >>> constant(31370).as_string()
+    '31370'
+    >>> constant("name'; DROP TABLE x; --")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a constant of the code: "name'; DROP TABLE x; --"
+    """
+    if isinstance(value, bool) or not (
+            (isinstance(value, int | float) and math.isfinite(value))
+            or (isinstance(value, str) and _NAME.match(value))):
+        raise ValueError(f"not a constant of the code: {value!r}")
+    return sql.Literal(value)
 
 
 def render(name: str, **identifiers: Any) -> sql.Composed:
@@ -36,7 +75,7 @@ def render(name: str, **identifiers: Any) -> sql.Composed:
 def statements(composed: sql.Composed, conn: psycopg.Connection) -> list[str]:
     """Split a rendered multi-statement file on ``-- statement`` markers."""
     text = composed.as_string(conn)
-    return [s.strip() for s in text.split("-- statement") if s.strip()]
+    return [s.strip() for s in text.split(STATEMENT_MARK) if s.strip()]
 
 
 @contextmanager

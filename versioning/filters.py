@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from typing import Any
 
 from psycopg import sql
@@ -37,10 +38,17 @@ def queryables(spec: LayerSpec) -> list[str]:
     return [spec.key.name, *spec.attributes, "geometry", *LIFESPAN]
 
 
+NUMERIC = ("integer", "double")
+TEMPORAL = ("date", "timestamp")
+LIMITS = {4326: 180.0, 4258: 180.0}  # |coordinate| in degrees; projected CRSs: PROJECTED
+PROJECTED = 1e8  # metres: far beyond any CRS Strata serves
+
+
 class _Translator:
-    def __init__(self, spec: LayerSpec, crs: CrsInfo) -> None:
+    def __init__(self, spec: LayerSpec, crs: CrsInfo, max_depth: int) -> None:
         self.spec = spec
         self.crs = crs
+        self.max_depth = max_depth
         self.params: dict[str, Any] = {}
 
     def bind(self, value: Any) -> sql.Placeholder:
@@ -48,87 +56,166 @@ class _Translator:
         self.params[name] = value
         return sql.Placeholder(name)
 
-    def column(self, node: Any) -> sql.Composable:
+    def column(self, node: Any) -> tuple[sql.Composable, str]:
+        """A property's SQL and its kind (an attribute type, ``timestamp`` or ``geometry``)."""
         if not isinstance(node, ast.Attribute):
             raise InvalidInput(f"expected a property name, found {node!r}",
                                hint="write the property first: name_fr = 'Ixelles'")
         name = node.name
         if name == self.spec.key.name:
-            return sql.SQL("v.fid")
+            return sql.SQL("v.fid"), self.spec.key.type
         if name in self.spec.attributes:
-            return sql.SQL("v.{}").format(sql.Identifier(name))
+            return sql.SQL("v.{}").format(sql.Identifier(name)), self.spec.attributes[name]
         if name in LIFESPAN:
-            return LIFESPAN[name]
+            return LIFESPAN[name], "timestamp"
         if name in ("geometry", "geom"):
-            return sql.SQL("v.geom")
+            return sql.SQL("v.geom"), "geometry"
         raise InvalidInput(f"filter: {name!r} is not a queryable of {self.spec.id}",
                            hint=f"queryables: {', '.join(queryables(self.spec))}")
 
-    def value(self, node: Any) -> sql.Composable:
+    def value(self, node: Any, kind: str, prop: str) -> sql.Composable:
+        """``node`` (a literal or a property) as an operand compared with a ``kind`` property:
+        a literal of another type is refused here, never left for the database to fail on."""
         if isinstance(node, ast.Attribute):
-            return self.column(node)
-        if isinstance(node, str | int | float | bool | dt.date | dt.datetime):
-            return self.bind(node)
-        raise InvalidInput(f"filter: {node!r} is not a value this service compares",
-                           hint="compare properties with strings, numbers, dates or times")
+            other, other_kind = self.column(node)
+            if other_kind != kind and not {kind, other_kind} <= set(NUMERIC):
+                raise InvalidInput(f"filter: {prop} ({kind}) and {node.name} ({other_kind}) "
+                                   "cannot be compared", hint="compare properties of one type")
+            return other
+        return self.bind(self.literal(node, kind, prop))
+
+    def literal(self, node: Any, kind: str, prop: str) -> Any:
+        hint = {"text": f"quote text: {prop} = 'Ixelles'",
+                "integer": f"write a number without quotes: {prop} = 21004",
+                "double": f"write a number without quotes: {prop} = 12.5",
+                "boolean": f"write {prop} = true or false",
+                "date": f"write a date: {prop} = DATE('2020-01-01')",
+                "timestamp": f"write an instant: {prop} = TIMESTAMP('2020-01-01T00:00:00Z')",
+                }.get(kind, f"{prop} cannot be compared with a value")
+        ok = {"text": isinstance(node, str),
+              "integer": isinstance(node, int | float) and not isinstance(node, bool),
+              "double": isinstance(node, int | float) and not isinstance(node, bool),
+              "boolean": isinstance(node, bool),
+              "date": isinstance(node, dt.date),
+              "timestamp": isinstance(node, dt.date)}.get(kind, False)
+        if ok and isinstance(node, float) and not math.isfinite(node):
+            ok = False
+        if ok and kind == "integer" and isinstance(node, int) and not -2**63 <= node < 2**63:
+            ok = False
+        if not ok:
+            raise InvalidInput(f"filter: {node!r} is not a value of {prop} ({kind})", hint=hint)
+        return node
 
     def geometry(self, node: Any) -> sql.Composable:
-        crs = sql.Literal(self.crs.epsg)
+        crs = self.bind(self.crs.epsg)
         if isinstance(node, values.Geometry):
+            self._check_coordinates(node.geometry.get("coordinates"))
             geom = sql.SQL("ST_SetSRID(ST_GeomFromGeoJSON({}), {})").format(
                 self.bind(json.dumps(node.geometry)), crs)
         elif isinstance(node, ast.Function) and node.name.lower() == "bbox":
-            coords = [float(a) for a in node.arguments]
+            coords = list(node.arguments)
+            if len(coords) not in (4, 6):
+                raise InvalidInput(f"filter: BBOX has {len(coords)} numbers, not 4 or 6",
+                                   hint="BBOX(minx, miny, maxx, maxy)")
+            self._check_coordinates(coords)
             x1, y1, x2, y2 = coords if len(coords) == 4 else coords[:2] + coords[3:5]
             geom = sql.SQL("ST_MakeEnvelope({}, {}, {}, {}, {})").format(
-                *(self.bind(c) for c in (x1, y1, x2, y2)), crs)
+                *(self.bind(float(c)) for c in (x1, y1, x2, y2)), crs)
         else:
             raise InvalidInput(f"filter: {node!r} is not a geometry",
                                hint="use POINT(4.35 50.84), POLYGON((...)) or BBOX(...)")
         if self.crs.flipped:
             geom = sql.SQL("ST_FlipCoordinates({})").format(geom)
         if self.crs.epsg != STORAGE_EPSG:
-            geom = sql.SQL("ST_Transform({}, {})").format(geom, sql.Literal(STORAGE_EPSG))
+            geom = sql.SQL("ST_Transform({}, {})").format(geom, self.bind(STORAGE_EPSG))
         return geom
 
-    def node(self, n: Any) -> sql.Composable:
+    def _check_coordinates(self, coords: Any) -> None:
+        """Numbers that can be a place in the filter's CRS (1e308 cannot be transformed)."""
+        limit = LIMITS.get(self.crs.epsg, PROJECTED)
+        stack = [coords]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list | tuple):
+                stack.extend(item)
+            elif isinstance(item, bool) or not isinstance(item, int | float) \
+                    or not math.isfinite(item) or abs(item) > limit:
+                raise InvalidInput(
+                    f"filter: the coordinate {item!r} is not a place in {self.crs.uri}",
+                    hint="coordinates are finite numbers of the filter-crs (CRS84: longitude "
+                         "-180..180, latitude -90..90)")
+
+    def node(self, n: Any, depth: int = 0) -> sql.Composable:
+        if depth > self.max_depth:
+            raise InvalidInput(f"filter: nested deeper than {self.max_depth} levels",
+                               hint="simplify the filter, e.g. use IN (...) for many values")
         if isinstance(n, ast.And | ast.Or):
             op = "AND" if isinstance(n, ast.And) else "OR"
-            return sql.SQL("({} {} {})").format(self.node(n.lhs), sql.SQL(op), self.node(n.rhs))
+            return sql.SQL("({} {} {})").format(self.node(n.lhs, depth + 1), sql.SQL(op),
+                                                self.node(n.rhs, depth + 1))
         if isinstance(n, ast.Not):
-            return sql.SQL("(NOT {})").format(self.node(n.sub_node))
+            return sql.SQL("(NOT {})").format(self.node(n.sub_node, depth + 1))
         if type(n) in _COMPARE:
             lhs, rhs = (n.lhs, n.rhs) if isinstance(n.lhs, ast.Attribute) else (n.rhs, n.lhs)
-            return sql.SQL("{} {} {}").format(self.value(lhs), sql.SQL(_COMPARE[type(n)]),
-                                              self.value(rhs))
+            col, kind = self._comparable(lhs)
+            return sql.SQL("{} {} {}").format(col, sql.SQL(_COMPARE[type(n)]),
+                                              self.value(rhs, kind, lhs.name))
         if isinstance(n, ast.Like):
+            col, kind = self.column(n.lhs)
+            if kind != "text" or not isinstance(n.pattern, str):
+                raise InvalidInput(f"filter: LIKE compares text with a quoted pattern, not "
+                                   f"{n.lhs.name} ({kind}) with {n.pattern!r}",
+                                   hint="for example name_fr LIKE 'Rue%'")
             op = "ILIKE" if n.nocase else "LIKE"
-            return sql.SQL("{} {}{} {}").format(self.column(n.lhs),
-                                                sql.SQL("NOT " if n.not_ else ""),
+            return sql.SQL("{} {}{} {}").format(col, sql.SQL("NOT " if n.not_ else ""),
                                                 sql.SQL(op), self.bind(n.pattern))
         if isinstance(n, ast.In):
-            expr = sql.SQL("{} = ANY({})").format(self.column(n.lhs), self.bind(list(n.sub_nodes)))
+            col, kind = self._comparable(n.lhs)
+            items = [self.literal(v, kind, n.lhs.name) for v in n.sub_nodes]
+            expr = sql.SQL("{} = ANY({})").format(col, self.bind(items))
             return sql.SQL("(NOT {})").format(expr) if n.not_ else expr
         if isinstance(n, ast.IsNull):
-            return sql.SQL("{} IS {}NULL").format(self.column(n.lhs),
-                                                  sql.SQL("NOT " if n.not_ else ""))
+            col, _ = self.column(n.lhs)
+            return sql.SQL("{} IS {}NULL").format(col, sql.SQL("NOT " if n.not_ else ""))
         if isinstance(n, ast.Between):
+            col, kind = self._comparable(n.lhs)
             return sql.SQL("{} {}BETWEEN {} AND {}").format(
-                self.column(n.lhs), sql.SQL("NOT " if n.not_ else ""), self.value(n.low),
-                self.value(n.high))
+                col, sql.SQL("NOT " if n.not_ else ""), self.value(n.low, kind, n.lhs.name),
+                self.value(n.high, kind, n.lhs.name))
         if type(n) in _SPATIAL:
             lhs, rhs = (n.lhs, n.rhs) if isinstance(n.lhs, ast.Attribute) else (n.rhs, n.lhs)
-            return sql.SQL("{}({}, {})").format(sql.SQL(_SPATIAL[type(n)]), self.column(lhs),
+            col, kind = self.column(lhs)
+            if kind != "geometry":
+                raise InvalidInput(f"filter: {lhs.name} is not a geometry",
+                                   hint="spatial predicates take geometry: "
+                                        "S_INTERSECTS(geometry, POINT(4.35 50.84))")
+            return sql.SQL("{}({}, {})").format(sql.SQL(_SPATIAL[type(n)]), col,
                                                 self.geometry(rhs))
         if type(n) in _TEMPORAL:
-            return sql.SQL("{} {} {}").format(self.column(n.lhs), sql.SQL(_TEMPORAL[type(n)]),
-                                              self.value(n.rhs))
+            col, kind = self.column(n.lhs)
+            if kind not in TEMPORAL:
+                raise InvalidInput(f"filter: {n.lhs.name} ({kind}) is not a date or an instant",
+                                   hint="temporal predicates take dates and the lifespan: "
+                                        f"{', '.join(LIFESPAN)}")
+            return sql.SQL("{} {} {}").format(col, sql.SQL(_TEMPORAL[type(n)]),
+                                              self.value(n.rhs, kind, n.lhs.name))
         raise InvalidInput(f"filter: {type(n).__name__} is not supported here",
                            hint="use comparisons, LIKE, IN, BETWEEN, IS NULL, AND/OR/NOT, "
                                 "S_INTERSECTS/S_WITHIN/..., T_BEFORE/T_AFTER/T_EQUALS")
 
+    def _comparable(self, node: Any) -> tuple[sql.Composable, str]:
+        col, kind = self.column(node)
+        if kind in ("json", "geometry"):
+            raise InvalidInput(f"filter: {node.name} ({kind}) cannot be compared with a value",
+                               hint="compare it with a spatial predicate, or use another "
+                                    "property")
+        return col, kind
 
-def to_sql(tree: Any, spec: LayerSpec, crs: CrsInfo) -> tuple[sql.Composable, dict[str, Any]]:
-    """The SQL condition of a parsed filter, and its bound parameters."""
-    t = _Translator(spec, crs)
+
+def to_sql(tree: Any, spec: LayerSpec, crs: CrsInfo, max_depth: int = 40
+           ) -> tuple[sql.Composable, dict[str, Any]]:
+    """The SQL condition of a parsed filter, and its bound parameters; values that do not
+    fit their property's type, coordinates that are no place, or a tree nested deeper than
+    ``max_depth`` are refused with InvalidInput."""
+    t = _Translator(spec, crs, max_depth)
     return t.node(tree), t.params

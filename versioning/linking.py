@@ -28,7 +28,7 @@ from geo.crs import STORAGE_EPSG
 from geo.errors import InvalidInput
 from geo.joins import VersionedLayer, link_columns
 from layers.catalogue import Catalogue, LayerSpec
-from versioning.database import render, statements
+from versioning.database import constant, render, statements
 
 POLYGONAL = {"Polygon", "MultiPolygon"}
 DEFAULT_WITHIN_M = 50.0
@@ -62,7 +62,8 @@ def targets(catalogue: Catalogue, layer_ids: list[str], within_m: float = DEFAUL
         raise InvalidInput("no layer to link to", hint="for example --to "
                            "municipalities,districts,streets")
     if len(set(layer_ids)) != len(layer_ids):
-        raise InvalidInput(f"a layer is named twice in {','.join(layer_ids)}")
+        raise InvalidInput(f"a layer is named twice in {','.join(layer_ids)}",
+                           hint="name each layer once")
     if not 0 < within_m <= 10_000:
         raise InvalidInput(f"the distance {within_m} m is out of range",
                            hint="give a distance in metres between 0 and 10000")
@@ -71,7 +72,8 @@ def targets(catalogue: Catalogue, layer_ids: list[str], within_m: float = DEFAUL
         spec = catalogue.layer(layer_id)
         if spec.derived_from:
             raise InvalidInput(f"layer {layer_id!r} is derived; link to "
-                               f"{', '.join(spec.derived_from)} instead")
+                               f"{', '.join(spec.derived_from)} instead",
+                               hint=f"link to {', '.join(spec.derived_from)}")
         out.append(Target(spec, within_m))
     return out
 
@@ -126,7 +128,8 @@ def _query(tgts: list[Target], first: dict[str, dt.datetime], points: bool) -> s
         template = "link_nearest" if t.mode == "nearest" else (
             "link_contains" if points else "link_overlap")
         ctes.append(render(template, pieces=f"link_pieces_{n}", alias=alias, input=INPUT,
-                           first=sql.Literal(first[t.spec.id]), within=sql.Literal(t.within_m)))
+                           first=sql.Placeholder(f"first_{n}"),
+                           within=sql.Placeholder(f"within_{n}")))
         names = ["fid", "name_fr", "name_nl"] + (["distance_m"] if t.mode == "nearest" else [])
         for name, col in zip(names, t.columns, strict=True):
             select.append(sql.SQL("{}.{} AS {}").format(
@@ -145,7 +148,7 @@ def _prepare_pieces(conn: psycopg.Connection, tgts: list[Target]) -> None:
         for stmt in statements(render(
                 "link_pieces", pieces=f"link_pieces_{n}", table=t.spec.table,
                 labels=_labels(t.spec),
-                max_vertices=sql.Literal(MAX_VERTICES[t.mode])), conn):
+                max_vertices=constant(MAX_VERTICES[t.mode])), conn):
             conn.execute(stmt)  # type: ignore[arg-type]
 
 
@@ -168,7 +171,9 @@ def _link_chunk(conn: psycopg.Connection, tgts: list[Target], first: dict[str, d
             conn.execute(stmt)  # type: ignore[arg-type]
         out = io.BytesIO()
         points = bool(shapely.get_type_id(records.geom).max() <= 0)
-        with conn.cursor().copy(_query(tgts, first, points)) as copy:
+        bound = {**{f"first_{n}": first[t.spec.id] for n, t in enumerate(tgts)},
+                 **{f"within_{n}": float(t.within_m) for n, t in enumerate(tgts)}}
+        with conn.cursor().copy(_query(tgts, first, points), bound) as copy:
             for data in copy:
                 out.write(data)
     out.seek(0)
@@ -178,7 +183,7 @@ def _link_chunk(conn: psycopg.Connection, tgts: list[Target], first: dict[str, d
 
 def _check(records: Records) -> None:
     if len(np.unique(records.rid)) != len(records):
-        raise InvalidInput("record ids must be unique")
+        raise InvalidInput("record ids must be unique", hint="give each record its own id")
     empty = shapely.is_missing(records.geom) | shapely.is_empty(records.geom)
     if empty.any():
         raise InvalidInput(f"{int(empty.sum())} record(s) have no geometry, the first at row "

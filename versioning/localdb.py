@@ -136,7 +136,8 @@ class LocalCluster:
                     return
             except psycopg.OperationalError:
                 time.sleep(0.2)
-        raise Unavailable(f"the local PostgreSQL does not answer; see {self.log}")
+        raise Unavailable(f"the local PostgreSQL does not answer; see {self.log}",
+                          hint="`strata db status` tells its state; `strata db up` starts it")
 
     def _running_pid(self) -> int | None:
         pidfile = self.data / "postmaster.pid"
@@ -209,7 +210,8 @@ def free_port(start: int = 55432) -> int:
     for port in range(start, start + 500):
         if port_is_free(port):
             return port
-    raise Unavailable("no free local port found for PostgreSQL")
+    raise Unavailable("no free local port found for PostgreSQL",
+                      hint="free a port from 55432 upwards, or set STRATA_DATABASE_URL")
 
 
 def cluster_root(project_root: Path) -> Path:

@@ -52,47 +52,56 @@ class Page:
     last_key: Any
 
 
-def bbox_sql(bbox: tuple[float, float, float, float], crs: CrsInfo) -> sql.Composed:
+class Params(dict[str, Any]):
+    """The bound parameters of a query being composed: :meth:`bind` adds a value and gives
+    its placeholder, so no value ever becomes SQL text."""
+
+    def bind(self, value: Any, prefix: str = "p") -> sql.Placeholder:
+        name = f"{prefix}_{len(self)}"
+        self[name] = value
+        return sql.Placeholder(name)
+
+
+def bbox_sql(bbox: tuple[float, float, float, float], crs: CrsInfo,
+             params: Params) -> sql.Composed:
     """The bbox as a densified polygon in storage CRS (its edges curve once reprojected:
-    transforming two corners only misses features near the edges)."""
+    transforming two corners only misses features near the edges); values bound."""
     x1, y1, x2, y2 = bbox
     if crs.flipped:
         x1, y1, x2, y2 = y1, x1, y2, x2
     step = max(abs(x2 - x1), abs(y2 - y1)) / 64 or 1
     env = sql.SQL("ST_Segmentize(ST_MakeEnvelope({}, {}, {}, {}, {}), {})").format(
-        *(sql.Literal(v) for v in (x1, y1, x2, y2, crs.epsg, step)))
+        *(params.bind(v, "bbox") for v in (x1, y1, x2, y2, crs.epsg, step)))
     if crs.epsg != STORAGE_EPSG:
-        env = sql.SQL("ST_Transform({}, {})").format(env, sql.Literal(STORAGE_EPSG))
+        env = sql.SQL("ST_Transform({}, {})").format(env, params.bind(STORAGE_EPSG, "bbox"))
     return sql.Composed([env])
 
 
 def page(conn: psycopg.Connection, spec: LayerSpec, q: PageQuery) -> Page:
     """One page of features for ``q``."""
+    params = Params(limit=q.limit, offset=q.offset)
     where: list[sql.Composable] = []
     if q.interval is not None:
         start, end = q.interval
         if end is not None:
-            where.append(sql.SQL("v.sys_from <= {}").format(sql.Literal(end)))
+            where.append(sql.SQL("v.sys_from <= {}").format(params.bind(end)))
         if start is not None:
-            where.append(sql.SQL("v.sys_to > {}").format(sql.Literal(start)))
+            where.append(sql.SQL("v.sys_to > {}").format(params.bind(start)))
         if not where:
             where.append(sql.SQL("true"))
     else:
-        at = q.at or dt.datetime.now(dt.UTC)
-        where.append(sql.SQL("v.sys_from <= {0} AND v.sys_to > {0}").format(sql.Literal(at)))
+        at = params.bind(q.at or dt.datetime.now(dt.UTC))
+        where.append(sql.SQL("v.sys_from <= {0} AND v.sys_to > {0}").format(at))
     if q.bbox is not None:
-        env = bbox_sql(q.bbox, q.bbox_crs)
+        env = bbox_sql(q.bbox, q.bbox_crs, params)
         where.append(sql.SQL("v.geom && {0} AND ST_Intersects(v.geom, {0})").format(env))
-    params: dict[str, Any] = {"limit": q.limit, "offset": q.offset}
     if q.filter is not None:
         where.append(sql.SQL("({})").format(q.filter[0]))
         params.update(q.filter[1])
-    for i, (column, value) in enumerate(q.equals.items()):
-        where.append(sql.SQL("v.{} = {}").format(sql.Identifier(column),
-                                                 sql.Placeholder(f"eq_{i}")))
-        params[f"eq_{i}"] = value
+    for column, value in q.equals.items():
+        where.append(sql.SQL("v.{} = {}").format(sql.Identifier(column), params.bind(value)))
     if q.after is not None and not q.sortby:
-        where.append(sql.SQL("v.fid > {}").format(sql.Literal(q.after)))
+        where.append(sql.SQL("v.fid > {}").format(params.bind(q.after)))
     order: list[sql.Composable] = [
         sql.SQL("v.{} {}").format(sql.Identifier(c), sql.SQL("DESC" if d else "ASC"))
         for c, d in q.sortby]

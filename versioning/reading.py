@@ -18,7 +18,7 @@ from psycopg import sql
 
 from geo.crs import STORAGE_EPSG, SUPPORTED, CrsInfo
 from layers.catalogue import LayerSpec
-from versioning.database import render, scalar
+from versioning.database import constant, render, scalar
 
 BATCH = 20_000
 ARROW_TYPES = {
@@ -36,7 +36,7 @@ def geom_sql(column: str, epsg: int, flipped: bool = False) -> sql.Composed:
     alias, name = column.split(".")
     geom: sql.Composable = sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(name))
     if epsg != STORAGE_EPSG:
-        geom = sql.SQL("ST_Transform({}, {})").format(geom, sql.Literal(epsg))
+        geom = sql.SQL("ST_Transform({}, {})").format(geom, constant(epsg))
     if flipped:
         geom = sql.SQL("ST_FlipCoordinates({})").format(geom)
     return sql.Composed([geom])
@@ -50,7 +50,7 @@ def feature_sql(spec: LayerSpec, crs: CrsInfo, properties: list[str] | None = No
     costs a parse per feature)."""
     names = spec.attributes if properties is None else properties
     props = sql.SQL("").join(
-        sql.SQL(", {}, v.{}").format(sql.Literal(n), sql.Identifier(n)) for n in names)
+        sql.SQL(", {}, v.{}").format(constant(n), sql.Identifier(n)) for n in names)
     ident = (sql.SQL("to_json(v.fid::text || '@' || to_char(v.sys_from AT TIME ZONE 'UTC', "
                      "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))::text") if versioned_id
              else sql.SQL("to_json(v.fid)::text"))
@@ -63,8 +63,8 @@ def feature_sql(spec: LayerSpec, crs: CrsInfo, properties: list[str] | None = No
         ident=ident,
         geometry=sql.SQL("'null'") if skip_geometry else sql.SQL(
             "coalesce(ST_AsGeoJSON({}, {}), 'null')").format(
-            geom_sql("v.geom", crs.epsg, crs.flipped), sql.Literal(geojson_decimals(crs.epsg))),
-        key=sql.Literal(spec.key.name), props=props)
+            geom_sql("v.geom", crs.epsg, crs.flipped), constant(geojson_decimals(crs.epsg))),
+        key=constant(spec.key.name), props=props)
 
 
 def attr_sql(spec: LayerSpec, alias: str, prefix: str = "") -> sql.Composed:
@@ -125,9 +125,9 @@ def snapshot_geojson(conn: psycopg.Connection, spec: LayerSpec, at: dt.datetime,
                      crs: CrsInfo | None = None) -> Iterator[bytes]:
     """The layer at ``at`` as GeoJSON Feature lines (``\\n``-separated), built by PostgreSQL
     and streamed with COPY: no feature passes through Python objects."""
-    query = render("snapshot_geojson", table=spec.table, at=sql.Literal(at),
+    query = render("snapshot_geojson", table=spec.table, at=sql.Placeholder("at"),
                    feature=feature_sql(spec, crs or SUPPORTED[str(STORAGE_EPSG)]))
-    with conn.cursor().copy(query) as copy:
+    with conn.cursor().copy(query, {"at": at}) as copy:
         for block in copy:
             yield bytes(block)
 

@@ -10,7 +10,7 @@ from psycopg import sql
 from geo.errors import Unavailable
 from layers.catalogue import Catalogue
 from layers.responsibility import Responsibility
-from versioning.database import render, scalar, statements
+from versioning.database import constant, render, scalar, statements
 from versioning.schema import MIGRATION_LOCK
 
 VIEW = "regional_road"
@@ -26,7 +26,7 @@ def refresh_regional_roads(conn: psycopg.Connection, catalogue: Catalogue,
             raise Unavailable(f"regional roads: layer {spec.id!r} has no text attribute "
                               f"{field!r}", hint="fix regional_roads in responsibility.yml")
     composed = render("regional_road", view=VIEW, source=spec.table, manager=rr.manager_field,
-                      streets=rr.streets_field, regional=sql.Literal(rr.regional_manager))
+                      streets=rr.streets_field, regional=constant(rr.regional_manager))
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         for stmt in statements(composed, conn):

@@ -74,17 +74,20 @@ def _items(request: Request) -> Response:
         raise InvalidInput(f"f={q.get('f')} is not offered here", hint="use f=json or f=html")
     at, interval = p.datetime_param(q.get("datetime"))
     crs = p.crs_param(q, "crs", CRS84)
-    max_items = request.app.state.service.max_items
+    service = request.app.state.service
+    max_items = service.max_items
     pq = PageQuery(at=at, interval=interval, bbox=p.bbox_param(q),
                    bbox_crs=p.crs_param(q, "bbox-crs", CRS84), crs=crs,
                    limit=p.int_param(q, "limit", 10, 1, max_items),
                    offset=p.int_param(q, "offset", 0, 0, 10**9),
                    after=p.key_value(spec, q["after"]) if "after" in q else None,
                    properties=p.properties_param(q, spec), sortby=p.sortby_param(q, spec),
-                   filter=p.filter_param(q, spec), equals=p.equals_param(q, spec),
+                   filter=p.filter_param(q, spec, service.max_filter_length,
+                                         service.max_filter_depth), equals=p.equals_param(q, spec),
                    skip_geometry=p.bool_param(q, "skipGeometry"))
     if "after" in q and pq.after is None:
-        raise InvalidInput(f"after={q['after']!r} is not a key of {spec.id}")
+        raise InvalidInput(f"after={q['after']!r} is not a key of {spec.id}",
+                           hint="follow the next link of a page, or use offset=")
     path = f"/collections/{spec.id}/items"
     with db(request) as conn:
         result = page(conn, spec, pq)
@@ -181,7 +184,8 @@ def versions(request: Request) -> Response:
     with db(request) as conn:
         found = [] if key is None else versions_of(conn, spec, key, crs)
         if not found:
-            raise NotFound(f"{spec.id} has no feature {raw_key!r}")
+            raise NotFound(f"{spec.id} has no feature {raw_key!r}",
+                           hint="list the features at .../items")
         links = [{"rel": "self", "type": GEOJSON,
                   "href": url(request, _versions_path(spec.id, raw_key))},
                  {"rel": "latest-version", "type": GEOJSON,

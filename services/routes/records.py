@@ -65,4 +65,5 @@ async def record(request: Request) -> Response:
                 *body["links"]]
             return JSONResponse(body, media_type="application/geo+json",
                                 headers={"Content-Language": lang})
-    raise NotFound(f"the catalogue has no record {request.path_params['item_id']!r}")
+    raise NotFound(f"the catalogue has no record {request.path_params['item_id']!r}",
+                       hint="list the records at /collections/catalogue/items")

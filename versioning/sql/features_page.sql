@@ -1,5 +1,5 @@
 -- One page of features (or of versions, for an interval) as GeoJSON text built by PostgreSQL.
--- {where} and {order} are composed from bound values by versioning/pages.py.
+-- The page's conditions and order are composed by versioning/pages.py (values bound).
 -- The page's version ids are found first (by key and lifespan, the covering index answers
 -- alone, however deep the offset), then only those rows are read and turned into JSON.
 -- A derived layer (a view over several tables) repeats vids: (vid, fid) is its key.

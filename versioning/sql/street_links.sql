@@ -1,4 +1,4 @@
--- Each record of {source} tied, as the map was at the record's date (or at the first
+-- Each record of the source layer tied, as the map was at the record's date (or at the first
 -- edition, for older records), to its nearest street within 50 m, checked against the street
 -- names the record itself gives; and to the municipality and district that contain it.
 -- Rendered once per source by versioning/views.py.

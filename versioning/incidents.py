@@ -48,6 +48,13 @@ def key_name(conn: psycopg.Connection, key: str | None) -> str | None:
     return None if row is None else str(row[0])
 
 
+def revoke_key(conn: psycopg.Connection, name: str) -> bool:
+    """Remove the key of client ``name``, which can then no longer report (the reports it
+    filed keep its name); False when there is no such key."""
+    row = conn.execute("DELETE FROM api_key WHERE name = %s RETURNING name", (name,)).fetchone()
+    return row is not None
+
+
 @dataclass
 class Report:
     """A report as a client sends it."""

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""``strata apikey create NAME``: a key for an Open311 client (shown once)."""
+"""``strata apikey create NAME`` / ``revoke NAME``: the keys of Open311 clients (a key is
+shown once, at its creation; only its digest is stored)."""
 
 from __future__ import annotations
 
 import click
 
+from geo.errors import NotFound
 from services.cli.common import echo_err, store
-from versioning.incidents import create_key
+from versioning.incidents import create_key, revoke_key
 
 
 @click.group("apikey")
@@ -23,3 +25,17 @@ def create(ctx: click.Context, name: str) -> None:
         key = create_key(conn, name)
     echo_err(f"API key for {name} (keep it: it cannot be shown again):")
     click.echo(key)
+
+
+@command.command("revoke")
+@click.argument("name")
+@click.pass_context
+def revoke(ctx: click.Context, name: str) -> None:
+    """Revoke the key of the client NAME: it can no longer report (its reports stay)."""
+    with store(ctx).connect() as conn:
+        if not revoke_key(conn, name):
+            raise NotFound(f"there is no API key named {name!r}",
+                           hint="give the name the key was created with (`strata apikey "
+                                "create NAME`); names are case-sensitive")
+    click.echo(f"revoked the API key of {name}: it can no longer report "
+               "(the reports it filed are kept)")

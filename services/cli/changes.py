@@ -9,7 +9,15 @@ import click
 
 from geo.crs import parse_crs
 from geo.errors import InvalidInput
-from services.cli.common import echo_err, parse_with, store
+from services.cli.common import (
+    check_output,
+    day,
+    echo_err,
+    first_editions,
+    parse_with,
+    store,
+    warn_first_edition,
+)
 from versioning.export import DIFF_FORMATS, FORMATS, export_changes, format_for
 from versioning.instants import parse_instant
 
@@ -34,7 +42,15 @@ def command(ctx: click.Context, layer_id: str, t1, t2, output: Path, fmt_name: s
         raise InvalidInput(f"--to ({t2:%Y-%m-%d}) is before --from ({t1:%Y-%m-%d})",
                            hint="give the earlier date as --from")
     fmt = format_for(output, fmt_name, diff=True)
+    check_output(output)
     with s.connect() as conn:
+        for layer_id_, first in first_editions(conn, [spec]).items():
+            if first is None or first["valid_from"] > t2:
+                warn_first_edition(layer_id_, first, f"its map is empty on {day(t1)} and on "
+                                                     f"{day(t2)}: there is no change")
+            elif first["valid_from"] > t1:
+                warn_first_edition(layer_id_, first, f"its map of {day(t1)} (--from) is empty, "
+                                   f"so every feature it has on {day(t2)} counts as added")
         tally = export_changes(conn, spec, t1, t2, output, fmt, crs.epsg, crs.uri)
     echo_err(f"{spec.id} ({t1:%Y-%m-%d}, {t2:%Y-%m-%d}]: {tally['added']} added, "
              f"{tally['modified']} modified, {tally['deleted']} deleted")

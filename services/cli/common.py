@@ -1,19 +1,28 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""What every command shares: the store in the click context, exit codes, progress bars."""
+"""What every command shares: the store in the click context, exit codes, progress bars,
+the checks of an output file and the warnings about dates before a layer's first edition."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sys
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
+from pathlib import Path
 from typing import Any
 
 import click
+import psycopg
 from tqdm import tqdm
 
 from geo.errors import Conflict, InvalidInput, NotFound, StrataError, Unavailable, by_class
+from layers.catalogue import LayerSpec
 from services.store import Store
+from versioning.instants import CITY_TZ
+from versioning.reading import editions
 
 
 class ExitCode(IntEnum):
@@ -76,3 +85,76 @@ def parse_with(
             raise click.BadParameter(str(exc)) from None
 
     return callback
+
+
+# -- said before any work -----------------------------------------------------------------------
+def check_output(path: Path, suffixes: Collection[str] | None = None) -> None:
+    """Refuse, before any work, an output file (``-o``) that could not be written: a suffix
+    not among ``suffixes`` (when given), a folder that does not exist, is a file, or cannot be
+    written to (tried with a real file), an existing file that cannot be replaced."""
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        raise InvalidInput(f"cannot tell the output format of {path.name!r}",
+                           hint=f"give -o a file ending in {', '.join(suffixes)}")
+    folder = path.absolute().parent
+    try:
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+    except OSError as exc:  # a folder on the way that we may not look into
+        raise InvalidInput(f"cannot write {path}: {exc.filename} cannot be reached "
+                           f"({exc.strerror})",
+                           hint="give -o a path in a folder you can write to") from None
+    if not existing.is_dir():
+        raise InvalidInput(f"cannot write {path}: {existing} is a file, not a folder",
+                           hint="give -o a path in an existing folder")
+    if existing != folder:
+        raise InvalidInput(f"cannot write {path}: the folder {folder} does not exist",
+                           hint=f"create it first (mkdir -p {folder}), or give -o a path in "
+                                "an existing folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".strata-write-test-", dir=folder)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: the folder {folder} is not writable "
+                           f"({exc.strerror})",
+                           hint="give -o a path in a folder you can write to") from None
+    os.close(fd)
+    os.unlink(probe)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InvalidInput(f"cannot write {path}: the file exists and is read-only",
+                           hint="remove it, make it writable, or give -o another file name")
+
+
+def day(at: dt.datetime) -> str:
+    """The day of an instant, in Brussels."""
+    return f"{at.astimezone(CITY_TZ):%Y-%m-%d}"
+
+
+def first_editions(conn: psycopg.Connection, specs: Iterable[LayerSpec]
+                   ) -> dict[str, dict[str, Any] | None]:
+    """The first edition (a row of ``editions.sql``) of each layer the ``specs`` are made of
+    (a derived layer's are its sources'), None for a layer with no edition yet."""
+    firsts: dict[str, dict[str, Any]] = {}
+    for edition in editions(conn):  # by layer, then date
+        firsts.setdefault(edition["layer_id"], edition)
+    return {layer_id: firsts.get(layer_id) for spec in specs
+            for layer_id in spec.edition_layers}
+
+
+def warn_first_edition(layer_id: str, first: dict[str, Any] | None, then: str) -> None:
+    """``warning: LAYER has no edition before FIRST; THEN`` on stderr."""
+    since = (f"no edition before {first['edition_date']}" if first
+             else "no edition yet (`strata load` or `strata import` adds one)")
+    echo_err(f"warning: {layer_id} has {since}; {then}")
+
+
+def warn_before_first_edition(conn: psycopg.Connection, specs: Iterable[LayerSpec],
+                              at: dt.datetime, then: str, then_none: str | None = None
+                              ) -> list[str]:
+    """Warn, for each layer with no edition in force at ``at``, that ``at`` is before its
+    first edition and ``then`` what it means (``then_none`` when it has no edition at all);
+    the layers warned about."""
+    warned = []
+    for layer_id, first in first_editions(conn, specs).items():
+        if first is None or first["valid_from"] > at:
+            warn_first_edition(layer_id, first, then if first or then_none is None
+                               else then_none)
+            warned.append(layer_id)
+    return warned

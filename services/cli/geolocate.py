@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from geo.crs import parse_crs
-from services.cli.common import parse_with, store
+from services.cli.common import day, echo_err, parse_with, store, warn_before_first_edition
 from versioning.instants import parse_instant
 from versioning.locate import geolocate, localise
 
@@ -55,6 +55,13 @@ def lines(answer: dict[str, Any], lang: str, search_m: float) -> list[str]:
     return out
 
 
+def swapped(answer: dict[str, Any]) -> bool:
+    """Whether a point outside the region would fall in Brussels' rough bounds with its
+    longitude and latitude swapped."""
+    lon, lat = answer["point"]["lon"], answer["point"]["lat"]
+    return not answer["inside_region"] and 4.2 <= lat <= 4.5 and 50.7 <= lon <= 50.95
+
+
 @click.command("geolocate")
 @click.argument("x", type=float)
 @click.argument("y", type=float)
@@ -72,9 +79,19 @@ def command(ctx: click.Context, x: float, y: float, crs, at, category: int | Non
     import datetime as dt
 
     s = store(ctx)
+    at = at or dt.datetime.now(dt.UTC)
     with s.connect() as conn:
-        answer = geolocate(conn, s.catalogue, s.responsibility, x, y, crs,
-                           at or dt.datetime.now(dt.UTC), category)
+        answer = geolocate(conn, s.catalogue, s.responsibility, x, y, crs, at, category)
+        roles = [s.catalogue.layer(layer_id) for layer_id in s.responsibility.roles.values()]
+        warn_before_first_edition(conn, roles, at, f"the answer on {day(at)} uses that first "
+                                  "edition", "it has no part in the answer")
+    if swapped(answer):
+        first, option = ("latitude", f" --crs EPSG:{crs.epsg}") if crs.flipped else (
+            "longitude", "")
+        echo_err(f"warning: ({x}, {y}) is outside the region; with its coordinates "
+                 "swapped it would be in Brussels")
+        echo_err(f"  hint: these look swapped: {first} first, e.g. "
+                 f"`strata geolocate {y} {x}{option}`")
     answer = localise(answer, lang)
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))

@@ -7,9 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import pandas as pd
 
-from layers.records import read_records, write_records
-from services.cli.common import echo_err, parse_with, progress_bar, store
+from layers.records import WRITERS, read_records, write_records
+from services.cli.common import (
+    check_output,
+    echo_err,
+    first_editions,
+    parse_with,
+    progress_bar,
+    store,
+    warn_first_edition,
+)
 from services.link_job import INCIDENTS, link_records, record_dates, stored_records
 from versioning.instants import parse_instant
 from versioning.linking import DEFAULT_WITHIN_M, targets
@@ -37,12 +46,21 @@ def command(ctx: click.Context, source: str, output: Path, to: str, date_field: 
     "incidents") to the features of the --to layers as they were at each record's date."""
     s = store(ctx)
     layers = [t.strip() for t in to.split(",") if t.strip()]
-    targets(s.catalogue, layers, within)  # a wrong --to is said before any work
+    tgts = targets(s.catalogue, layers, within)  # a wrong --to is said before any work
+    check_output(output, WRITERS)
     if source.startswith("layer:") or source == INCIDENTS:
         frame = stored_records(s.connect, s.catalogue, source)
     else:
         frame = read_records(Path(source), file_layer)
     at = record_dates(frame, date_field, default_date)
+    with s.connect() as conn:
+        firsts = first_editions(conn, [t.spec for t in tgts])
+    for layer_id, first in firsts.items():
+        early = len(at) if first is None else int((at < pd.Timestamp(first["valid_from"])).sum())
+        if early:
+            warn_first_edition(layer_id, first, "no record can be linked to it" if first is None
+                               else f"{early} of {len(at)} records are dated earlier and are "
+                                    "linked to that first edition")
     echo_err(f"linking {len(frame)} records to {', '.join(layers)} ...")
     with progress_bar(len(frame), "linking", "records") as tick:
         out, found = link_records(s.connect, s.catalogue, frame, layers, at, within, workers,

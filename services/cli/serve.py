@@ -3,18 +3,51 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 
 import click
 
-from services.cli.common import store
+from geo.errors import InvalidInput, Unavailable
+from services.cli.common import echo_err, store
 from services.settings import ServiceSettings
+
+
+def check_free(host: str, port: int) -> None:
+    """Bind ``host:port`` once, as uvicorn will, and let go: refuse a port taken or not ours
+    before anything is said to be served."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, OverflowError) as exc:
+        raise InvalidInput(f"cannot serve at {host}:{port}: {getattr(exc, 'strerror', exc)}",
+                           hint="give --host an address of this machine (127.0.0.1, 0.0.0.0) "
+                                "and --port a number within 1..65535") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise Unavailable(f"port {port} on {host} is already in use",
+                                  hint="stop the program that uses it, or choose another "
+                                       "port, e.g. strata serve --port 8080") from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise InvalidInput(f"{host} is not an address of this machine",
+                                   hint="give --host 127.0.0.1, 0.0.0.0 or an address of this "
+                                        "machine") from None
+            raise Unavailable(f"cannot serve at {host}:{port}: {exc.strerror}",
+                              hint="ports below 1024 need privileges: choose another port "
+                                   "(strata serve --port 5000)" if exc.errno == errno.EACCES
+                              else "choose another --host or --port") from None
 
 
 @click.command("serve")
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default 5000).")
-@click.option("--workers", type=int, default=None, help="Worker processes (default 1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default 5000).")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Worker processes (default 1).")
 @click.pass_context
 def command(ctx: click.Context, host: str | None, port: int | None,
             workers: int | None) -> None:
@@ -22,12 +55,14 @@ def command(ctx: click.Context, host: str | None, port: int | None,
     import uvicorn
 
     s = store(ctx)
-    for name, value in (("HOST", host), ("PORT", port), ("WORKERS", workers)):
-        if value is not None:
-            os.environ[f"STRATA_{name}"] = str(value)
-    service = ServiceSettings()
-    # the workers find the database through the environment
+    given = {name: value for name, value in (("host", host), ("port", port),
+                                             ("workers", workers)) if value is not None}
+    service = ServiceSettings(**given)  # type: ignore[arg-type]
+    check_free(service.host, service.port)
+    # the workers find their settings and the database through the environment
+    for name, value in given.items():
+        os.environ[f"STRATA_{name.upper()}"] = str(value)
     os.environ["STRATA_DATABASE_URL"] = s.url
-    click.echo(f"serving at {service.public_url()} (Ctrl-C stops)", err=True)
+    echo_err(f"serving at {service.public_url()} (Ctrl-C stops)")
     uvicorn.run("services.app:app_from_env", factory=True, host=service.host,
                 port=service.port, workers=service.workers, log_level="warning")

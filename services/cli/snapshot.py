@@ -12,7 +12,15 @@ import click
 from geo.crs import parse_crs
 from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
-from services.cli.common import echo_err, parse_with, progress_bar, store
+from services.cli.common import (
+    check_output,
+    day,
+    echo_err,
+    parse_with,
+    progress_bar,
+    store,
+    warn_before_first_edition,
+)
 from versioning.export import FORMATS, export_snapshot, format_for
 from versioning.instants import parse_instant
 from versioning.reading import layer_counts
@@ -42,7 +50,12 @@ def command(ctx: click.Context, layer_id: str | None, at, output: Path, fmt_name
         raise InvalidInput("--all writes one GeoPackage", hint="give -o a .gpkg file")
     specs = (list(s.catalogue.layers.values()) if all_layers or layer_id is None
              else [s.catalogue.layer(layer_id)])
+    check_output(output)
     with s.connect() as conn, ExitStack() as bars:
+        for spec in specs:
+            warn_before_first_edition(
+                conn, [spec], at, f"the map of {day(at)} is empty" if not spec.derived_from
+                else f"its part of {spec.id} on {day(at)} is empty")
 
         def progress(spec: LayerSpec) -> Callable[[int], None]:
             total = layer_counts(conn, spec)[0]

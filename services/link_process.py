@@ -10,19 +10,20 @@ import uuid
 from typing import Any
 
 import geopandas as gpd
-from pygeoapi.process.base import BaseProcessor, ProcessorExecuteError
+import numpy as np
+import shapely
+from pygeoapi.process.base import BaseProcessor
 from pygeoapi.process.manager.dummy import DummyManager
 from pygeoapi.util import JobStatus, RequestedResponse
 
-from geo.errors import InvalidInput, NotFound, StrataError
-from services.http_errors import status_of
+from geo.errors import InvalidInput, NotFound
 from services.link_job import INCIDENTS, link_records, record_dates, stored_records
 from services.provider import reader_store
 from versioning.database import connect
 from versioning.instants import parse_instant
 from versioning.linking import DEFAULT_WITHIN_M, targets
 
-MAX_FEATURES = 100_000
+MAX_FEATURES = 100_000  # the body's size (STRATA_MAX_BODY_BYTES) bites first
 DEFAULT_TO = ["municipalities", "districts", "streets"]
 
 
@@ -48,8 +49,10 @@ PROCESS_METADATA: dict[str, Any] = {
     "inputs": {
         "features": {
             "title": "Records (GeoJSON)",
-            "description": "A GeoJSON FeatureCollection in CRS84 (longitude, latitude), at "
-                           f"most {MAX_FEATURES:,} features. Give this or collection.",
+            "description": "A GeoJSON FeatureCollection in CRS84 (longitude, latitude); the "
+                           "request body is limited in size (1.5 MB by default, about 5,000 "
+                           "dated points): link larger sets with `strata link`. Give this "
+                           "or collection.",
             "schema": {"type": "object", "contentMediaType": "application/geo+json"},
             "minOccurs": 0, "maxOccurs": 1,
         },
@@ -122,9 +125,24 @@ def _records(data: dict[str, Any], store: Any, connect_reader: Any) -> gpd.GeoDa
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise InvalidInput(f"features are not valid GeoJSON: {exc}",
                            hint="each feature needs a geometry and properties") from None
+    if frame.empty:
+        raise InvalidInput("the FeatureCollection has no features",
+                           hint="send at least one feature with a geometry")
     if frame.geometry.isna().any() or frame.geometry.is_empty.any():
         raise InvalidInput("some features have no geometry",
                            hint="every record needs a point, line or polygon")
+    coords = shapely.get_coordinates(frame.geometry.to_numpy())
+    if not np.isfinite(coords).all():
+        raise InvalidInput("some coordinates are not finite numbers",
+                           hint="give longitude / latitude in degrees (CRS84)")
+    lon, lat = coords[:, 0], coords[:, 1]
+    if (np.abs(lon) > 180).any() or (np.abs(lat) > 90).any():
+        metres = bool(((np.abs(coords) > 1000) & (np.abs(coords) < 1e7)).all())
+        raise InvalidInput(
+            "some coordinates are not longitude -180..180 and latitude -90..90 (CRS84)",
+            hint="these look like metres (Lambert 72?): convert them to CRS84 longitude / "
+                 "latitude, or link the file with `strata link`, which reads its CRS"
+            if metres else "give longitude first, then latitude, in degrees")
     return frame
 
 
@@ -173,22 +191,16 @@ class LinkProcessor(BaseProcessor):  # type: ignore[misc]
 
 
 class StrataManager(DummyManager):  # type: ignore[misc]
-    """pygeoapi's synchronous manager, except that a Strata error keeps its HTTP status and
-    says what was wrong and how to fix it, in the OGC exception body."""
+    """pygeoapi's synchronous manager, except that a Strata error is not turned into
+    pygeoapi's own: it reaches the app's handler, which answers it in the one error shape
+    (status from its class, description and hint)."""
 
     def execute_process(self, process_id: str, data_dict: dict[str, Any],
                         execution_mode: Any = None, requested_outputs: Any = None,
                         subscriber: Any = None,
                         requested_response: Any = RequestedResponse.raw.value) -> Any:
         processor = self.get_processor(process_id)
-        try:
-            mime, outputs = processor.execute(data_dict, outputs=requested_outputs)
-        except StrataError as err:
-            hint = f" (hint: {err.hint})" if err.hint else ""
-            error = ProcessorExecuteError(user_msg=err.message + hint)
-            error.http_status_code = status_of(err)
-            error.ogc_exception_code = err.code
-            raise error from None
+        mime, outputs = processor.execute(data_dict, outputs=requested_outputs)
         headers = {"Preference-Applied": "wait"} if execution_mode is not None else None
         if requested_response == RequestedResponse.document.value:
             outputs = {"outputs": [outputs]}

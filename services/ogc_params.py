@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,7 +39,8 @@ def crs_param(params: QueryParams, name: str, default: CrsInfo) -> CrsInfo:
 
 
 def bbox_param(params: QueryParams) -> tuple[float, float, float, float] | None:
-    """``bbox=minx,miny,maxx,maxy`` (4 numbers; 6 with heights are cut to 2D)."""
+    """``bbox=minx,miny,maxx,maxy`` (4 numbers; 6 with heights are cut to 2D), finite, in
+    the range of ``bbox-crs`` (CRS84 unless given): longitude -180..180, latitude -90..90."""
     value = params.get("bbox")
     if value is None:
         return None
@@ -47,6 +49,8 @@ def bbox_param(params: QueryParams) -> tuple[float, float, float, float] | None:
         numbers = [float(v) for v in value.split(",")]
     except ValueError:
         raise InvalidInput(f"bbox {value!r} is not a list of numbers", hint=hint) from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise InvalidInput(f"bbox {value!r} holds a number that is not finite", hint=hint)
     if len(numbers) == 6:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     if len(numbers) != 4:
@@ -54,7 +58,27 @@ def bbox_param(params: QueryParams) -> tuple[float, float, float, float] | None:
     x1, y1, x2, y2 = numbers
     if x1 > x2 or y1 > y2:
         raise InvalidInput(f"bbox {value!r}: the lower corner comes first", hint=hint)
+    check_extent(numbers, crs_param(params, "bbox-crs", parse_crs("CRS84")), "bbox")
     return x1, y1, x2, y2
+
+
+def check_extent(numbers: list[float], crs: CrsInfo, name: str) -> None:
+    """Coordinates (x, y, x, y ... in ``crs``'s axis order) that can be places: in degrees
+    within the globe, in metres within 10,000 km; Lambert metres given as degrees are named."""
+    if crs.epsg in (4326, 4258):
+        lons, lats = (numbers[1::2], numbers[0::2]) if crs.flipped else (numbers[0::2],
+                                                                          numbers[1::2])
+        if all(-180 <= v <= 180 for v in lons) and all(-90 <= v <= 90 for v in lats):
+            return
+        metres = all(1000 < abs(v) < 1e7 for v in numbers)
+        raise InvalidInput(
+            f"{name}: {', '.join(f'{v:g}' for v in numbers)} is not within longitude "
+            f"-180..180 and latitude -90..90 ({crs.uri})",
+            hint=(f"these look like metres: say their CRS, e.g. {name}-crs=EPSG:31370"
+                  if metres else "give longitude first, then latitude, in degrees"))
+    if not all(abs(v) <= 1e7 for v in numbers):
+        raise InvalidInput(f"{name}: {', '.join(f'{v:g}' for v in numbers)} is out of range "
+                           f"for {crs.uri}", hint="give coordinates in the CRS's metres")
 
 
 def int_param(params: QueryParams, name: str, default: int, low: int, high: int) -> int:
@@ -202,7 +226,8 @@ def _bbox_as_polygon(node: Any) -> Any:
 
 
 def equals_param(params: QueryParams, spec: LayerSpec) -> dict[str, Any]:
-    """``name_fr=Ixelles``: equality on properties (OGC API Features 1, /req/core/fc-filters)."""
+    """``name_fr=Ixelles``: equality on properties (OGC API Features 1, /req/core/fc-filters),
+    each value checked against the property's type."""
     out: dict[str, Any] = {}
     for name in params:
         if name == spec.key.name:
@@ -212,13 +237,36 @@ def equals_param(params: QueryParams, spec: LayerSpec) -> dict[str, Any]:
                                    hint=f"{name} is a {spec.key.type}")
             out["fid"] = value
         elif name in spec.attributes:
-            kind = spec.attributes[name]
-            if kind == "json":
-                raise InvalidInput(f"{name} cannot be compared for equality",
-                                   hint="use a filter on another property")
-            out[name] = int_param(params, name, 0, -(2**63), 2**63 - 1) \
-                if kind == "integer" else params[name]
+            out[name] = typed_value(params[name], spec.attributes[name], name)
     return out
+
+
+def typed_value(text: str, kind: str, name: str) -> Any:
+    """A query parameter's text as a value of an attribute of type ``kind``."""
+    if kind == "text":
+        return text
+    if kind == "integer":
+        return int_param(QueryParams({name: text}), name, 0, -(2**63), 2**63 - 1)
+    if kind == "double":
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise InvalidInput(f"{name}={text!r} is not a number", hint=f"{name}=12.5")
+        return number
+    if kind == "boolean":
+        return bool_param(QueryParams({name: text}), name)
+    if kind == "date":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise InvalidInput(f"{name}={text!r} is not a date",
+                               hint=f"{name}=2021-04-12 (YYYY-MM-DD)") from None
+    if kind == "timestamp":
+        return optional_date_param(text, name)
+    raise InvalidInput(f"{name} cannot be compared for equality",
+                       hint="use a filter on another property")
 
 
 def bool_param(params: QueryParams, name: str) -> bool:
@@ -230,10 +278,12 @@ def bool_param(params: QueryParams, name: str) -> bool:
 
 
 def key_value(spec: LayerSpec, text: str) -> Any:
-    """A feature key from the URL, typed as the layer's key (None when it cannot be one)."""
+    """A feature key from the URL, typed as the layer's key (None when it cannot be one, an
+    integer beyond 64 bits included)."""
     if spec.key.type == "integer":
         try:
-            return int(text)
+            number = int(text)
         except ValueError:
             return None
+        return number if -(2**63) <= number < 2**63 else None
     return text

@@ -8,7 +8,6 @@ The provider's ``data`` is the layer id; the database comes from the STRATA_* en
 from __future__ import annotations
 
 import json
-import threading
 from functools import cache
 from typing import Any
 
@@ -22,13 +21,12 @@ from pygeoapi.provider.base import (
 from geo.crs import parse_crs
 from geo.errors import StrataError
 from layers.catalogue import Catalogue, LayerSpec
+from services.pools import shared_pool
 from services.settings import ServiceSettings, StoreSettings
 from versioning.pages import CRS84, PageQuery, page, timeline
 
 JSON_TYPES = {"text": "string", "integer": "integer", "double": "number",
               "boolean": "boolean", "date": "string", "timestamp": "string", "json": "object"}
-_POOLS: dict[str, ConnectionPool] = {}
-_LOCK = threading.Lock()
 
 
 def reader_url(store: StoreSettings, service: ServiceSettings, url: str) -> str:
@@ -43,23 +41,6 @@ def reader_url(store: StoreSettings, service: ServiceSettings, url: str) -> str:
     return make_conninfo("", **info)
 
 
-def shared_pool(url: str, schema: str, size: int = 4) -> ConnectionPool:
-    """One pool per (url, schema) and process, made on first use."""
-    key = f"{url}|{schema}"
-    with _LOCK:
-        if key not in _POOLS:
-            def configure(conn: Any) -> None:
-                conn.autocommit = True
-                conn.execute(f'SET search_path TO "{schema}", public')
-                conn.execute("SET TIME ZONE 'UTC'")
-                # JIT compiles short queries for longer than they run
-                conn.execute("SET jit = off")
-
-            _POOLS[key] = ConnectionPool(url, min_size=1, max_size=size, configure=configure,
-                                         open=True, kwargs={"application_name": "strata-api"})
-        return _POOLS[key]
-
-
 @cache
 def reader_store() -> tuple[Any, str]:
     """The store and its read-only URL, made once per process (pygeoapi builds its plugins
@@ -71,9 +52,10 @@ def reader_store() -> tuple[Any, str]:
 
 
 def _context() -> tuple[Catalogue, ConnectionPool]:
-    """The catalogue and the read-only pool (one per process)."""
+    """The catalogue and the read-only pool (one per process, the one the app made with
+    the same settings)."""
     store, url = reader_store()
-    return store.catalogue, shared_pool(url, store.settings.schema_name)
+    return store.catalogue, shared_pool(url, store.settings.schema_name, ServiceSettings())
 
 
 class VersionedProvider(BaseProvider):

@@ -232,7 +232,7 @@ def build(catalogue: Catalogue, service: ServiceSettings,
             "mimetype": "application/json; charset=UTF-8",
             "encoding": "utf-8",
             "languages": LANGS,
-            "cors": True,
+            "cors": False,  # Strata's own CORS middleware answers for every route
             "pretty_print": False,
             "limits": {"default_items": 10, "max_items": service.max_items},
             # synchronous processes; Strata's errors keep their status (services/link_process)

@@ -51,7 +51,7 @@ class ServiceSettings(BaseSettings):
     statement_timeout_ms: int = 30_000  # one SQL statement of the service's roles
     pool_timeout_s: float = 5.0  # wait for a database connection before answering 503
     retry_after_s: int = 5  # Retry-After of a 503
-    max_body_bytes: int = 1_000_000  # request bodies (Open311 reports, link process)
+    max_body_bytes: int = 1_500_000  # request bodies (Open311 reports, link process)
     max_url_length: int = 8_192  # path and query, in bytes
     max_filter_length: int = 10_000  # a CQL2 filter, in characters
     max_filter_depth: int = 40  # nesting of a CQL2 filter (AND / OR / NOT / comparisons)

@@ -47,15 +47,30 @@ VIEW_PARAMS = {"f", "limit", "offset", "bbox", "properties", "sortby", "lang", "
                "resulttype"}
 
 
+PG_KINDS = {"integer": "integer", "bigint": "integer", "smallint": "integer",
+            "double precision": "double", "numeric": "double", "real": "double",
+            "boolean": "boolean", "date": "date", "timestamp with time zone": "timestamp"}
+
+
 def _check_view_params(request: Request, view: str, time_field: str | None) -> None:
-    """pygeoapi ignores parameters it does not know: refuse them, as OGC API Features asks
-    (datetime only where the view has a time field)."""
+    """pygeoapi ignores parameters it does not know and fails on values it cannot use:
+    refuse both here, as OGC API Features asks (datetime only where the view has a time
+    field; every value checked against its type)."""
     with db(request) as conn:
-        columns = {r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = %s", (view,))}
-    p.check_known(request.query_params,
-                  VIEW_PARAMS | (columns - {"geom"}) | ({"datetime"} if time_field else set()))
+        columns = dict(conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s", (view,)).fetchall())
+    q = request.query_params
+    p.check_known(q, VIEW_PARAMS | (set(columns) - {"geom"})
+                  | ({"datetime"} if time_field else set()))
+    p.int_param(q, "limit", 10, 1, request.app.state.service.max_items)
+    p.int_param(q, "offset", 0, 0, 10**9)
+    p.bbox_param(q)
+    p.bool_param(q, "skipGeometry")
+    p.datetime_param(q.get("datetime"))
+    for name, kind in columns.items():
+        if name in q:
+            p.typed_value(q[name], PG_KINDS.get(kind, "text"), name)
 
 
 async def items(request: Request) -> Response:
@@ -131,6 +146,8 @@ def _item(request: Request) -> Response:
     spec = layer(request)
     q = request.query_params
     p.check_known(q, ITEM_PARAMS)
+    if q.get("f") not in (None, "json", "geojson"):
+        raise InvalidInput(f"f={q.get('f')} is not offered here", hint="use f=json or f=html")
     at, interval = p.datetime_param(q.get("datetime"))
     if interval is not None:
         raise InvalidInput("datetime must be an instant for a single feature",

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import re
+import urllib.parse
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import psycopg
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from geo.errors import InvalidInput, NotFound, StrataError, Unavailable
 from services import ogc_params as p
-from services.http_errors import status_of
+from services.http_errors import database_error, status_of
 from services.web import db, language
 from versioning.incidents import PRIVATE, Report, incidents, key_name, report
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+BIGINT, INT = 2**63 - 1, 2**31 - 1
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
 
@@ -39,11 +44,32 @@ class Forbidden(StrataError):
     code = "Forbidden"
 
 
+class TooManyFailures(StrataError):
+    """Too many wrong API keys from one address."""
+
+    code = "TooManyRequests"
+
+
+OWN_STATUS: dict[type[StrataError], int] = {Unauthorized: 401, Forbidden: 403,
+                                            TooManyFailures: 429}
+
+
 class Open311Error(Exception):
     """An error already mapped to its HTTP status, answered in the spec's error format."""
 
-    def __init__(self, status: int, description: str, fmt: str) -> None:
-        self.status, self.description, self.fmt = status, description, fmt
+    def __init__(self, status: int, description: str, fmt: str, hint: str) -> None:
+        self.status, self.description, self.fmt, self.hint = status, description, fmt, hint
+
+
+# characters XML 1.0 cannot hold (controls but tab, newline, return; surrogates; U+FFFE/F)
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: Any) -> str:
+    """A value as XML text: a character XML 1.0 cannot hold (a control character of a
+    report's description, say) becomes U+FFFD; JSON keeps it, escaped (``\\u0007``)."""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return NOT_XML.sub("\ufffd", text)
 
 
 def _xml(root: str, item: str, rows: list[dict[str, Any]]) -> bytes:
@@ -54,9 +80,9 @@ def _xml(root: str, item: str, rows: list[dict[str, Any]]) -> bytes:
             child = ET.SubElement(el, k)
             if isinstance(v, list):
                 for x in v:
-                    ET.SubElement(child, "item").text = str(x)
+                    ET.SubElement(child, "item").text = xml_text(x)
             elif v is not None:
-                child.text = str(v).lower() if isinstance(v, bool) else str(v)
+                child.text = xml_text(v)
     return ET.tostring(top, encoding="utf-8", xml_declaration=True)
 
 
@@ -71,16 +97,21 @@ def render(rows: list[dict[str, Any]] | dict[str, Any], fmt: str, root: str, ite
                     headers={"Content-Language": lang})
 
 
-def error(status: int, description: str, fmt: str) -> Response:
-    """The Open311 error body: ``[{"code", "description"}]`` / ``<errors><error>``."""
-    return render([{"code": status, "description": description}], fmt, "errors", "error",
-                  status)
+def error(status: int, description: str, fmt: str, hint: str | None = None,
+          headers: dict[str, str] | None = None) -> Response:
+    """The Open311 error body: ``[{"code", "description", "hint"}]`` / ``<errors><error>``
+    (the spec's shape, with Strata's hint beside the description)."""
+    response = render([{"code": status, "description": description, "hint": hint}], fmt,
+                      "errors", "error", status)
+    response.headers.update(headers or {})
+    return response
 
 
 def _format(request: Request) -> str:
     fmt = request.path_params.get("format", "json")
     if fmt not in FORMATS:
-        raise Open311Error(404, f"format .{fmt} is not offered: use .json or .xml", "json")
+        raise Open311Error(404, f"format .{fmt} is not offered", "json",
+                           "use .json or .xml")
     return fmt
 
 
@@ -90,11 +121,23 @@ async def _answer(request: Request, handler: Any) -> Response:
         fmt = _format(request)
         return await run_in_threadpool(handler, request, fmt)
     except Open311Error as exc:
-        return error(exc.status, exc.description, exc.fmt)
+        return error(exc.status, exc.description, exc.fmt, exc.hint)
     except StrataError as exc:
-        status = {Unauthorized: 401, Forbidden: 403}.get(type(exc)) or status_of(exc)
-        text = exc.message + (f" ({exc.hint})" if exc.hint else "")
-        return error(status, text, fmt)
+        return _strata_error(request, exc, fmt)
+    except psycopg.Error as exc:
+        service = request.app.state.service
+        failure = database_error(exc, service.retry_after_s)
+        if failure is None:
+            raise
+        return _strata_error(request, failure, fmt)
+
+
+def _strata_error(request: Request, exc: StrataError, fmt: str) -> Response:
+    status = OWN_STATUS.get(type(exc)) or status_of(exc)
+    retry = request.app.state.service.retry_after_s
+    headers = {"Retry-After": str(retry if status == 503 else 60)} if status in (429, 503) \
+        else None
+    return error(status, exc.message, fmt, exc.hint, headers)
 
 
 def _service(row: tuple[Any, ...], lang: str) -> dict[str, Any]:
@@ -123,10 +166,13 @@ async def services(request: Request) -> Response:
 
 def _code(value: Any) -> int:
     try:
-        return int(str(value))
+        code = int(str(value))
     except ValueError:
+        code = -1
+    if not 0 <= code < 2**31:
         raise InvalidInput(f"service_code {value!r} is not a service code",
-                           hint="the codes are listed at /open311/v2/services.json") from None
+                           hint="the codes are listed at /open311/v2/services.json")
+    return code
 
 
 async def service_definition(request: Request) -> Response:
@@ -148,36 +194,91 @@ def _number(form: Any, name: str) -> float | None:
     if value in (None, ""):
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
         raise InvalidInput(f"{name}={value!r} is not a number",
                            hint="give lat and long in WGS 84 degrees, e.g. lat=50.8467&"
-                                "long=4.3525") from None
+                                "long=4.3525")
+    return number
+
+
+# the longest value each field of a report may hold (the spec: a description of 4,000
+# characters at most); other fields of the spec (attribute[...], jurisdiction_id) are ignored
+FIELDS = {"api_key": 200, "service_code": 20, "lat": 40, "long": 40, "address_string": 250,
+          "description": 4000, "media_url": 2048, "email": 254, "first_name": 100,
+          "last_name": 100, "phone": 50, "device_id": 200, "account_id": 200,
+          "address_id": 200, "jurisdiction_id": 200}
+NUMBER_FIELDS = {"lat", "long", "service_code"}
+
+
+async def read_report(request: Request) -> dict[str, Any]:
+    """The fields of a report: a form (``application/x-www-form-urlencoded``, decoded as
+    UTF-8 as the spec says, or multipart) or a JSON object; each a string (numbers too for
+    lat, long, service_code), without NUL, within its length."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw = await request.body()
+    hint = "send the report as a form (field=value&...) or a JSON object, in UTF-8"
+    if ctype == "application/json" or ctype.endswith("+json"):
+        try:
+            form: Any = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInput("the body is not valid JSON", hint=hint) from None
+        if not isinstance(form, dict):
+            raise InvalidInput("the body must be a JSON object", hint=hint)
+    elif ctype == "multipart/form-data":
+        form = dict((await request.form()).items())
+    else:
+        try:
+            form = dict(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True,
+                                               encoding="utf-8", errors="strict"))
+        except UnicodeDecodeError:
+            raise InvalidInput("the form is not UTF-8", hint=hint) from None
+    for name, limit in FIELDS.items():
+        value = form.get(name)
+        if value is None:
+            continue
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if not isinstance(value, str) and not (numeric and name in NUMBER_FIELDS):
+            raise InvalidInput(f"{name} must be a string, not {type(value).__name__}",
+                               hint=f'for example "{name}": "..."')
+        text = str(value)
+        if "\x00" in text:
+            raise InvalidInput(f"{name} holds a NUL character", hint="remove it")
+        if len(text) > limit:
+            raise InvalidInput(f"{name} has {len(text):,} characters, more than {limit:,}",
+                               hint=f"shorten {name} to {limit:,} characters")
+    return {k: form.get(k) for k in FIELDS}
 
 
 async def post_request(request: Request) -> Response:
-    """``POST requests.{format}``: needs ``api_key``; lat/long or address_string."""
-    ctype = request.headers.get("content-type", "")
-    if "json" in ctype:
-        try:
-            form: Any = await request.json()
-        except ValueError:
-            return error(400, "the body is not valid JSON", "json")
-        if not isinstance(form, dict):
-            return error(400, "the body must be a JSON object", "json")
-    else:
-        form = await request.form()
+    """``POST requests.{format}``: needs ``api_key``; lat/long or address_string. Wrong keys
+    from one address are limited (``failed_key_limit`` a minute, then 429)."""
+    fmt = request.path_params.get("format", "json")
+    try:
+        form = await read_report(request)
+    except StrataError as exc:
+        return _strata_error(request, exc, fmt if fmt in FORMATS else "json")
 
     def handler(request: Request, fmt: str) -> Response:
         state = request.app.state
         if state.responsibility is None:
-            raise Unavailable("reports need the Brussels layers, which this catalogue lacks")
+            raise Unavailable("reports need the Brussels layers, which this catalogue lacks",
+                              hint="serve the shipped catalogue (config/layers.yml)")
+        address = request.client.host if request.client else "unknown"
+        wait = state.key_failures.wait(address)
+        if wait:
+            raise TooManyFailures("too many wrong API keys from this address",
+                                  hint=f"try again in {wait} seconds with a valid key")
         with state.writer_pool.connection() as conn:
             if form.get("api_key") in (None, ""):
+                state.key_failures.fail(address)
                 raise Unauthorized("an api_key is needed to report",
                                    hint="ask the service desk for a key")
             client = key_name(conn, form.get("api_key"))
             if client is None:
+                state.key_failures.fail(address)
                 raise Forbidden("this api_key is not valid", hint="check the key")
             code = _code(form.get("service_code") or "")
             if conn.execute("SELECT 1 FROM fms_category WHERE category_id = %s",
@@ -219,13 +320,18 @@ def _request_row(r: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
-def _list(value: str | None, cast: Any, name: str) -> list[Any] | None:
+def _list(value: str | None, high: int, name: str) -> list[int] | None:
+    """A comma-separated list of ids within 0..high (None when absent)."""
     if not value:
         return None
     try:
-        return [cast(v) for v in value.split(",") if v.strip()]
+        ids = [int(v) for v in value.split(",") if v.strip()]
     except ValueError:
-        raise InvalidInput(f"{name} {value!r} is not a comma-separated list of ids") from None
+        ids = [-1]
+    if not all(0 <= i <= high for i in ids):
+        raise InvalidInput(f"{name} {value!r} is not a comma-separated list of ids",
+                           hint=f"for example {name}=12,13")
+    return ids
 
 
 async def get_requests(request: Request) -> Response:
@@ -233,34 +339,43 @@ async def get_requests(request: Request) -> Response:
     end_date (90 days by default), bbox (lon/lat), page and page_size."""
     def handler(request: Request, fmt: str) -> Response:
         q = request.query_params
-        ids = _list(q.get("service_request_id"), int, "service_request_id")
+        ids = _list(q.get("service_request_id"), BIGINT, "service_request_id")
         status = q.get("status")
         if status not in (None, "open", "closed"):
-            raise InvalidInput(f"status {status!r} is not open or closed")
+            raise InvalidInput(f"status {status!r} is not open or closed",
+                               hint="status=open or status=closed")
         start = p.optional_date_param(q.get("start_date"), "start_date")
         end = p.optional_date_param(q.get("end_date"), "end_date")
         if start and end and start > end:
-            raise InvalidInput("start_date is after end_date")
+            raise InvalidInput("start_date is after end_date",
+                               hint="give the earlier date as start_date")
         if ids is None and start is None:
-            start = (end or dt.datetime.now(dt.UTC)) - dt.timedelta(days=DEFAULT_DAYS)
+            try:
+                start = (end or dt.datetime.now(dt.UTC)) - dt.timedelta(days=DEFAULT_DAYS)
+            except OverflowError:  # an end_date in the first 90 days of year 1
+                start = dt.datetime.min.replace(tzinfo=dt.UTC)
         bbox = None
         if q.get("bbox"):
             try:
                 b = [float(v) for v in q["bbox"].split(",")]
             except ValueError:
                 b = []
-            if len(b) != 4 or b[0] > b[2] or b[1] > b[3]:
-                raise InvalidInput(f"bbox {q['bbox']!r} is not minlon,minlat,maxlon,maxlat")
+            if len(b) != 4 or b[0] > b[2] or b[1] > b[3] or not all(
+                    -180 <= v <= 180 for v in b[0::2]) or not all(-90 <= v <= 90 for v in b[1::2]):
+                raise InvalidInput(f"bbox {q['bbox']!r} is not minlon,minlat,maxlon,maxlat",
+                                   hint="for example bbox=4.34,50.84,4.36,50.85")
             bbox = (b[0], b[1], b[2], b[3])
         try:
             page = int(q.get("page", "1"))
             size = int(q.get("page_size", str(MAX_REQUESTS)))
         except ValueError:
-            raise InvalidInput("page and page_size are whole numbers") from None
-        if page < 1 or not 1 <= size <= MAX_REQUESTS:
-            raise InvalidInput(f"page starts at 1; page_size is within 1..{MAX_REQUESTS}")
+            raise InvalidInput("page and page_size are whole numbers",
+                               hint="for example page=2&page_size=100") from None
+        if not 1 <= page <= 10**6 or not 1 <= size <= MAX_REQUESTS:
+            raise InvalidInput(f"page is within 1..1000000; page_size within 1..{MAX_REQUESTS}",
+                               hint="for example page=2&page_size=100")
         with db(request) as conn:
-            rows = incidents(conn, ids=ids, service_codes=_list(q.get("service_code"), int,
+            rows = incidents(conn, ids=ids, service_codes=_list(q.get("service_code"), INT,
                                                                   "service_code"),
                              status=status, start=start, end=end, bbox=bbox, limit=size,
                              offset=(page - 1) * size)
@@ -273,11 +388,12 @@ async def get_requests(request: Request) -> Response:
 async def get_request(request: Request) -> Response:
     """``GET requests/{id}.{format}``: one request (a list of one, as the spec says)."""
     def handler(request: Request, fmt: str) -> Response:
-        rid = _list(request.path_params["rid"], int, "service_request_id")
+        rid = _list(request.path_params["rid"], BIGINT, "service_request_id")
         with db(request) as conn:
             rows = incidents(conn, ids=rid, limit=1)
         if not rows:
-            raise NotFound(f"service request {request.path_params['rid']} does not exist")
+            raise NotFound(f"service request {request.path_params['rid']} does not exist",
+                           hint="list the requests at /open311/v2/requests.json")
         lang = language(request)
         return render([_request_row(rows[0], lang)], fmt, "service_requests", "request",
                       lang=lang)

@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Limits checked before any route runs, answered in the one error shape.
+
+- a URL (path and query) longer than ``max_url_length`` bytes: 414;
+- a request body longer than ``max_body_bytes``: 413, whether announced by Content-Length or
+  streamed in chunks (the body is read here, at most that many bytes, then replayed to the
+  route: pygeoapi's routes are held to the same limit as Strata's own);
+- a NUL character in the path or the query: 400 (PostgreSQL text cannot hold one).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+async def send_error(send: Send, status: int, code: str, description: str, hint: str) -> None:
+    """Answer ``status`` with the one error body, and close the connection (what is left of
+    a refused body is never read)."""
+    body = json.dumps({"code": code, "description": description, "hint": hint}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        (b"content-language", b"en"), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class LimitsMiddleware:
+    """URL length, body size and NUL characters, for every route."""
+
+    def __init__(self, app: ASGIApp, max_url_length: int, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_url = max_url_length
+        self.max_body = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        query: bytes = scope.get("query_string", b"")
+        if len(raw_path) + len(query) > self.max_url:
+            await send_error(send, 414, "URITooLong",
+                             f"the URL has {len(raw_path) + len(query):,} bytes, more than "
+                             f"{self.max_url:,}",
+                             "shorten it: for a long filter, use fewer values or a BBOX")
+            return
+        if b"%00" in query.lower() or b"\x00" in query or b"%00" in raw_path.lower() \
+                or "\x00" in scope["path"]:
+            await send_error(send, 400, "InvalidParameterValue",
+                             "the URL holds a NUL character (%00)",
+                             "remove the NUL character from the path and the parameters")
+            return
+        if scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        too_big = ("the request body is larger than "
+                   f"{self.max_body:,} bytes", "send a smaller body; link large files with "
+                   "`strata link`, or split the records into several requests")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            await send_error(send, 413, "PayloadTooLarge", *too_big)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                await send_error(send, 413, "PayloadTooLarge", *too_big)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        message: Any = await receive()  # after the body: wait for a disconnect
+        return message  # type: ignore[no-any-return]
+
+    return replay

@@ -87,7 +87,8 @@ def create_app(store_settings: StoreSettings | None = None,
     app.state.service = service
     app.state.extents = ext
     app.state.records_path = records
-    app.state.cache_dir = Path(folder) / "downloads"
+    app.state.download_cache = downloads.DownloadCache(Path(folder) / "downloads",
+                                                       service.cache_max_bytes)
     app.state.pool = shared_pool(reader_url(store.settings, service, store.url),
                                  store.settings.schema_name, service.pool_size)
     # reports are the one thing the service writes (Open311 POST), with the store's role

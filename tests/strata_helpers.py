@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 import shapely
@@ -29,3 +31,49 @@ def source_ways(date):
     return {f["id"]: (f["properties"], f["geometry"]) for f in raw["features"]}
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(environ: dict[str, str]) -> Iterator[str]:
+    """`strata serve` (uvicorn + pygeoapi + Strata's routes) with these settings added to the
+    environment, on a port of its own; its base URL while it runs, stopped afterwards."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = free_port()
+    base = f"http://localhost:{port}"
+    env = {**os.environ, **environ, "STRATA_PORT": str(port)}
+    proc = subprocess.Popen([sys.executable, "-m", "services.cli.main", "serve"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                output = proc.stdout.read().decode() if proc.stdout else ""
+                raise RuntimeError(f"the service died: {output[-3000:]}")
+            try:
+                if httpx.get(f"{base}/", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("the service did not start within 120 s")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

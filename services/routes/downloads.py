@@ -1,26 +1,35 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Downloads for planners: a layer (or the whole map) as it was on a date, and the changes
-between two dates, in real file formats. Files are made once per edition and kept: the map
-between two editions never changes."""
+between two dates, in real file formats. Files are made once per combination of editions and
+kept in the download cache (services/download_cache.py, least recently used out beyond
+``cache_max_bytes``): the map between two editions never changes.
+
+A HEAD makes no file: it answers from the cache, or with the headers a GET would send but no
+Content-Length. Except for the bulk downloads the INSPIRE links advertise (a layer or the map
+as it is now, GeoPackage, Lambert 72: ``?f=gpkg``), whose length link checkers and INSPIRE
+validators ask by HEAD: a bounded set (one file per layer and per edition), made then."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
+import anyio
 import psycopg
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
+from starlette.types import Receive, Scope, Send
 
-from geo.crs import parse_crs
+from geo.crs import CrsInfo, parse_crs
 from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
 from services import ogc_params as p
+from services.download_cache import DownloadCache
 from services.web import catalogue, db, layer
 from versioning.export import DIFF_FORMATS, FORMATS, Format, export_changes, export_snapshot
 from versioning.instants import parse_instant
@@ -39,21 +48,12 @@ def _format(name: str | None, table: dict[str, Format], default: str) -> Format:
     return table[key]
 
 
-def _cached(request: Request, key: str, fmt: Format, make: Callable[[Path], object]) -> Path:
-    """The file for ``key``, made by ``make`` the first time (atomically)."""
-    folder: Path = request.app.state.cache_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{key}{fmt.suffix}"
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=fmt.suffix)
-        os.close(fd)
-        try:
-            make(Path(tmp))
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    return target
+def _crs_key(crs: CrsInfo) -> str:
+    """The CRS in a cache key, whatever its spelling (EPSG:31370, its URI, its URN ...): its
+    authority and code, which fix its axis order (OGC-CRS84, longitude first, is not
+    EPSG-4326, latitude first)."""
+    authority, _version, code = crs.uri.rsplit("/", 3)[-3:]
+    return f"{authority}-{code}"
 
 
 def _editions_key(conn: psycopg.Connection, specs: list[LayerSpec], at: dt.datetime) -> str:
@@ -63,10 +63,56 @@ def _editions_key(conn: psycopg.Connection, specs: list[LayerSpec], at: dt.datet
     return hashlib.sha1("|".join(made).encode()).hexdigest()[:16] if made else "none"
 
 
-def _file_response(path: Path, fmt: Format, filename: str, immutable: bool) -> FileResponse:
-    return FileResponse(path, media_type=fmt.media_type, filename=filename, headers={
-        "Cache-Control": "public, max-age=31536000, immutable" if immutable
-        else "public, max-age=60"})
+def _caching(immutable: bool) -> dict[str, str]:
+    return {"Cache-Control": "public, max-age=31536000, immutable" if immutable
+            else "public, max-age=60"}
+
+
+class _HeldFileResponse(FileResponse):
+    """A cached file, held in the cache (never evicted by this process) until it is sent."""
+
+    def __init__(self, held: ExitStack, path: Path, fmt: Format, filename: str,
+                 immutable: bool) -> None:
+        super().__init__(path, media_type=fmt.media_type, filename=filename,
+                         headers=_caching(immutable), stat_result=os.stat(path))
+        self.held = held
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self.held.close)
+
+
+def _unmade_head(fmt: Format, filename: str, immutable: bool) -> Response:
+    """HEAD of a file not made yet: the headers its GET sends, but no Content-Length (only
+    the export would tell it), no ETag nor Last-Modified (they come from the file)."""
+    like_get = FileResponse(os.devnull, media_type=fmt.media_type, filename=filename,
+                            headers=_caching(immutable))  # headers only: never sent
+    response = Response(headers=dict(like_get.headers))
+    del response.headers["content-length"]
+    return response
+
+
+def _serve(request: Request, key: str, fmt: Format, filename: str, immutable: bool,
+           make: Callable[[Path], object], advertised: bool = False) -> Response:
+    """The cached file for ``key`` (made by ``make`` the first time); for a HEAD, what is
+    known without making it (unless ``advertised``: an INSPIRE enclosure)."""
+    cache: DownloadCache = request.app.state.download_cache
+    held = ExitStack()
+    try:
+        if request.method == "HEAD" and not advertised:
+            path = held.enter_context(cache.existing(key, fmt.suffix))
+            if path is None:
+                held.close()
+                return _unmade_head(fmt, filename, immutable)
+        else:
+            path = held.enter_context(cache.get_or_make(key, fmt.suffix, make))
+        return _HeldFileResponse(held, path, fmt, filename, immutable)
+    except BaseException:
+        held.close()
+        raise
 
 
 async def download(request: Request) -> Response:
@@ -86,14 +132,16 @@ def _download(request: Request, everything: bool) -> Response:
     at = parse_instant(q["date"]) if "date" in q else dt.datetime.now(dt.UTC)
     crs = p.crs_param(q, "crs", LAMBERT)
     specs = list(catalogue(request).layers.values()) if everything else [layer(request)]
+    # the INSPIRE enclosure (services/pygeoapi_config.py): the current editions as GeoPackage
+    advertised = "date" not in q and fmt.name == "gpkg" and crs == LAMBERT
     with db(request) as conn:
         latest = [latest_edition(conn, s) for s in specs]
+        immutable = all(lt is not None and at <= lt[1] for lt in latest)
         name = "brussels" if everything else specs[0].id
-        key = f"{name}-e{_editions_key(conn, specs, at)}-{crs.epsg}-{fmt.name}"
-        path = _cached(request, key, fmt, lambda out: export_snapshot(
-            conn, specs, at, out, fmt, crs.epsg))
-    immutable = all(lt is not None and at <= lt[1] for lt in latest)
-    return _file_response(path, fmt, f"{name}_{at:%Y-%m-%d}{fmt.suffix}", immutable)
+        key = f"{name}-e{_editions_key(conn, specs, at)}-{_crs_key(crs)}-{fmt.name}"
+        return _serve(request, key, fmt, f"{name}_{at:%Y-%m-%d}{fmt.suffix}", immutable,
+                      lambda out: export_snapshot(conn, specs, at, out, fmt, crs.epsg),
+                      advertised)
 
 
 async def changes(request: Request) -> Response:
@@ -117,10 +165,10 @@ def _changes(request: Request) -> Response:
     crs = p.crs_param(q, "crs", parse_crs("CRS84") if fmt.name == "geojson" else LAMBERT)
     with db(request) as conn:
         e1, e2 = _editions_key(conn, [spec], t1), _editions_key(conn, [spec], t2)
-        key = f"{spec.id}-changes-e{e1}-e{e2}-{crs.epsg}-{fmt.name}"
-        path = _cached(request, key, fmt, lambda out: export_changes(
-            conn, spec, t1, t2, out, fmt, crs.epsg, crs.uri))
+        key = f"{spec.id}-changes-e{e1}-e{e2}-{_crs_key(crs)}-{fmt.name}"
         latest = latest_edition(conn, spec)
-    immutable = latest is not None and t2 <= latest[1]
-    return _file_response(path, fmt, f"{spec.id}_changes_{t1:%Y-%m-%d}_{t2:%Y-%m-%d}"
-                                     f"{fmt.suffix}", immutable)
+        immutable = latest is not None and t2 <= latest[1]
+        return _serve(request, key, fmt,
+                      f"{spec.id}_changes_{t1:%Y-%m-%d}_{t2:%Y-%m-%d}{fmt.suffix}", immutable,
+                      lambda out: export_changes(conn, spec, t1, t2, out, fmt, crs.epsg,
+                                                 crs.uri))

@@ -12,17 +12,25 @@ import os
 import threading
 from pathlib import Path
 
+import psycopg
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import Mount, Route
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
 
 from geo.errors import StrataError
 from services import pygeoapi_config
-from services.http_errors import handle
+from services.http_errors import MethodNotAllowed, handle
 from services.language import AcceptLanguageMiddleware
-from services.provider import reader_url, shared_pool
+from services.limits import LimitsMiddleware
+from services.pools import shared_pool
+from services.provider import reader_url
+from services.ratelimit import FailureLimit
 from services.records import build_records, write_records
-from services.routes import downloads, features, geolocate, inspire, open311
+from services.routes import downloads, features, geolocate, inspire, open311, processes
 from services.routes import records as records_routes
 from services.settings import ServiceSettings, StoreSettings
 from services.store import Store
@@ -54,7 +62,7 @@ def create_app(store_settings: StoreSettings | None = None,
     os.environ["STRATA_CATALOGUE"] = str(store.settings.catalogue)
     pygeoapi_app = importlib.import_module("pygeoapi.starlette_app").APP
 
-    routes = [
+    own = [
         Route("/collections", inspire.collections),
         Route("/conformance", inspire.conformance),
         Route("/download", downloads.download_all, methods=["GET", "HEAD"]),
@@ -75,25 +83,59 @@ def create_app(store_settings: StoreSettings | None = None,
         Route("/collections/{collection_id}/download", downloads.download,
               methods=["GET", "HEAD"]),
         Route("/collections/{collection_id}/metadata", inspire.collection_metadata),
-        Mount("/", app=pygeoapi_app),
+        Route("/processes/{process_id}/execution", processes.execute, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(AcceptLanguageMiddleware)],
-                    exception_handlers={StrataError: handle, Exception: handle})
+    # a wrong method on one of these paths is a 405 (not pygeoapi's 404), in the one shape;
+    # POST to items is refused so (CQL2-JSON search by POST is not offered: use filter=)
+    routes: list[BaseRoute] = [*own, *not_allowed_routes(own), Mount("/", app=pygeoapi_app)]
+    handlers = {StrataError: handle, HTTPException: handle, psycopg.Error: handle,
+                Exception: handle}
+    for exc_class in (StrataError, psycopg.Error):  # pygeoapi's routes, same shape
+        pygeoapi_app.add_exception_handler(exc_class, handle)
+    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[
+        # outermost: every answer, errors included, can be read from another origin
+        Middleware(CORSMiddleware, allow_origins=service.cors_origins,
+                   allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
+                   expose_headers=EXPOSED_HEADERS, max_age=3600),
+        Middleware(LimitsMiddleware, max_url_length=service.max_url_length,
+                   max_body_bytes=service.max_body_bytes),
+        Middleware(AcceptLanguageMiddleware)])
     app.state.catalogue = store.catalogue
     app.state.responsibility = store.responsibility if store.serves_city else None
     # geolocations at work at once: one per core; the others wait their turn before the
     # clock starts, instead of slowing every answer by sharing two cores among sixteen
     app.state.locate_slots = threading.BoundedSemaphore(os.cpu_count() or 2)
     app.state.service = service
+    app.state.key_failures = FailureLimit(service.failed_key_limit)
     app.state.extents = ext
     app.state.records_path = records
     app.state.download_cache = downloads.DownloadCache(Path(folder) / "downloads",
                                                        service.cache_max_bytes)
     app.state.pool = shared_pool(reader_url(store.settings, service, store.url),
-                                 store.settings.schema_name, service.pool_size)
+                                 store.settings.schema_name, service)
     # reports are the one thing the service writes (Open311 POST), with the store's role
-    app.state.writer_pool = shared_pool(store.url, store.settings.schema_name, 2)
+    app.state.writer_pool = shared_pool(store.url, store.settings.schema_name, service, 2,
+                                        name="strata-writer")
     return app
+
+
+EXPOSED_HEADERS = ["ETag", "Link", "Content-Crs", "Content-Language", "Memento-Datetime",
+                   "Retry-After", "Content-Disposition", "Server-Timing", "Allow"]
+ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def not_allowed_routes(routes: list[Route]) -> list[Route]:
+    """For each path, a route answering 405 (with ``Allow``) to the methods it does not
+    take."""
+    allowed: dict[str, set[str]] = {}
+    for route in routes:
+        allowed.setdefault(route.path, set()).update(route.methods or ())
+    out = []
+    for path, methods in allowed.items():
+        def refuse(request: Request, methods: set[str] = methods) -> Response:
+            raise MethodNotAllowed(request.method, sorted(methods))
+        out.append(Route(path, refuse, methods=[m for m in ALL_METHODS if m not in methods]))
+    return out
 
 
 def app_from_env() -> Starlette:

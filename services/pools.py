@@ -40,6 +40,8 @@ def shared_pool(url: str, schema: str, service: ServiceSettings, size: int | Non
                 conn.execute("SET TIME ZONE 'UTC'")
                 # JIT compiles short queries for longer than they run
                 conn.execute("SET jit = off")
+                # a report answered 201 survives a crash, whatever the server's default
+                conn.execute("SET synchronous_commit = on")
                 # one statement never holds a connection longer than this (bound value)
                 conn.execute("SELECT set_config('statement_timeout', %s, false), "
                              "set_config('idle_in_transaction_session_timeout', %s, false)",

@@ -94,6 +94,8 @@ def connect(dsn: str, schema: str = DEFAULT_SCHEMA, autocommit: bool = True,
         # instants come back in the city's time: a date means a Brussels day
         conn.execute("SET TIME ZONE 'Europe/Brussels'")
         conn.execute("SET jit = off")
+        # every write is durable when acknowledged, whatever the server's default
+        conn.execute("SET synchronous_commit = on")
         if not autocommit:
             conn.commit()
         yield conn

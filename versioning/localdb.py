@@ -117,8 +117,9 @@ class LocalCluster:
                 "max_parallel_workers_per_gather = 0\n"
                 # compiling short queries costs more than it saves (see the service bench)
                 "jit = off\n"
+                # an acknowledged write (a report answered 201, an edition) survives a crash
                 "fsync = on\n"
-                "synchronous_commit = off\n"
+                "synchronous_commit = on\n"
             )
         self._chown(self.data / "postgresql.conf")
 
@@ -133,6 +134,10 @@ class LocalCluster:
                                           (DB_NAME,)).fetchone()
                     if not exists:
                         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+                    # clusters made before it was on (postgresql.auto.conf wins)
+                    if conn.execute("SHOW synchronous_commit").fetchone() != ("on",):
+                        conn.execute("ALTER SYSTEM SET synchronous_commit = on")
+                        conn.execute("SELECT pg_reload_conf()")
                     return
             except psycopg.OperationalError:
                 time.sleep(0.2)

@@ -113,38 +113,10 @@ def loaded(database_url: str) -> Iterator[Env]:
 @pytest.fixture(scope="session")
 def service(loaded: Env) -> Iterator[str]:
     """The real service (uvicorn + pygeoapi + Strata's routes) over the loaded store."""
-    import socket
-    import subprocess
-    import sys
-    import time
+    from strata_helpers import serve
 
-    import httpx
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    base = f"http://localhost:{port}"
-    env = {**os.environ, **loaded.environ, "STRATA_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli.main", "serve"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the service died: {proc.stdout.read().decode()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("the service did not start within 120 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with serve(loaded.environ) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

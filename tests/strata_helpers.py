@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import shapely
@@ -43,10 +44,12 @@ def free_port() -> int:
 @contextmanager
 def serve(environ: dict[str, str]) -> Iterator[str]:
     """`strata serve` (uvicorn + pygeoapi + Strata's routes) with these settings added to the
-    environment, on a port of its own; its base URL while it runs, stopped afterwards."""
+    environment, on a port of its own; its base URL while it runs, stopped afterwards. Its
+    log goes to a file (a pipe nobody reads would block the server once full)."""
     import os
     import subprocess
     import sys
+    import tempfile
     import time
 
     import httpx
@@ -54,26 +57,27 @@ def serve(environ: dict[str, str]) -> Iterator[str]:
     port = free_port()
     base = f"http://localhost:{port}"
     env = {**os.environ, **environ, "STRATA_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli.main", "serve"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if proc.poll() is not None:
-                output = proc.stdout.read().decode() if proc.stdout else ""
-                raise RuntimeError(f"the service died: {output[-3000:]}")
-            try:
-                if httpx.get(f"{base}/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("the service did not start within 120 s")
-        yield base
-    finally:
-        proc.terminate()
+    with tempfile.NamedTemporaryFile(prefix="strata-serve-", suffix=".log") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "services.cli.main", "serve"], env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                if proc.poll() is not None:
+                    output = Path(log.name).read_text(errors="replace")
+                    raise RuntimeError(f"the service died: {output[-3000:]}")
+                try:
+                    if httpx.get(f"{base}/", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.3)
+            else:
+                raise RuntimeError("the service did not start within 120 s")
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

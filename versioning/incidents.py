@@ -16,7 +16,8 @@ from geo.crs import STORAGE_EPSG, parse_crs
 from geo.errors import Conflict, InvalidInput
 from layers.catalogue import Catalogue
 from layers.responsibility import Responsibility
-from versioning.database import load_sql, render
+from versioning.addresses import locate_address
+from versioning.database import load_sql
 from versioning.locate import geolocate
 
 L72 = parse_crs(str(STORAGE_EPSG))
@@ -69,15 +70,12 @@ class Report:
 
 
 def address_point(conn: psycopg.Connection, catalogue: Catalogue, rules: Responsibility,
-                  address: str) -> tuple[float, float]:
-    """The Lambert 72 point of an address string (the middle of the street it names)."""
-    streets = catalogue.layer(rules.roles["street"])
-    row = conn.execute(render("address_point", streets=streets.table),
-                       {"address": address}).fetchone()
-    if row is None:
-        raise InvalidInput(f"no street of Brussels is named in the address {address!r}",
-                           hint="give the street name as written on its sign, or lat / long")
-    return float(row[0]), float(row[1])
+                  address: str, at: dt.datetime | None = None) -> tuple[float, float]:
+    """The Lambert 72 point of an address string on the map of ``at`` (now by default): the
+    middle of the street it names as a whole, where its postcode or municipality says
+    (:func:`versioning.addresses.locate_address`; InvalidInput when unknown or ambiguous)."""
+    at = at or dt.datetime.now(dt.UTC)
+    return locate_address(conn, catalogue, rules, address, at).point
 
 
 def report(conn: psycopg.Connection, catalogue: Catalogue, rules: Responsibility, r: Report,
@@ -89,7 +87,7 @@ def report(conn: psycopg.Connection, catalogue: Catalogue, rules: Responsibility
             answer = geolocate(conn, catalogue, rules, r.lon, r.lat, parse_crs("CRS84"), at,
                                r.service_code)
         elif r.address_string:
-            x, y = address_point(conn, catalogue, rules, r.address_string)
+            x, y = address_point(conn, catalogue, rules, r.address_string, at)
             answer = geolocate(conn, catalogue, rules, x, y, L72, at, r.service_code)
         else:
             raise InvalidInput("a report needs a place", hint="give lat and long, or "

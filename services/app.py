@@ -35,6 +35,7 @@ from services.routes import records as records_routes
 from services.settings import ServiceSettings, StoreSettings
 from services.store import Store
 from versioning.reading import extents
+from versioning.roles import REPORTER, role_url
 
 
 def create_app(store_settings: StoreSettings | None = None,
@@ -113,9 +114,11 @@ def create_app(store_settings: StoreSettings | None = None,
                                                        service.cache_max_bytes)
     app.state.pool = shared_pool(reader_url(store.settings, service, store.url),
                                  store.settings.schema_name, service)
-    # reports are the one thing the service writes (Open311 POST), with the store's role
-    app.state.writer_pool = shared_pool(store.url, store.settings.schema_name, service, 2,
-                                        name="strata-writer")
+    # reports are the one thing the service writes (Open311 POST), through a role that can
+    # read and insert reports, nothing else
+    app.state.writer_pool = shared_pool(
+        service.reporter_database_url or role_url(store.url, REPORTER),
+        store.settings.schema_name, service, 2, name="strata-reporter")
     return app
 
 

@@ -18,10 +18,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
-async def send_error(send: Send, status: int, code: str, description: str, hint: str) -> None:
-    """Answer ``status`` with the one error body, and close the connection (what is left of
-    a refused body is never read)."""
-    body = json.dumps({"code": code, "description": description, "hint": hint}).encode()
+async def send_error(send: Send, status: int, code: str, description: str, hint: str,
+                     path: str = "") -> None:
+    """Answer ``status`` with the one error body (under /open311, the spec's list of
+    errors), and close the connection (what is left of a refused body is never read)."""
+    error: dict[str, object] = {"code": code, "description": description, "hint": hint}
+    if path.startswith("/open311/"):
+        error["code"] = status
+    body = json.dumps([error] if path.startswith("/open311/") else error).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         (b"content-language", b"en"), (b"connection", b"close")]})
@@ -40,19 +44,20 @@ class LimitsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        raw_path = scope.get("raw_path") or scope["path"].encode()
+        path: str = scope["path"]
+        raw_path = scope.get("raw_path") or path.encode()
         query: bytes = scope.get("query_string", b"")
         if len(raw_path) + len(query) > self.max_url:
             await send_error(send, 414, "URITooLong",
                              f"the URL has {len(raw_path) + len(query):,} bytes, more than "
                              f"{self.max_url:,}",
-                             "shorten it: for a long filter, use fewer values or a BBOX")
+                             "shorten it: for a long filter, use fewer values or a BBOX", path)
             return
         if b"%00" in query.lower() or b"\x00" in query or b"%00" in raw_path.lower() \
                 or "\x00" in scope["path"]:
             await send_error(send, 400, "InvalidParameterValue",
                              "the URL holds a NUL character (%00)",
-                             "remove the NUL character from the path and the parameters")
+                             "remove the NUL character from the path and the parameters", path)
             return
         if scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
@@ -63,7 +68,7 @@ class LimitsMiddleware:
                    f"{self.max_body:,} bytes", "send a smaller body; link large files with "
                    "`strata link`, or split the records into several requests")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            await send_error(send, 413, "PayloadTooLarge", *too_big)
+            await send_error(send, 413, "PayloadTooLarge", *too_big, path)
             return
         chunks: list[bytes] = []
         size = 0
@@ -75,7 +80,7 @@ class LimitsMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:
-                await send_error(send, 413, "PayloadTooLarge", *too_big)
+                await send_error(send, 413, "PayloadTooLarge", *too_big, path)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)

@@ -19,9 +19,11 @@ from pygeoapi.util import JobStatus, RequestedResponse
 from geo.errors import InvalidInput, NotFound
 from services.link_job import INCIDENTS, link_records, record_dates, stored_records
 from services.provider import reader_store
+from services.settings import ServiceSettings
 from versioning.database import connect
 from versioning.instants import parse_instant
 from versioning.linking import DEFAULT_WITHIN_M, targets
+from versioning.roles import LINKER, role_url
 
 MAX_FEATURES = 100_000  # the body's size (STRATA_MAX_BODY_BYTES) bites first
 DEFAULT_TO = ["municipalities", "districts", "streets"]
@@ -158,8 +160,10 @@ class LinkProcessor(BaseProcessor):  # type: ignore[misc]
         super().__init__(processor_def, PROCESS_METADATA)
 
     def execute(self, data: dict[str, Any], outputs: Any = None) -> tuple[str, Any]:
-        store, url = reader_store()
+        store, _ = reader_store()
         schema = store.settings.schema_name
+        # the linker reads like the reader, and keeps the link's tables in temporary ones
+        url = ServiceSettings().linker_database_url or role_url(store.url, LINKER)
 
         def connect_reader() -> Any:
             return connect(url, schema, application="strata-link")

@@ -24,6 +24,7 @@ from layers.catalogue import Catalogue, LayerSpec
 from services.pools import shared_pool
 from services.settings import ServiceSettings, StoreSettings
 from versioning.pages import CRS84, PageQuery, page, timeline
+from versioning.roles import READER, role_url
 
 JSON_TYPES = {"text": "string", "integer": "integer", "double": "number",
               "boolean": "boolean", "date": "string", "timestamp": "string", "json": "object"}
@@ -31,14 +32,7 @@ JSON_TYPES = {"text": "string", "integer": "integer", "double": "number",
 
 def reader_url(store: StoreSettings, service: ServiceSettings, url: str) -> str:
     """The read-only URL: configured, or the store's URL as role ``strata_reader``."""
-    if service.reader_database_url:
-        return service.reader_database_url
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    info = conninfo_to_dict(url)
-    info["user"] = "strata_reader"
-    info.pop("password", None)
-    return make_conninfo("", **info)
+    return service.reader_database_url or role_url(url, READER)
 
 
 @cache

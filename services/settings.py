@@ -44,7 +44,10 @@ class ServiceSettings(BaseSettings):
     port: int = 5000
     workers: int = 1
     base_url: str | None = None  # the public URL; default http://localhost:<port>
-    reader_database_url: str | None = None  # default: the store's URL as role strata_reader
+    # the service's roles (versioning/roles.py); default: the store's URL as that role
+    reader_database_url: str | None = None  # every read of the API
+    reporter_database_url: str | None = None  # Open311 reports: read, insert reports
+    linker_database_url: str | None = None  # the link process: read, temporary tables
     pool_size: int = 8
     max_items: int = 10_000
     # limits that protect the service (each tested in tests/test_limits.py)

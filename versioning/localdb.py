@@ -5,6 +5,11 @@ Used when ``STRATA_DATABASE_URL`` is not set: ``strata db up`` creates the clust
 ``.strata/pg`` (git-ignored), picks a free port on 127.0.0.1 and starts it; starting twice
 is harmless and a stale pid file left by a crash is removed. As root, the server runs as
 the ``postgres`` system user (PostgreSQL refuses to run as root).
+
+Every connection needs a password (``scram-sha-256``; no ``trust``, no socket): the owner's
+is made at creation and kept in ``password`` beside the data (mode 0600), and goes into the
+URL ``strata db url`` prints; the service's roles derive theirs from it
+(:mod:`versioning.roles`). A cluster made before this is moved to passwords at its next start.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -44,6 +50,18 @@ class LocalCluster:
         return self.root / "server.log"
 
     @property
+    def password_file(self) -> Path:
+        """Where the owner's password is kept (mode 0600)."""
+        return self.root / "password"
+
+    def password(self) -> str | None:
+        """The owner's password (None for a cluster not moved to passwords yet)."""
+        try:
+            return self.password_file.read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    @property
     def port_file(self) -> Path:
         """Where the cluster's port is remembered."""
         return self.root / "port"
@@ -61,7 +79,9 @@ class LocalCluster:
         if port is None:
             raise Unavailable("the local database has not been created",
                               hint="run `strata db up`")
-        return f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{database}"
+        password = self.password()
+        user = f"{SUPERUSER}:{password}" if password else SUPERUSER
+        return f"postgresql://{user}@127.0.0.1:{port}/{database}"
 
     # -- lifecycle ------------------------------------------------------------------------
     def status(self) -> str:
@@ -85,6 +105,7 @@ class LocalCluster:
                        "-w", "-t", "60", "-o", f"-p {port}", "start"],
                       what="start PostgreSQL")
         self._ensure_database(bindir)
+        self._require_passwords()
         return self.url()
 
     def down(self) -> None:
@@ -101,8 +122,10 @@ class LocalCluster:
         self.data.mkdir(mode=0o700)
         self._chown(self.root)
         self._chown(self.data)
+        self._write_password()
         self._run([str(bindir / "initdb"), "-D", str(self.data), "-U", SUPERUSER,
-                   "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], what="create the cluster")
+                   "--auth=scram-sha-256", f"--pwfile={self.password_file}", "-E", "UTF8",
+                   "--locale=C.UTF-8"], what="create the cluster")
         with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write(
                 "\n# strata: a local development / test cluster\n"
@@ -143,6 +166,35 @@ class LocalCluster:
                 time.sleep(0.2)
         raise Unavailable(f"the local PostgreSQL does not answer; see {self.log}",
                           hint="`strata db status` tells its state; `strata db up` starts it")
+
+    def _write_password(self) -> str:
+        password = secrets.token_hex(24)
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(password + "\n")
+        self._chown(self.password_file)  # initdb, run as the server's user, reads it
+        return password
+
+    def _require_passwords(self) -> None:
+        """Move a cluster made with ``trust`` to passwords (its owner's and the roles')."""
+        import psycopg
+
+        from versioning.roles import set_passwords, sql_password
+
+        hba = self.data / "pg_hba.conf"
+        rules = [line.split() for line in hba.read_text().splitlines()
+                 if line.strip() and not line.lstrip().startswith("#")]
+        if all(rule[-1] == "scram-sha-256" for rule in rules):
+            return
+        password = self.password() or self._write_password()
+        with psycopg.connect(self.url(), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql_password(SUPERUSER, password))
+            set_passwords(conn, password)
+            hba.write_text("# strata: a password for every connection (TCP on loopback)\n"
+                           "host all all 127.0.0.1/32 scram-sha-256\n"
+                           "host all all ::1/128 scram-sha-256\n")
+            conn.execute("SELECT pg_reload_conf()")
 
     def _running_pid(self) -> int | None:
         pidfile = self.data / "postmaster.pid"

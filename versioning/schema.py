@@ -11,6 +11,7 @@ from psycopg import sql
 from geo.errors import Unavailable
 from layers.catalogue import Catalogue, LayerSpec
 from versioning.database import render, statements
+from versioning.roles import ensure_roles
 
 SQL_TYPES = {
     "text": "text", "integer": "bigint", "double": "double precision", "boolean": "boolean",
@@ -27,6 +28,7 @@ def migrate(conn: psycopg.Connection, schema: str) -> None:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             for stmt in statements(render("migrations", schema=schema), conn):
                 conn.execute(stmt)  # type: ignore[arg-type]
+            ensure_roles(conn, schema)
         except psycopg.errors.FeatureNotSupported as exc:
             raise Unavailable(f"PostGIS is not available in this database: {exc}",
                               hint="install PostGIS 3 (postgresql-15-postgis-3)") from None

@@ -21,7 +21,9 @@ def up(ctx: click.Context) -> None:
     if s.settings.database_url:
         click.echo("STRATA_DATABASE_URL is set: using that database, no local cluster needed.")
     else:
-        click.echo(f"local PostGIS running at {s.local.up()} (data in {s.local.root})")
+        url = s.local.up().replace(f":{s.local.password()}@", ":***@")
+        click.echo(f"local PostGIS running at {url} (data in {s.local.root}; the "
+                   "password is in its file `password`, `strata db url` prints the URL)")
     with s.connect():
         pass
     click.echo(f"store ready (schema {s.settings.schema_name!r})")

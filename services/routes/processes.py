@@ -31,10 +31,11 @@ async def execute(request: Request) -> Response:
             type(body), "null" if body is None else "a number")
         raise InvalidInput(f"the execute request must be a JSON object, not {kind}",
                            hint=f"send {EXAMPLE}")
-    for member, kind in (("inputs", dict), ("outputs", dict), ("response", str)):
-        if member in body and not isinstance(body[member], kind):
-            raise InvalidInput(f"{member} must be a JSON {'object' if kind is dict else 'string'}",
-                               hint=f"send {EXAMPLE}")
+    for member, expected in (("inputs", dict), ("outputs", dict), ("response", str)):
+        if member in body and not isinstance(body[member], expected):
+            raise InvalidInput(
+                f"{member} must be a JSON {'object' if expected is dict else 'string'}",
+                hint=f"send {EXAMPLE}")
     from pygeoapi import starlette_app
 
     return await starlette_app.execute_process_jobs(request)

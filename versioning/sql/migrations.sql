@@ -116,19 +116,4 @@ CREATE TABLE IF NOT EXISTS {schema}.api_key (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 -- statement
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'strata_reader') THEN
-        CREATE ROLE strata_reader LOGIN;
-    END IF;
-END $$;
--- statement
-GRANT USAGE ON SCHEMA {schema} TO strata_reader;
--- statement
-GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO strata_reader;
--- statement
-ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO strata_reader;
--- statement
--- the reader sees incidents only through incident_public, and never the API keys
-REVOKE ALL ON {schema}.incident, {schema}.api_key FROM strata_reader;
--- statement
 INSERT INTO {schema}.schema_migration (version) VALUES (1), (2) ON CONFLICT DO NOTHING;

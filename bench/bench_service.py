@@ -106,7 +106,7 @@ def pygeoapi_config(url: str, port: int, workdir: Path) -> dict[str, str]:
                 "type": "feature", "name": "PostgreSQL",
                 "data": {"host": info.get("host", "127.0.0.1"), "port": info.get("port"),
                          "dbname": info["dbname"], "user": info["user"],
-                         "search_path": ["public"]},
+                         "password": info.get("password", ""), "search_path": ["public"]},
                 "id_field": "building_id", "table": "bench_buildings", "geom_field": "geom",
                 "storage_crs": "http://www.opengis.net/def/crs/EPSG/0/31370",
                 "crs": crs_list()}]}},

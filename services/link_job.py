@@ -55,7 +55,7 @@ def record_dates(frame: gpd.GeoDataFrame, date_field: str | None,
             values = values.fillna(default.isoformat())
         return record_instants(values, date_field)
     if default is not None:
-        return pd.DatetimeIndex([default] * len(frame)).tz_convert("UTC")
+        return pd.DatetimeIndex(pd.to_datetime([default] * len(frame), utc=True))
     raise InvalidInput("the records need a date",
                        hint="name the records' date field, or give one date for all of them")
 

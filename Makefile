@@ -2,7 +2,7 @@
 #   make demo   install everything, start the local PostGIS, load the real Brussels editions,
 #               then serve them at http://localhost:5000 (Ctrl-C stops)
 #   make test   the same set-up, then the whole test suite against a real PostGIS
-.PHONY: demo test install system-deps db lint typecheck bench clean
+.PHONY: demo test test-deps install system-deps db lint typecheck bench clean
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -41,7 +41,11 @@ demo: db
 	$(STRATA) layers
 	$(STRATA) serve
 
-test: db lint $(OGCTESTS)/.installed
+# the real clients the tests drive: Debian's Chromium (pages), QGIS and GDAL (GIS clients)
+test-deps:
+	@./scripts/system-deps.sh chromium qgis python3-qgis
+
+test: db lint test-deps $(OGCTESTS)/.installed
 	$(PY) -m pytest -q
 
 lint: install

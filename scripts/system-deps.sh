@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages Strata needs when they are missing:
 # PostgreSQL 15+ with PostGIS 3 (the store) and gdal-bin (ogr2ogr, for benchmarks and clients).
-# Extra Debian packages named as arguments are ensured too (`make bench` asks for wrk).
+# Extra Debian packages named as arguments are ensured too (`make bench` asks for wrk;
+# `make test` for the real clients the tests drive: chromium, qgis, python3-qgis).
 # Uses apt-get as root, or through sudo; otherwise says exactly what to install.
 set -euo pipefail
 
@@ -11,7 +12,11 @@ have_postgis() { ls /usr/share/postgresql/*/extension/postgis.control >/dev/null
 have_postgis || need+=(postgresql postgresql-contrib postgresql-15-postgis-3)
 command -v ogr2ogr >/dev/null 2>&1 || need+=(gdal-bin)
 for extra in "$@"; do
-  command -v "$extra" >/dev/null 2>&1 || need+=("$extra")
+  case "$extra" in
+    python3-*) dpkg-query -W -f='${Status}' "$extra" 2>/dev/null | grep -q "ok installed" \
+                 || need+=("$extra") ;;
+    *) command -v "$extra" >/dev/null 2>&1 || need+=("$extra") ;;
+  esac
 done
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -16,7 +16,7 @@ from services.settings import StoreSettings
 from versioning.database import connect, scalar
 from versioning.localdb import LocalCluster, cluster_root
 from versioning.regional_roads import ensure_regional_roads
-from versioning.schema import prepare
+from versioning.schema import SCHEMA_VERSION, prepare, schema_version
 from versioning.views import VIEW_LAYERS, VIEWS, ensure_views
 
 
@@ -72,7 +72,7 @@ class Store:
             missing = scalar(
                 conn, "SELECT count(*) FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NULL",
                 (names,))
-            if missing:
+            if missing or schema_version(conn) < SCHEMA_VERSION:
                 prepare(conn, self.settings.schema_name, self.catalogue)
                 if self.serves_city:
                     ensure_views(conn, self.catalogue)

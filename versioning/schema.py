@@ -19,6 +19,17 @@ SQL_TYPES = {
 }
 KEY_TYPES = {"integer": "bigint", "text": "text"}
 MIGRATION_LOCK = 0x5354524154  # "STRAT"
+# the newest version migrations.sql records; a store below it is migrated on first use
+# (3: the history trigger refuses any change of a version but its closing)
+SCHEMA_VERSION = 3
+
+
+def schema_version(conn: psycopg.Connection) -> int:
+    """The newest migration recorded in the connection's schema (0 for none)."""
+    if conn.execute("SELECT to_regclass('schema_migration')").fetchone() == (None,):
+        return 0
+    return int(conn.execute("SELECT coalesce(max(version), 0) FROM schema_migration"
+                            ).fetchone()[0])  # type: ignore[index]
 
 
 def migrate(conn: psycopg.Connection, schema: str) -> None:

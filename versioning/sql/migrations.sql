@@ -34,17 +34,23 @@ CREATE TABLE IF NOT EXISTS {schema}.edition (
     UNIQUE (layer_id, edition_date)
 );
 -- statement
--- History is append-only: a version may only be closed (sys_to from infinity to a date).
+-- History is append-only: a version may only be closed (sys_to from infinity to an instant
+-- after its start); nothing else of it changes, and nothing is deleted.
 CREATE OR REPLACE FUNCTION {schema}.guard_history() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    closed timestamptz;
 BEGIN
     IF TG_OP = 'DELETE' THEN
         RAISE EXCEPTION 'history is append-only: versions cannot be deleted';
     END IF;
-    IF OLD.sys_to <> 'infinity' OR NEW.sys_from <> OLD.sys_from OR NEW.fid <> OLD.fid
-       OR NEW.content_hash <> OLD.content_hash THEN
+    closed := NEW.sys_to;
+    NEW.sys_to := OLD.sys_to;  -- the row but its end must be the same row
+    IF OLD.sys_to <> 'infinity' OR closed = 'infinity' OR closed <= OLD.sys_from
+       OR NEW IS DISTINCT FROM OLD THEN
         RAISE EXCEPTION 'history is append-only: only a current version can be closed';
     END IF;
+    NEW.sys_to := closed;
     RETURN NEW;
 END $$;
 -- statement
@@ -116,4 +122,4 @@ CREATE TABLE IF NOT EXISTS {schema}.api_key (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 -- statement
-INSERT INTO {schema}.schema_migration (version) VALUES (1), (2) ON CONFLICT DO NOTHING;
+INSERT INTO {schema}.schema_migration (version) VALUES (1), (2), (3) ON CONFLICT DO NOTHING;

@@ -37,7 +37,7 @@ from versioning.database import connect  # noqa: E402
 from versioning.importer import import_batch  # noqa: E402
 from versioning.localdb import LocalCluster, cluster_root  # noqa: E402
 from versioning.pages import PageQuery, page  # noqa: E402
-from versioning.schema import migrate  # noqa: E402
+from versioning.schema import ensure_layer, migrate  # noqa: E402
 
 PEERS = PROJECT_ROOT / ".strata" / "bench-peers-venv"
 SCHEMA = "bench_service"
@@ -54,6 +54,7 @@ def load(url: str, n: int, workdir: Path) -> Path:
     frame = buildings(n, seed=7)
     with connect(url, SCHEMA) as conn:
         migrate(conn, SCHEMA)
+        ensure_layer(conn, spec)
         for month in range(12):
             if month:
                 frame = mutate(frame, month, max(n // 100, 30))

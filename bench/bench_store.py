@@ -32,13 +32,13 @@ import shapely
 import yaml
 
 from layers.catalogue import PROJECT_ROOT, load_catalogue
-from layers.readers import Batch
+from layers.readers import Batch, read_layer_file
 from versioning.database import connect, render
-from versioning.importer import import_batch, import_file
+from versioning.importer import file_checksum, import_batch
 from versioning.instants import day_start
 from versioning.localdb import LocalCluster, cluster_root
 from versioning.reading import attr_sql, changes, geom_sql, snapshot, snapshot_geojson
-from versioning.schema import migrate
+from versioning.schema import ensure_layer, migrate
 
 CATALOGUE = {"layers": {"buildings": {
     "title": {"fr": "Bâtiments (synthétiques)", "nl": "Gebouwen (synthetisch)",
@@ -108,8 +108,11 @@ def run_layer(url: str, spec, schema: str, n: int, editions: int, workdir: Path,
             "-lco", "GEOMETRY_NAME=geom", "-lco", "SCHEMA=public", "-overwrite"], check=True)
     with connect(url, schema) as conn:
         migrate(conn, schema)
+        ensure_layer(conn, spec)
         if full:
-            t_imp, res = timed(import_file, conn, spec, path, "2024-01-01", "synthetic")
+            t_imp, res = timed(
+                lambda: import_batch(conn, read_layer_file(path, spec, "synthetic"),
+                                     dt.date(2024, 1, 1), str(path), file_checksum(path)))
             report["initial import"] = (t_imp, t_ogr, "ogr2ogr -> PostGIS")
         else:
             t_imp, res = timed(import_batch, conn, batch_of(base, spec), dt.date(2024, 1, 1),

@@ -3,19 +3,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import psycopg
 
 from layers.catalogue import Catalogue, load_catalogue
+from layers.readers import Batch
 from layers.responsibility import Responsibility, load_responsibility
 from services.settings import StoreSettings
 from versioning.database import connect, scalar
+from versioning.importer import ImportResult, file_checksum, import_batch
 from versioning.localdb import LocalCluster, cluster_root
-from versioning.regional_roads import ensure_regional_roads
+from versioning.regional_roads import ensure_regional_roads, refresh_regional_roads
 from versioning.schema import SCHEMA_VERSION, prepare, schema_version
 from versioning.views import VIEW_LAYERS, VIEWS, ensure_views
 
@@ -79,3 +83,18 @@ class Store:
             if self.serves_city:
                 ensure_regional_roads(conn, self.catalogue, self.responsibility)
             yield conn
+
+    def import_edition(self, conn: psycopg.Connection, batch: Batch, day: dt.date,
+                       path: Path, progress: Callable[[int], None] | None = None
+                       ) -> ImportResult:
+        """Record ``batch`` (read from ``path``) as the edition of ``day``, then what derives
+        from its layer: the regional roads, after an edition of the layer they come from.
+        The one import path of ``strata import`` and ``strata load``; ``conn`` comes from
+        :meth:`connect`, which prepared the schema."""
+        result = import_batch(conn, batch, day, str(path), file_checksum(path), progress)
+        if result.created and self.serves_city and \
+                batch.layer.id == self.responsibility.regional_roads.layer:
+            n = refresh_regional_roads(conn, self.catalogue, self.responsibility)
+            result.notes += (f"regional roads (derived from {batch.layer.id}): "
+                             f"{n} street names",)
+        return result

@@ -24,8 +24,8 @@ import yaml
 from geo.errors import Conflict
 from layers.catalogue import SHIPPED_DATA as DATA
 from layers.catalogue import load_catalogue
-from versioning.importer import import_file
-from versioning.instants import parse_instant
+from layers.readers import read_layer_file
+from versioning.instants import parse_date, parse_instant
 from versioning.reading import changes
 
 STREETS = [DATA / f"streets/ways_{d}.geojson" for d in ("2020-04-27", "2020-10-01", "2021-04-12")]
@@ -165,7 +165,8 @@ def test_concurrent_imports_are_serialised(env):
     def run(path, date):
         try:
             with env.store.connect() as conn:
-                outcomes.append(import_file(conn, spec, path, date))
+                batch = read_layer_file(path, spec)
+                outcomes.append(env.store.import_edition(conn, batch, parse_date(date), path))
         except Conflict as exc:
             outcomes.append(exc)
 

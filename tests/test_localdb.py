@@ -41,7 +41,6 @@ def test_up_twice_is_harmless_and_stale_pid_is_recovered(cluster):
         if not cmdline.exists() or b"postgres" not in cmdline.read_bytes():
             break
         time.sleep(0.05)
-    time.sleep(0.5)  # the children notice the postmaster is gone
     assert (cluster.data / "postmaster.pid").exists()
     assert cluster.status() == "stopped"
     assert cluster.up() == url

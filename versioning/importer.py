@@ -26,10 +26,10 @@ from psycopg import sql
 
 from geo.errors import Conflict
 from layers.catalogue import LayerSpec
-from layers.readers import Batch, read_layer_file
+from layers.readers import Batch
 from versioning.database import render, scalar, statements
-from versioning.instants import day_start, parse_date
-from versioning.schema import KEY_TYPES, SQL_TYPES, ensure_layer
+from versioning.instants import day_start
+from versioning.schema import KEY_TYPES, SQL_TYPES
 
 CHUNK = 50_000
 # how attribute values travel in the COPY stream (timestamps as ISO text, json as text)
@@ -72,20 +72,11 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_file(conn: psycopg.Connection, spec: LayerSpec, path: Path | str,
-                date: dt.date | str, source: str | None = None, layer: str | None = None,
-                progress: Progress | None = None) -> ImportResult:
-    """Read ``path`` and import it as the edition of ``date`` (see :func:`import_batch`)."""
-    day = parse_date(date)
-    batch = read_layer_file(path, spec, source, layer)
-    return import_batch(conn, batch, day, str(path), file_checksum(Path(path)), progress)
-
-
 def import_batch(conn: psycopg.Connection, batch: Batch, day: dt.date, source_file: str,
                  checksum: str, progress: Progress | None = None) -> ImportResult:
-    """Import a clean batch as the edition of ``day``, in one transaction."""
+    """Import a clean batch as the edition of ``day``, in one transaction, into a prepared
+    store (``services.store.Store.connect`` prepares it; ``ensure_layer`` for a bare one)."""
     spec = batch.layer
-    ensure_layer(conn, spec)
     valid_from = day_start(day)
     n = len(batch.frame)
     with conn.transaction():

@@ -211,7 +211,27 @@ class LocalCluster:
     def _remove_stale_pid(self) -> None:
         pidfile = self.data / "postmaster.pid"
         if pidfile.exists():
+            self.wait_for_orphans()
             pidfile.unlink()  # no live postgres owns it: left by a crash
+
+    def orphans(self) -> list[int]:
+        """Processes of this cluster still alive (a backend outlives a killed postmaster for
+        a moment; each runs in the data directory)."""
+        found = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if os.readlink(f"/proc/{entry}/cwd") == str(self.data):
+                        found.append(int(entry))
+                except OSError:
+                    continue
+        return found
+
+    def wait_for_orphans(self, timeout_s: float = 15) -> None:
+        """Wait until no process of a crashed cluster holds its port or shared memory."""
+        deadline = time.monotonic() + timeout_s
+        while self.orphans() and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def _chown(self, path: Path) -> None:
         if os.geteuid() == 0:

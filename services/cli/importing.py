@@ -9,9 +9,7 @@ import click
 
 from layers.readers import read_layer_file
 from services.cli.common import echo_err, parse_with, progress_bar, store
-from versioning.importer import file_checksum, import_batch
 from versioning.instants import parse_date
-from versioning.regional_roads import refresh_regional_roads
 
 
 @click.command("import")
@@ -33,7 +31,7 @@ def command(ctx: click.Context, layer_id: str, file: Path, day, source: str | No
     for line in batch.summary():
         echo_err(f"  {line}")
     with s.connect() as conn, progress_bar(len(batch.frame), f"importing {layer_id}") as tick:
-        result = import_batch(conn, batch, day, str(file), file_checksum(file), tick)
-        if s.serves_city and layer_id == s.responsibility.regional_roads.layer:
-            refresh_regional_roads(conn, s.catalogue, s.responsibility)
+        result = s.import_edition(conn, batch, day, file, tick)
     click.echo(result.line())
+    for note in result.notes[len(batch.summary()):]:
+        echo_err(note)

@@ -12,10 +12,9 @@ from geo.errors import Conflict
 from layers.readers import read_layer_file
 from layers.references import read_reference
 from services.cli.common import progress_bar, store
-from versioning.importer import file_checksum, import_batch
+from versioning.importer import file_checksum
 from versioning.reading import editions
 from versioning.reference import replace_reference
-from versioning.regional_roads import refresh_regional_roads
 
 
 @click.command("load")
@@ -44,12 +43,10 @@ def command(ctx: click.Context, layer_ids: tuple[str, ...]) -> None:
                     continue
                 batch = read_layer_file(path, spec, ed.source)
                 with progress_bar(len(batch.frame), f"{spec.id} {ed.date}") as tick:
-                    result = import_batch(conn, batch, ed.date, str(path), checksum, tick)
+                    result = s.import_edition(conn, batch, ed.date, path, tick)
                 click.echo(result.line())
-        if s.serves_city:
-            n = refresh_regional_roads(conn, cat, s.responsibility)
-            click.echo(f"regional roads (derived from {s.responsibility.regional_roads.layer})"
-                       f": {n} street names")
+                for note in result.notes[len(batch.summary()):]:
+                    click.echo(note)
         if not layer_ids:
             for table in cat.references:
                 frame = read_reference(table, cat.reference_path(table))

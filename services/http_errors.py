@@ -43,6 +43,32 @@ class MethodNotAllowed(StrataError):
 
 
 STATUS[MethodNotAllowed] = 405
+
+
+class Unauthorized(StrataError):
+    """No credential given (an Open311 report without ``api_key``)."""
+
+    code = "Unauthorized"
+
+
+class Forbidden(StrataError):
+    """A credential that is not valid."""
+
+    code = "Forbidden"
+
+
+class TooManyRequests(StrataError):
+    """Too many failures from one address (wrong API keys): try again in ``retry_after``
+    seconds."""
+
+    code = "TooManyRequests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, hint=f"try again in {retry_after} seconds with a valid key")
+        self.retry_after = retry_after
+
+
+STATUS.update({Unauthorized: 401, Forbidden: 403, TooManyRequests: 429})
 HTTP_CODES = {404: ("NotFound", "see the API's paths at /openapi"),
               405: ("MethodNotAllowed", "see the methods of each path at /openapi")}
 
@@ -69,8 +95,8 @@ def error_response(error: StrataError, retry_after: int = 5) -> JSONResponse:
     """The OGC exception body for ``error`` (a 503 says when to try again)."""
     status = status_of(error)
     headers = {"Content-Language": "en"}
-    if status == 503:
-        headers["Retry-After"] = str(retry_after)
+    if status in (429, 503):
+        headers["Retry-After"] = str(getattr(error, "retry_after", retry_after))
     if isinstance(error, MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)
     return JSONResponse(error.as_dict(), status_code=status, headers=headers)

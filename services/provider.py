@@ -12,14 +12,10 @@ from functools import cache
 from typing import Any
 
 from psycopg_pool import ConnectionPool
-from pygeoapi.provider.base import (
-    BaseProvider,
-    ProviderInvalidQueryError,
-    ProviderItemNotFoundError,
-)
+from pygeoapi.provider.base import BaseProvider
 
 from geo.crs import parse_crs
-from geo.errors import StrataError
+from geo.errors import NotFound
 from layers.catalogue import Catalogue, LayerSpec
 from services.pools import shared_pool
 from services.settings import ServiceSettings, StoreSettings
@@ -76,19 +72,18 @@ class VersionedProvider(BaseProvider):
         """A page of features (the map now, or at ``datetime_``)."""
         from services.ogc_params import datetime_param
 
-        try:
-            at, interval = datetime_param(datetime_)
-            crs = (parse_crs(crs_transform_spec.target_crs_uri) if crs_transform_spec
-                   else CRS84)
-            q = PageQuery(at=at, interval=interval, crs=crs, limit=limit, offset=offset,
-                          bbox=tuple(bbox) if bbox else None,  # type: ignore[arg-type]
-                          properties=select_properties or None,
-                          sortby=[(s["property"] if s["property"] != self.spec.key.name
-                                   else "fid", s["order"] == "-") for s in sortby or []])
-            with self.pool.connection() as conn:
-                result = page(conn, self.spec, q)
-        except StrataError as exc:
-            raise ProviderInvalidQueryError(user_msg=exc.message) from None
+        # a Strata error is not turned into pygeoapi's: the app's handler answers it in the
+        # one shape, with the status of its class and its hint
+        at, interval = datetime_param(datetime_)
+        crs = (parse_crs(crs_transform_spec.target_crs_uri) if crs_transform_spec
+               else CRS84)
+        q = PageQuery(at=at, interval=interval, crs=crs, limit=limit, offset=offset,
+                      bbox=tuple(bbox) if bbox else None,  # type: ignore[arg-type]
+                      properties=select_properties or None,
+                      sortby=[(s["property"] if s["property"] != self.spec.key.name
+                               else "fid", s["order"] == "-") for s in sortby or []])
+        with self.pool.connection() as conn:
+            result = page(conn, self.spec, q)
         features = json.loads(f"[{result.features}]")
         if skip_geometry:
             for f in features:
@@ -105,5 +100,6 @@ class VersionedProvider(BaseProvider):
             versions = [] if key is None else timeline(conn, self.spec, key, None, CRS84)
         feature = next((v[0] for v in versions if v[0] is not None), None)
         if feature is None:
-            raise ProviderItemNotFoundError(user_msg=f"{self.spec.id} has no {identifier}")
+            raise NotFound(f"{self.spec.id} has no feature {identifier!r} now",
+                           hint=f"list the features at /collections/{self.spec.id}/items")
         return json.loads(feature)  # type: ignore[no-any-return]

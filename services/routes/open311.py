@@ -22,7 +22,13 @@ from starlette.responses import Response
 
 from geo.errors import InvalidInput, NotFound, StrataError, Unavailable
 from services import ogc_params as p
-from services.http_errors import database_error, status_of
+from services.http_errors import (
+    Forbidden,
+    TooManyRequests,
+    Unauthorized,
+    database_error,
+    status_of,
+)
 from services.web import db, language
 from versioning.incidents import PRIVATE, Report, incidents, key_name, report
 
@@ -30,28 +36,6 @@ FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=
 BIGINT, INT = 2**63 - 1, 2**31 - 1
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
-
-
-class Unauthorized(StrataError):
-    """No API key given."""
-
-    code = "Unauthorized"
-
-
-class Forbidden(StrataError):
-    """An API key that is not ours."""
-
-    code = "Forbidden"
-
-
-class TooManyFailures(StrataError):
-    """Too many wrong API keys from one address."""
-
-    code = "TooManyRequests"
-
-
-OWN_STATUS: dict[type[StrataError], int] = {Unauthorized: 401, Forbidden: 403,
-                                            TooManyFailures: 429}
 
 
 class Open311Error(Exception):
@@ -133,10 +117,9 @@ async def _answer(request: Request, handler: Any) -> Response:
 
 
 def _strata_error(request: Request, exc: StrataError, fmt: str) -> Response:
-    status = OWN_STATUS.get(type(exc)) or status_of(exc)
-    retry = request.app.state.service.retry_after_s
-    headers = {"Retry-After": str(retry if status == 503 else 60)} if status in (429, 503) \
-        else None
+    status = status_of(exc)
+    retry = getattr(exc, "retry_after", request.app.state.service.retry_after_s)
+    headers = {"Retry-After": str(retry)} if status in (429, 503) else None
     return error(status, exc.message, fmt, exc.hint, headers)
 
 
@@ -269,8 +252,7 @@ async def post_request(request: Request) -> Response:
         address = request.client.host if request.client else "unknown"
         wait = state.key_failures.wait(address)
         if wait:
-            raise TooManyFailures("too many wrong API keys from this address",
-                                  hint=f"try again in {wait} seconds with a valid key")
+            raise TooManyRequests("too many wrong API keys from this address", wait)
         with state.writer_pool.connection() as conn:
             if form.get("api_key") in (None, ""):
                 state.key_failures.fail(address)

@@ -61,6 +61,9 @@ _CRS84 = {"crs84", "ogc:crs84", "urn:ogc:def:crs:ogc:1.3:crs84",
           "http://www.opengis.net/def/crs/ogc/1.3/crs84"}
 
 
+CRS84 = SUPPORTED["CRS84"]
+
+
 def parse_crs(text: str) -> CrsInfo:
     """Parse a CRS given as ``EPSG:n``, ``n``, an OGC URI/URN or ``CRS84``.
 

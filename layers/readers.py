@@ -22,6 +22,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.city import CITY_TZ_NAME
 from geo.clean import CleanReport, clean_geometries
 from geo.errors import InvalidInput
 from layers.catalogue import FieldRule, LayerSpec, SourceSpec
@@ -195,7 +196,7 @@ def coerce(values: pd.Series, kind: str) -> pd.Series:
     if kind == "timestamp":
         ts = _instants(values)
         if ts.dt.tz is None:
-            ts = ts.dt.tz_localize("Europe/Brussels", ambiguous="NaT", nonexistent="NaT")
+            ts = ts.dt.tz_localize(CITY_TZ_NAME, ambiguous="NaT", nonexistent="NaT")
         return pd.Series([None if pd.isna(t) else t.isoformat() for t in ts],
                          index=values.index, dtype=object)
     if kind == "json":

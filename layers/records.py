@@ -17,10 +17,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo.city import CITY_TZ_NAME
 from geo.crs import STORAGE_EPSG
 from geo.errors import InvalidInput, NotFound
 
-CITY_TZ = "Europe/Brussels"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 WRITERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".fgb": "FlatGeobuf", ".csv": "CSV",
            ".parquet": "parquet"}
@@ -47,7 +47,7 @@ def record_instants(values: pd.Series, field: str) -> pd.DatetimeIndex:
                                hint="dates must be ISO 8601: 2016-05-01 or "
                                     "2016-05-01T14:30:00Z") from None
         if stamp.tzinfo is None:
-            stamp = stamp.tz_localize(CITY_TZ, ambiguous=False, nonexistent="shift_forward")
+            stamp = stamp.tz_localize(CITY_TZ_NAME, ambiguous=False, nonexistent="shift_forward")
         instants[value] = stamp.tz_convert("UTC")
     return pd.DatetimeIndex(text.map(instants).to_numpy(), tz="UTC")
 

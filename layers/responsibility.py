@@ -66,7 +66,7 @@ class Responsibility(_Frozen):
     """Geolocation roles and routing rules."""
 
     roles: dict[Literal["municipality", "district", "street", "region", "postcode"], str]
-    street_search_m: float = 100
+    street_search_m: float = 50
     boundary_margin_m: float = 10
     regional_roads: RegionalRoads
     rules: tuple[Rule, ...]

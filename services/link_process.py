@@ -5,6 +5,7 @@ process manager that keeps Strata's errors in their status and shape."""
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from typing import Any
@@ -22,7 +23,7 @@ from services.provider import reader_store
 from services.settings import ServiceSettings
 from versioning.database import connect
 from versioning.instants import parse_instant
-from versioning.linking import DEFAULT_WITHIN_M, targets
+from versioning.linking import targets
 from versioning.roles import LINKER, role_url
 
 MAX_FEATURES = 100_000  # the body's size (STRATA_MAX_BODY_BYTES) bites first
@@ -83,7 +84,7 @@ PROCESS_METADATA: dict[str, Any] = {
         "within": {
             "title": "Search distance (m)",
             "description": "Distance within which the nearest street is sought.",
-            "schema": {"type": "number", "default": DEFAULT_WITHIN_M, "minimum": 0},
+            "schema": {"type": "number", "minimum": 0},  # default: street_search_m
             "minOccurs": 0, "maxOccurs": 1,
         },
     },
@@ -157,7 +158,11 @@ class LinkProcessor(BaseProcessor):  # type: ignore[misc]
     """``link``: the records, linked as of each one's date."""
 
     def __init__(self, processor_def: dict[str, Any]) -> None:
-        super().__init__(processor_def, PROCESS_METADATA)
+        metadata = copy.deepcopy(PROCESS_METADATA)
+        # the one nearest-street radius, from config/responsibility.yml
+        metadata["inputs"]["within"]["schema"]["default"] = \
+            reader_store()[0].rules.street_search_m
+        super().__init__(processor_def, metadata)
 
     def execute(self, data: dict[str, Any], outputs: Any = None) -> tuple[str, Any]:
         store, _ = reader_store()
@@ -176,14 +181,14 @@ class LinkProcessor(BaseProcessor):  # type: ignore[misc]
             raise InvalidInput("to must be a list of layer ids",
                                hint='for example "to": ["municipalities", "streets"]')
         try:
-            targets(store.catalogue, to)
-        except NotFound as err:  # a wrong input value, not a missing resource
-            raise InvalidInput(err.message, err.hint) from None
-        try:
-            within = float(data.get("within", DEFAULT_WITHIN_M))
+            within = float(data.get("within", store.rules.street_search_m))
         except (TypeError, ValueError):
             raise InvalidInput(f"within must be a number of metres, not {data['within']!r}",
                                hint='for example "within": 50') from None
+        try:
+            targets(store.catalogue, to, within)
+        except NotFound as err:  # a wrong input value, not a missing resource
+            raise InvalidInput(err.message, err.hint) from None
         default = parse_instant(data["date"]) if data.get("date") else None
         at = record_dates(frame, data.get("date_field"), default)
         linked, _ = link_records(connect_reader, store.catalogue, frame, to, at, within)

@@ -13,6 +13,7 @@ from importlib import resources
 from string import Template
 from xml.sax.saxutils import escape as x
 
+from geo.city import REGION_BBOX
 from layers.catalogue import LayerSpec
 from services.pygeoapi_config import ABSTRACT, INSPIRE_THEMES, LICENCE_URL, TITLE
 
@@ -82,7 +83,7 @@ def of_map(base: str, extents: dict[str, tuple[list[float] | None, dt.date | Non
 
 def iso19139(d: Described) -> str:
     """The ISO 19139 record (``gmd:MD_Metadata``)."""
-    west, south, east, north = d.bbox or [4.24, 50.76, 4.48, 50.92]
+    west, south, east, north = d.bbox or list(REGION_BBOX)
     theme = INSPIRE_THEMES.get(d.theme or "", ("", ""))[0]
     crs_refs = "".join(
         "<gmd:referenceSystemInfo><gmd:MD_ReferenceSystem><gmd:referenceSystemIdentifier>"

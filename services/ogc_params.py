@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from geo.crs import CrsInfo, parse_crs
+from geo.crs import CRS84, CrsInfo, parse_crs
 from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
 from versioning.instants import parse_instant
@@ -58,7 +58,7 @@ def bbox_param(params: QueryParams) -> tuple[float, float, float, float] | None:
     x1, y1, x2, y2 = numbers
     if x1 > x2 or y1 > y2:
         raise InvalidInput(f"bbox {value!r}: the lower corner comes first", hint=hint)
-    check_extent(numbers, crs_param(params, "bbox-crs", parse_crs("CRS84")), "bbox")
+    check_extent(numbers, crs_param(params, "bbox-crs", CRS84), "bbox")
     return x1, y1, x2, y2
 
 
@@ -187,7 +187,7 @@ def filter_param(params: QueryParams, spec: LayerSpec, max_length: int = 10_000,
     from versioning.filters import to_sql
 
     lang = params.get("filter-lang", "cql2-text")
-    crs = crs_param(params, "filter-crs", parse_crs("CRS84"))
+    crs = crs_param(params, "filter-crs", CRS84)
     if len(text) > max_length:
         raise InvalidInput(f"filter has {len(text):,} characters, more than {max_length:,}",
                            hint="simplify the filter, e.g. use IN (...) or a BBOX")

@@ -20,6 +20,7 @@ from pygeoapi.provider.base import (
     ProviderItemNotFoundError,
 )
 
+from geo.city import REGION_BBOX
 from geo.errors import InvalidInput
 from layers.catalogue import Catalogue
 from services.pygeoapi_config import INSPIRE_THEMES, LICENCE_URL
@@ -32,7 +33,7 @@ def build_records(catalogue: Catalogue, extents: Extents, base: str) -> list[dic
     out = []
     for spec in catalogue.layers.values():
         bbox, first, last = extents.get(spec.id, (None, None, None))
-        w, s, e, n = bbox or [4.24, 50.76, 4.48, 50.92]
+        w, s, e, n = bbox or list(REGION_BBOX)
         theme = INSPIRE_THEMES.get(spec.inspire_theme or "")
         out.append({
             "id": spec.id,

@@ -79,7 +79,7 @@ class Store:
             if missing or schema_version(conn) < SCHEMA_VERSION:
                 prepare(conn, self.settings.schema_name, self.catalogue)
                 if self.serves_city:
-                    ensure_views(conn, self.catalogue)
+                    ensure_views(conn, self.catalogue, self.responsibility.street_search_m)
             if self.serves_city:
                 ensure_regional_roads(conn, self.catalogue, self.responsibility)
             yield conn

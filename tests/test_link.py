@@ -100,7 +100,7 @@ def test_link_follows_the_records_date(loaded):
     point, before, after = moved_ground()
     at = pd.DatetimeIndex(["2016-06-01", "2022-06-01"]).tz_localize(CITY).tz_convert("UTC")
     s = loaded.store
-    result = link(s.connect, targets(s.catalogue, ["municipalities"]),
+    result = link(s.connect, targets(s.catalogue, ["municipalities"], s.rules.street_search_m),
                   Records(np.array([1, 2]), at, np.array([point, point])))
     assert result.loc[1, "municipalities_id"] == before
     assert result.loc[2, "municipalities_id"] == after
@@ -112,7 +112,7 @@ def test_polygons_go_where_most_of_their_area_lies(loaded):
     sample = districts.sample(30, random_state=3).reset_index(drop=True)
     at = pd.DatetimeIndex(["2022-01-01"] * len(sample)).tz_localize(CITY).tz_convert("UTC")
     s = loaded.store
-    result = link(s.connect, targets(s.catalogue, ["municipalities"]),
+    result = link(s.connect, targets(s.catalogue, ["municipalities"], s.rules.street_search_m),
                   Records(np.arange(len(sample)), at, sample.geometry.to_numpy()))
     communes = communes_2021().reset_index()[["mid", "geometry"]]
     pieces = gpd.overlay(sample.reset_index()[["index", "geometry"]], communes,

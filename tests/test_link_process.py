@@ -43,7 +43,8 @@ def test_geojson_records_linked_as_the_database_links_them(service, loaded):
     s = loaded.store
     back = points.to_crs(31370)
     at = pd.DatetimeIndex(points["reported"]).tz_localize(CITY).tz_convert("UTC")
-    want = link(s.connect, targets(s.catalogue, ["municipalities", "districts", "streets"]),
+    want = link(s.connect, targets(s.catalogue, ["municipalities", "districts", "streets"],
+                                   s.rules.street_search_m),
                 Records(points["ref"].to_numpy(), at, back.geometry.to_numpy()))
     for col in ("municipalities_id", "districts_id", "streets_id", "streets_edition"):
         mine = got[col].map(_text)

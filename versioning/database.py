@@ -22,6 +22,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from geo.city import CITY_TZ_NAME
 from geo.errors import Unavailable
 
 DEFAULT_SCHEMA = "strata"
@@ -92,7 +93,7 @@ def connect(dsn: str, schema: str = DEFAULT_SCHEMA, autocommit: bool = True,
     try:
         conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)))
         # instants come back in the city's time: a date means a Brussels day
-        conn.execute("SET TIME ZONE 'Europe/Brussels'")
+        conn.execute("SELECT set_config('TimeZone', %s, false)", (CITY_TZ_NAME,))
         conn.execute("SET jit = off")
         # every write is durable when acknowledged, whatever the server's default
         conn.execute("SET synchronous_commit = on")

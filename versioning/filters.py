@@ -30,7 +30,7 @@ _SPATIAL = {ast.GeometryIntersects: "ST_Intersects", ast.GeometryDisjoint: "ST_D
             ast.GeometryOverlaps: "ST_Overlaps", ast.GeometryEquals: "ST_Equals"}
 _TEMPORAL = {ast.TimeBefore: "<", ast.TimeAfter: ">", ast.TimeEquals: "="}
 LIFESPAN = {"beginLifespanVersion": sql.SQL("v.sys_from"),
-            "endLifespanVersion": sql.SQL("nullif(v.sys_to, 'infinity')")}
+            "endLifespanVersion": sql.SQL("lifespan_end(v.sys_to)")}
 
 
 def queryables(spec: LayerSpec) -> list[str]:

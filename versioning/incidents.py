@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from geo.crs import STORAGE_EPSG, parse_crs
+from geo.crs import CRS84, STORAGE_EPSG, parse_crs
 from geo.errors import Conflict, InvalidInput
 from layers.catalogue import Catalogue
 from layers.responsibility import Responsibility
@@ -84,7 +84,7 @@ def report(conn: psycopg.Connection, catalogue: Catalogue, rules: Responsibility
     at = at or dt.datetime.now(dt.UTC)
     with conn.transaction():
         if r.lon is not None and r.lat is not None:
-            answer = geolocate(conn, catalogue, rules, r.lon, r.lat, parse_crs("CRS84"), at,
+            answer = geolocate(conn, catalogue, rules, r.lon, r.lat, CRS84, at,
                                r.service_code)
         elif r.address_string:
             x, y = address_point(conn, catalogue, rules, r.address_string, at)

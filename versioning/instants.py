@@ -18,11 +18,10 @@ geo.errors.InvalidInput: '05-02-2021' is not a date
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
+from geo.city import CITY_TZ
 from geo.errors import InvalidInput
 
-CITY_TZ = ZoneInfo("Europe/Brussels")
 _HINT_DATE = "write dates as YYYY-MM-DD, for example 2021-02-05"
 
 

@@ -31,7 +31,6 @@ from layers.catalogue import Catalogue, LayerSpec
 from versioning.database import constant, render, statements
 
 POLYGONAL = {"Polygon", "MultiPolygon"}
-DEFAULT_WITHIN_M = 50.0
 CHUNK = 25_000
 MAX_VERTICES = {"contains": 256, "nearest": 32}
 INPUT = "link_input"
@@ -55,7 +54,7 @@ class Target:
         return link_columns(self.spec.id, self.mode)
 
 
-def targets(catalogue: Catalogue, layer_ids: list[str], within_m: float = DEFAULT_WITHIN_M
+def targets(catalogue: Catalogue, layer_ids: list[str], within_m: float
             ) -> list[Target]:
     """The targets named, checked: known, stored (not derived), not twice."""
     if not layer_ids:
@@ -247,8 +246,8 @@ def versioned_layers(conn: psycopg.Connection, tgts: list[Target]) -> list[Versi
     for t in tgts:
         labels = _labels(t.spec)
         rows = conn.execute(sql.SQL(
-            "SELECT v.fid, v.sys_from, CASE WHEN v.sys_to = 'infinity' THEN NULL "
-            "ELSE v.sys_to END, {}, ST_AsBinary(v.geom) FROM {} AS v "
+            "SELECT v.fid, v.sys_from, lifespan_end(v.sys_to), {}, ST_AsBinary(v.geom) "
+            "FROM {} AS v "
             "WHERE v.geom IS NOT NULL ORDER BY v.fid, v.sys_from").format(
                 labels, sql.Identifier(t.spec.table))).fetchall()
         frame = pd.DataFrame(rows, columns=["fid", "sys_from", "sys_to", "name_fr", "name_nl",

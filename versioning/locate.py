@@ -14,14 +14,13 @@ from typing import Any
 
 import psycopg
 
+from geo.city import LANGS
 from geo.crs import CrsInfo
 from geo.errors import InvalidInput
 from layers.catalogue import Catalogue
 from layers.responsibility import Responsibility
 from versioning.database import load_sql, render
 from versioning.regional_roads import VIEW
-
-LANGS = ("fr", "nl", "en")
 
 
 def check_point(x: float, y: float, crs: CrsInfo) -> tuple[float, float]:

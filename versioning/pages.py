@@ -15,12 +15,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from geo.crs import STORAGE_EPSG, CrsInfo, parse_crs
+from geo.crs import CRS84, STORAGE_EPSG, CrsInfo
 from layers.catalogue import LayerSpec
 from versioning.database import render
 from versioning.reading import feature_sql
-
-CRS84 = parse_crs("CRS84")
 
 
 @dataclass
@@ -123,7 +121,7 @@ def timeline(conn: psycopg.Connection, spec: LayerSpec, key: Any, at: dt.datetim
     moment = at or dt.datetime.now(dt.UTC)
     query = sql.SQL(
         "SELECT CASE WHEN v.sys_from <= %(at)s AND v.sys_to > %(at)s THEN {feature} END, "
-        "v.sys_from, CASE WHEN v.sys_to = 'infinity' THEN NULL ELSE v.sys_to END "
+        "v.sys_from, lifespan_end(v.sys_to) "
         "FROM {table} AS v WHERE v.fid = %(key)s ORDER BY v.sys_from").format(
         feature=feature_sql(spec, crs), table=sql.Identifier(spec.table))
     return [tuple(r) for r in conn.execute(query, {"key": key, "at": moment})]  # type: ignore[misc]
@@ -133,8 +131,8 @@ def versions_of(conn: psycopg.Connection, spec: LayerSpec, key: Any, crs: CrsInf
                 ) -> list[tuple[str, dt.datetime, dt.datetime | None]]:
     """Every version of ``key``: (feature JSON with a versioned id, from, to)."""
     query = sql.SQL(
-        "SELECT {feature}, v.sys_from, CASE WHEN v.sys_to = 'infinity' THEN NULL "
-        "ELSE v.sys_to END FROM {table} AS v WHERE v.fid = %(key)s ORDER BY v.sys_from").format(
+        "SELECT {feature}, v.sys_from, lifespan_end(v.sys_to) FROM {table} AS v "
+        "WHERE v.fid = %(key)s ORDER BY v.sys_from").format(
         feature=feature_sql(spec, crs, versioned_id=True), table=sql.Identifier(spec.table))
     return [tuple(r) for r in conn.execute(query, {"key": key})]  # type: ignore[misc]
 

@@ -58,7 +58,7 @@ def feature_sql(spec: LayerSpec, crs: CrsInfo, properties: list[str] | None = No
         "'{{\"type\":\"Feature\",\"id\":' || {ident} || ',\"geometry\":' || "
         "{geometry} || ',\"properties\":' || "
         "json_build_object({key}, v.fid{props}, 'beginLifespanVersion', v.sys_from, "
-        "'endLifespanVersion', CASE WHEN v.sys_to = 'infinity' THEN NULL ELSE v.sys_to END"
+        "'endLifespanVersion', lifespan_end(v.sys_to)"
         ")::text || '}}'").format(
         ident=ident,
         geometry=sql.SQL("'null'") if skip_geometry else sql.SQL(

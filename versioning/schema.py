@@ -8,9 +8,10 @@ import json
 import psycopg
 from psycopg import sql
 
+from geo.city import CITY_TZ_NAME
 from geo.errors import Unavailable
 from layers.catalogue import Catalogue, LayerSpec
-from versioning.database import render, statements
+from versioning.database import constant, render, statements
 from versioning.roles import ensure_roles
 
 SQL_TYPES = {
@@ -20,8 +21,9 @@ SQL_TYPES = {
 KEY_TYPES = {"integer": "bigint", "text": "text"}
 MIGRATION_LOCK = 0x5354524154  # "STRAT"
 # the newest version migrations.sql records; a store below it is migrated on first use
-# (3: the history trigger refuses any change of a version but its closing)
-SCHEMA_VERSION = 3
+# (3: the history trigger refuses any change of a version but its closing; 4: the temporal
+# rules as SQL functions read_at, alive_at, lifespan_end, city_time)
+SCHEMA_VERSION = 4
 
 
 def schema_version(conn: psycopg.Connection) -> int:
@@ -37,7 +39,8 @@ def migrate(conn: psycopg.Connection, schema: str) -> None:
     with conn.transaction():
         try:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            for stmt in statements(render("migrations", schema=schema), conn):
+            for stmt in statements(render("migrations", schema=schema,
+                                          city_tz=constant(CITY_TZ_NAME)), conn):
                 conn.execute(stmt)  # type: ignore[arg-type]
             ensure_roles(conn, schema)
         except psycopg.errors.FeatureNotSupported as exc:

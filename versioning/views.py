@@ -8,7 +8,7 @@ import psycopg
 from psycopg import sql
 
 from layers.catalogue import Catalogue
-from versioning.database import render, statements
+from versioning.database import constant, render, statements
 from versioning.schema import MIGRATION_LOCK
 
 # the layers the views read, by their part in the views
@@ -31,8 +31,9 @@ VIEWS = ("incident_public", "incidents_district_month", "no2_district_year", *ST
          "no2_station_years", "worksites_per_street")
 
 
-def ensure_views(conn: psycopg.Connection, catalogue: Catalogue) -> None:
-    """Create the views afresh (the layers' tables must exist)."""
+def ensure_views(conn: psycopg.Connection, catalogue: Catalogue, street_m: float) -> None:
+    """Create the views afresh (the layers' tables must exist); records are tied to the
+    nearest street within ``street_m`` metres."""
     tables = {part: catalogue.layer(layer_id).table for part, layer_id in VIEW_LAYERS.items()}
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
@@ -41,7 +42,8 @@ def ensure_views(conn: psycopg.Connection, catalogue: Catalogue) -> None:
         for view, (part, columns, named, date) in STREET_LINKS.items():
             conn.execute(render("street_links", view=view, source=tables[part],
                                 columns=sql.SQL(columns), named=sql.SQL(named),
-                                date=sql.SQL(date), **{k: tables[k] for k in
+                                date=sql.SQL(date), within=constant(street_m),
+                                **{k: tables[k] for k in
                                                        ("streets", "municipalities",
                                                         "districts")}))
         for stmt in statements(render("views", **tables), conn):

@@ -18,10 +18,10 @@ import click
 import psycopg
 from tqdm import tqdm
 
+from geo.city import CITY_TZ
 from geo.errors import Conflict, InvalidInput, NotFound, StrataError, Unavailable, by_class
 from layers.catalogue import LayerSpec
 from services.store import Store
-from versioning.instants import CITY_TZ
 from versioning.reading import editions
 
 

@@ -21,7 +21,7 @@ from services.cli.common import (
 )
 from services.link_job import INCIDENTS, link_records, record_dates, stored_records
 from versioning.instants import parse_instant
-from versioning.linking import DEFAULT_WITHIN_M, targets
+from versioning.linking import targets
 
 
 @click.command("link")
@@ -34,18 +34,20 @@ from versioning.linking import DEFAULT_WITHIN_M, targets
                                    "map of its own date).")
 @click.option("--date", "default_date", callback=parse_with(parse_instant),
               help="The date of records without a date field (YYYY-MM-DD).")
-@click.option("--within", type=float, default=DEFAULT_WITHIN_M, show_default=True,
-              help="Distance in metres within which the nearest street (or point) is sought.")
+@click.option("--within", type=float, default=None,
+              help="Distance in metres within which the nearest street (or point) is sought "
+                   "(default: street_search_m of config/responsibility.yml, 50).")
 @click.option("--layer", "file_layer", help="The layer inside INPUT, when it has several.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Database connections working in parallel.")
 @click.pass_context
 def command(ctx: click.Context, source: str, output: Path, to: str, date_field: str | None,
-            default_date, within: float, file_layer: str | None, workers: int) -> None:
+            default_date, within: float | None, file_layer: str | None, workers: int) -> None:
     """Link the records of INPUT (a vector file, layer:ID for a stored layer, or
     "incidents") to the features of the --to layers as they were at each record's date."""
     s = store(ctx)
     layers = [t.strip() for t in to.split(",") if t.strip()]
+    within = s.rules.street_search_m if within is None else within
     tgts = targets(s.catalogue, layers, within)  # a wrong --to is said before any work
     check_output(output, WRITERS)
     if source.startswith("layer:") or source == INCIDENTS:

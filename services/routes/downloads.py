@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from geo.crs import CrsInfo, parse_crs
+from geo.crs import CRS84, CrsInfo, parse_crs
 from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
 from services import ogc_params as p
@@ -162,7 +162,7 @@ def _changes(request: Request) -> Response:
         raise InvalidInput(f"to ({q.get('to')}) is before from ({q['from']})",
                            hint="give the earlier date as from")
     fmt = _format(q.get("f"), CHANGE_FORMATS, "geojson")
-    crs = p.crs_param(q, "crs", parse_crs("CRS84") if fmt.name == "geojson" else LAMBERT)
+    crs = p.crs_param(q, "crs", CRS84 if fmt.name == "geojson" else LAMBERT)
     with db(request) as conn:
         e1, e2 = _editions_key(conn, [spec], t1), _editions_key(conn, [spec], t2)
         key = f"{spec.id}-changes-e{e1}-e{e2}-{_crs_key(crs)}-{fmt.name}"

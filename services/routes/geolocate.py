@@ -11,7 +11,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from geo.crs import CrsInfo, parse_crs
+from geo.crs import CRS84, CrsInfo
 from geo.errors import InvalidInput, Unavailable
 from services import ogc_params as p
 from services.web import db, language
@@ -19,7 +19,6 @@ from versioning.locate import geolocate as locate
 from versioning.locate import localise
 
 PARAMS = {"lon", "lat", "x", "y", "crs", "date", "datetime", "category", "lang", "f"}
-CRS84 = parse_crs("CRS84")
 
 
 def number(value: str | None, name: str, hint: str) -> float:

@@ -3,7 +3,7 @@
 -- reads it). One row per distinct street name, per district, per municipality and per
 -- postcode; the matching itself is done by the caller (versioning/addresses.py).
 WITH t AS (
-    SELECT layer_id, GREATEST(%(at)s::timestamptz, min(valid_from)) AS at
+    SELECT layer_id, read_at(%(at)s::timestamptz, min(valid_from)) AS at
     FROM edition WHERE layer_id = ANY(%(layers)s) GROUP BY layer_id
 )
 SELECT DISTINCT 'street' AS kind, v.name AS label, v.name_fr, v.name_nl, NULL::bigint AS id

@@ -4,7 +4,7 @@
 -- belongs to the municipality that contains its middle and takes the postcode of the
 -- postcode point nearest its middle, as geolocate derives the postcode of a point.
 WITH t AS (
-    SELECT layer_id, GREATEST(%(at)s::timestamptz, min(valid_from)) AS at
+    SELECT layer_id, read_at(%(at)s::timestamptz, min(valid_from)) AS at
     FROM edition WHERE layer_id = ANY(%(layers)s) GROUP BY layer_id
 ), pieces AS (
     SELECT 'street' AS kind, v.name AS label, v.name_fr, v.name_nl, v.geom,

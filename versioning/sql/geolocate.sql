@@ -4,7 +4,7 @@ WITH t AS (
     SELECT l.layer_id, l.at,
            (SELECT max(e.edition_date) FROM edition AS e
             WHERE e.layer_id = l.layer_id AND e.valid_from <= l.at) AS edition
-    FROM (SELECT layer_id, GREATEST(%(at)s::timestamptz, min(valid_from)) AS at
+    FROM (SELECT layer_id, read_at(%(at)s::timestamptz, min(valid_from)) AS at
           FROM edition WHERE layer_id = ANY(%(layers)s) GROUP BY layer_id) AS l
 ), q AS (
     SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), %(epsg)s), 31370) AS geom,

@@ -1,6 +1,6 @@
 -- Every version of one feature, oldest first, with its lifespan and edition.
 SELECT v.vid, v.fid, v.sys_from AS "beginLifespanVersion",
-       CASE WHEN v.sys_to = 'infinity' THEN NULL ELSE v.sys_to END AS "endLifespanVersion",
+       lifespan_end(v.sys_to) AS "endLifespanVersion",
        e.edition_date, encode(v.content_hash, 'hex') AS content_hash, {columns},
        ST_AsBinary({geom}) AS geom
 FROM {table} AS v

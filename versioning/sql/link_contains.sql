@@ -6,6 +6,6 @@
     SELECT DISTINCT ON (i.rid) i.rid, p.fid, p.label_fr AS name_fr, p.label_nl AS name_nl
     FROM {pieces} AS p
     JOIN {input} AS i ON ST_Intersects(p.geom, i.geom)
-     AND p.sys_from <= GREATEST(i.at, {first}) AND p.sys_to > GREATEST(i.at, {first})
+     AND alive_at(p.sys_from, p.sys_to, read_at(i.at, {first}))
     ORDER BY i.rid, p.fid
 )

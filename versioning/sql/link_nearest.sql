@@ -8,6 +8,6 @@
     FROM {pieces} AS p
     JOIN {input} AS i ON ST_Expand(p.geom, {within}) && i.geom
      AND _ST_DWithin(p.geom, i.geom, {within})
-     AND p.sys_from <= GREATEST(i.at, {first}) AND p.sys_to > GREATEST(i.at, {first})
+     AND alive_at(p.sys_from, p.sys_to, read_at(i.at, {first}))
     ORDER BY i.rid, ST_Distance(p.geom, i.geom), p.fid
 )

@@ -11,7 +11,7 @@
                        ELSE 0 END) AS weight
         FROM {pieces} AS p
         JOIN {input} AS i ON ST_Intersects(p.geom, i.geom)
-         AND p.sys_from <= GREATEST(i.at, {first}) AND p.sys_to > GREATEST(i.at, {first})
+         AND alive_at(p.sys_from, p.sys_to, read_at(i.at, {first}))
         GROUP BY i.rid, p.fid
     ) AS w
     ORDER BY rid, weight DESC, fid

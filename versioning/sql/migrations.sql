@@ -54,6 +54,28 @@ BEGIN
     RETURN NEW;
 END $$;
 -- statement
+-- One rule for every join of a record to the map (geolocation, links, views, addresses): a
+-- layer is read as it was at the record's instant, or at its first version for older records.
+CREATE OR REPLACE FUNCTION {schema}.read_at(at timestamptz, first timestamptz)
+RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT GREATEST(at, first) $$;
+-- statement
+-- A version alive at an instant: its lifespan is half-open, [sys_from, sys_to).
+CREATE OR REPLACE FUNCTION {schema}.alive_at(sys_from timestamptz, sys_to timestamptz,
+                                             at timestamptz)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT sys_from <= at AND sys_to > at $$;
+-- statement
+-- A lifespan's end as served: none while the version is current.
+CREATE OR REPLACE FUNCTION {schema}.lifespan_end(sys_to timestamptz)
+RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT nullif(sys_to, 'infinity') $$;
+-- statement
+-- The city's wall-clock time of an instant (its day, its month), whatever the session's zone.
+CREATE OR REPLACE FUNCTION {schema}.city_time(at timestamptz)
+RETURNS timestamp LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT at AT TIME ZONE {city_tz} $$;
+-- statement
+-- The instant of a wall-clock time of the city.
+CREATE OR REPLACE FUNCTION {schema}.city_instant(local timestamp)
+RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT local AT TIME ZONE {city_tz} $$;
+-- statement
 -- Reference tables (not versioned): Fix My Street categories and organisations,
 -- IRCEL-CELINE yearly NO2 means per station.
 CREATE TABLE IF NOT EXISTS {schema}.fms_category (
@@ -122,4 +144,4 @@ CREATE TABLE IF NOT EXISTS {schema}.api_key (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 -- statement
-INSERT INTO {schema}.schema_migration (version) VALUES (1), (2), (3) ON CONFLICT DO NOTHING;
+INSERT INTO {schema}.schema_migration (version) VALUES (1), (2), (3), (4) ON CONFLICT DO NOTHING;

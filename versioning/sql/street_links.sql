@@ -1,5 +1,5 @@
 -- Each record of the source layer tied, as the map was at the record's date (or at the first
--- edition, for older records), to its nearest street within 50 m, checked against the street
+-- edition, for older records), to its nearest street within the configured distance, checked against the street
 -- names the record itself gives; and to the municipality and district that contain it.
 -- Rendered once per source by versioning/views.py.
 CREATE VIEW {view} AS
@@ -15,23 +15,20 @@ CROSS JOIN LATERAL (SELECT coalesce({date}::timestamptz, w.sys_from) AS at) AS r
 LEFT JOIN LATERAL (
     SELECT v.fid, v.name_fr, v.name_nl, ST_Distance(v.geom, w.geom) AS distance
     FROM {streets} AS v
-    WHERE v.sys_from <= GREATEST(r.at, (SELECT min(sys_from) FROM {streets}))
-      AND v.sys_to > GREATEST(r.at, (SELECT min(sys_from) FROM {streets}))
-      AND ST_DWithin(v.geom, w.geom, 50)
+    WHERE alive_at(v.sys_from, v.sys_to, read_at(r.at, (SELECT min(sys_from) FROM {streets})))
+      AND ST_DWithin(v.geom, w.geom, {within})
     ORDER BY v.geom <-> w.geom, v.fid LIMIT 1
 ) AS s ON true
 LEFT JOIN LATERAL (
     SELECT v.fid, v.name_fr, v.name_nl FROM {municipalities} AS v
-    WHERE v.sys_from <= GREATEST(r.at, (SELECT min(sys_from) FROM {municipalities}))
-      AND v.sys_to > GREATEST(r.at, (SELECT min(sys_from) FROM {municipalities}))
+    WHERE alive_at(v.sys_from, v.sys_to, read_at(r.at, (SELECT min(sys_from) FROM {municipalities})))
       AND ST_Intersects(v.geom, w.geom)
     ORDER BY CASE WHEN ST_Dimension(w.geom) = 2 THEN -ST_Area(ST_Intersection(v.geom, w.geom))
                   ELSE 0 END, v.fid LIMIT 1
 ) AS m ON true
 LEFT JOIN LATERAL (
     SELECT v.fid, v.name_fr, v.name_nl FROM {districts} AS v
-    WHERE v.sys_from <= GREATEST(r.at, (SELECT min(sys_from) FROM {districts}))
-      AND v.sys_to > GREATEST(r.at, (SELECT min(sys_from) FROM {districts}))
+    WHERE alive_at(v.sys_from, v.sys_to, read_at(r.at, (SELECT min(sys_from) FROM {districts})))
       AND ST_Intersects(v.geom, w.geom)
     ORDER BY CASE WHEN ST_Dimension(w.geom) = 2 THEN -ST_Area(ST_Intersection(v.geom, w.geom))
                   ELSE 0 END, v.fid LIMIT 1

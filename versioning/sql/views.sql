@@ -12,28 +12,28 @@ LEFT JOIN fms_category AS c ON c.category_id = i.service_code
 LEFT JOIN fms_organisation AS o ON o.organisation_id = i.organisation_id;
 -- statement
 CREATE OR REPLACE VIEW incidents_district_month AS
-SELECT d.fid || '/' || to_char(i.requested_at, 'YYYY-MM') AS id, d.fid AS district_id,
-       d.name_fr, d.name_nl, to_char(i.requested_at, 'YYYY-MM') AS month,
+SELECT d.fid || '/' || to_char(city_time(i.requested_at), 'YYYY-MM') AS id, d.fid AS district_id,
+       d.name_fr, d.name_nl, to_char(city_time(i.requested_at), 'YYYY-MM') AS month,
        count(*)::integer AS n_incidents,
        count(*) FILTER (WHERE i.status = 'open')::integer AS n_open,
        min(d.geom) AS geom
 FROM incident AS i
 JOIN {districts} AS d ON ST_Intersects(d.geom, i.geom)
- AND d.sys_from <= GREATEST(i.requested_at, (SELECT min(sys_from) FROM {districts}))
- AND d.sys_to > GREATEST(i.requested_at, (SELECT min(sys_from) FROM {districts}))
-GROUP BY d.fid, d.name_fr, d.name_nl, to_char(i.requested_at, 'YYYY-MM');
+ AND alive_at(d.sys_from, d.sys_to,
+              read_at(i.requested_at, (SELECT min(sys_from) FROM {districts})))
+GROUP BY d.fid, d.name_fr, d.name_nl, to_char(city_time(i.requested_at), 'YYYY-MM');
 -- statement
 CREATE OR REPLACE VIEW no2_district_year AS
 WITH yearly AS (
     SELECT y.station, y.year, y.no2_ug_m3, s.geom,
-           GREATEST(make_timestamptz(y.year, 7, 1, 0, 0, 0, 'Europe/Brussels'),
-                    (SELECT min(sys_from) FROM {districts})) AS at
+           read_at(city_instant(make_timestamp(y.year, 7, 1, 0, 0, 0)),
+                   (SELECT min(sys_from) FROM {districts})) AS at
     FROM no2_annual_mean AS y
     JOIN {stations} AS s ON s.fid = y.station AND s.sys_to = 'infinity'
     WHERE y.no2_ug_m3 IS NOT NULL
 ), points AS (
     SELECT 2021 AS year, p.no2_ug_m3, p.geom,
-           GREATEST(p.sys_from, (SELECT min(sys_from) FROM {districts})) AS at
+           read_at(p.sys_from, (SELECT min(sys_from) FROM {districts})) AS at
     FROM {no2_points} AS p
     WHERE p.sys_to = 'infinity' AND p.no2_ug_m3 IS NOT NULL
 ), measured AS (

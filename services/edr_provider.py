@@ -1,15 +1,21 @@
 # SPDX-License-Identifier: EUPL-1.2
 """OGC API EDR over the air-quality stations: the yearly NO2 means as CoverageJSON point
-series, by position (the nearest station within ``POSITION_TOLERANCE_M``), radius and area."""
+series, by position (the nearest station within ``POSITION_TOLERANCE_M``), radius and area.
+
+Its errors are Strata's (``InvalidInput``, ``NotFound``): the app answers them in the one
+shape, with their hint. The series have no instances: ``/instances`` and what is under it
+answer 404."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
-from pygeoapi.provider.base import ProviderInvalidQueryError, ProviderItemNotFoundError
+import shapely
 from pygeoapi.provider.base_edr import BaseEDRProvider
 
+from geo.errors import InvalidInput, NotFound
 from services.provider import _context
 from versioning.database import render
 
@@ -30,16 +36,25 @@ def _years(datetime_: str | None) -> tuple[int, int]:
     if len(parts) == 1:
         parts = parts * 2
     if len(parts) != 2:
-        raise ProviderInvalidQueryError(user_msg=f"datetime {datetime_!r} is not an instant "
-                                                 "or an interval (hint: 2010/2020 or 2015)")
+        raise InvalidInput(f"datetime {datetime_!r} is not an instant or an interval",
+                           hint="datetime=2010/2020 or datetime=2015")
     bounds = []
     for part, default in zip(parts, (FIRST_YEAR, LAST_YEAR), strict=True):
         m = YEAR.match(part)
         if part not in ("", "..") and not m:
-            raise ProviderInvalidQueryError(user_msg=f"datetime {part!r} is not a date "
-                                                     "(hint: write 2015 or 2015-01-01)")
+            raise InvalidInput(f"datetime {part!r} is not a date",
+                               hint="write 2015 or 2015-01-01")
         bounds.append(int(m.group(1)) if m else default)
     return bounds[0], bounds[1]
+
+
+def _check_lon_lat(geometry: Any) -> None:
+    """CRS84 coordinates: longitude within -180..180, latitude within -90..90 (PostGIS cannot
+    project the others to Lambert 72, where the stations are compared)."""
+    coords = shapely.get_coordinates(geometry)
+    if not len(coords) or not all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in coords):
+        raise InvalidInput("coords are not longitude -180..180 and latitude -90..90 (CRS84)",
+                           hint="longitude first, in degrees: coords=POINT(4.35 50.85)")
 
 
 def _within_m(within: str | None, units: str | None) -> float:
@@ -47,13 +62,13 @@ def _within_m(within: str | None, units: str | None) -> float:
         value = float(within) if within is not None else float("nan")
     except ValueError:
         value = float("nan")
-    if not value >= 0:
-        raise ProviderInvalidQueryError(user_msg="radius queries need within, a distance "
-                                                 "(hint: within=2&within-units=km)")
+    if not (value >= 0 and math.isfinite(value)):
+        raise InvalidInput("radius queries need within, a distance",
+                           hint="within=2&within-units=km")
     factor = UNITS_TO_M.get((units or "m").lower())
     if factor is None:
-        raise ProviderInvalidQueryError(user_msg=f"within-units {units!r} is not known "
-                                                 f"(hint: one of {', '.join(UNITS_TO_M)})")
+        raise InvalidInput(f"within-units {units!r} is not known",
+                           hint=f"one of {', '.join(UNITS_TO_M)}")
     return value * factor
 
 
@@ -72,6 +87,11 @@ class StationSeriesProvider(BaseEDRProvider):
             "description": "Mean NO2 concentration over the calendar year starting at t "
                            "(IRCEL-CELINE)", "x-ogc-unit": "ug/m3"}}
         return self._fields
+
+    def instance(self, instance: str) -> bool:
+        """No instance exists (pygeoapi asks before an instance's queries)."""
+        raise NotFound(f"no instance {instance!r}: the station series have none",
+                       hint="query .../position, .../radius or .../area of the collection")
 
     def position(self, **kwargs: Any) -> dict[str, Any]:
         """The series of the station at (within 250 m of) the point."""
@@ -92,12 +112,12 @@ class StationSeriesProvider(BaseEDRProvider):
         wkt = kwargs.get("wkt")
         kind = getattr(wkt, "geom_type", None)
         if not area and kind != "Point":
-            raise ProviderInvalidQueryError(user_msg="coords must be a point "
-                                                     "(hint: coords=POINT(4.35 50.85))")
+            raise InvalidInput("coords must be a point", hint="coords=POINT(4.35 50.85)")
         if area and kind not in ("Polygon", "MultiPolygon"):
-            raise ProviderInvalidQueryError(
-                user_msg="coords must be a polygon (hint: coords=POLYGON((4.3 50.8, 4.4 50.8, "
-                         "4.4 50.9, 4.3 50.9, 4.3 50.8)))")
+            raise InvalidInput("coords must be a polygon",
+                               hint="coords=POLYGON((4.3 50.8, 4.4 50.8, 4.4 50.9, 4.3 50.9, "
+                                    "4.3 50.8))")
+        _check_lon_lat(wkt)
         first, last = _years(kwargs.get("datetime_"))
         with self.pool.connection() as conn:
             rows = conn.execute(render("station_series", stations=self.table), {
@@ -107,17 +127,15 @@ class StationSeriesProvider(BaseEDRProvider):
             where = (f"within {POSITION_TOLERANCE_M:g} m of" if kwargs["query_type"] ==
                      "position" else "in")
             years = "" if (first, last) == (FIRST_YEAR, LAST_YEAR) else f" in {first}-{last}"
-            raise ProviderItemNotFoundError(
-                user_msg=f"no station with NO2 means{years} {where} the coords "
-                         "(hint: widen the area or the years; the stations are items of "
-                         "the air_quality_stations collection)")
+            raise NotFound(f"no station with NO2 means{years} {where} the coords",
+                           hint="widen the area or the years; the stations are items of the "
+                                "air_quality_stations collection")
         return rows
 
     def _coverage(self, rows: list[tuple[Any, ...]], kwargs: dict[str, Any]) -> dict[str, Any]:
         wanted = kwargs.get("select_properties") or [PARAMETER]
         if PARAMETER not in wanted:
-            raise ProviderInvalidQueryError(user_msg=f"unknown parameter-name "
-                                                     f"(hint: {PARAMETER})")
+            raise InvalidInput("unknown parameter-name", hint=f"parameter-name={PARAMETER}")
         coverages = [{
             "type": "Coverage", "id": station,
             "domain": {"type": "Domain", "domainType": "PointSeries", "axes": {
@@ -134,3 +152,14 @@ class StationSeriesProvider(BaseEDRProvider):
                             {"coordinates": ["t"], "system": TIME}],
             "coverages": coverages,
         }
+
+
+def _no_instances(self: StationSeriesProvider) -> list[str]:
+    """The series have no instances (pygeoapi's default answers a 500)."""
+    raise NotFound("the station series have no instances",
+                   hint="query .../position, .../radius or .../area of the collection")
+
+
+# set after the class: a method named ``instances`` in its body would make pygeoapi offer
+# instance queries (BaseEDRProvider.__init_subclass__ registers the query types by name)
+StationSeriesProvider.instances = _no_instances  # type: ignore[method-assign]

@@ -265,67 +265,31 @@ def build(catalogue: Catalogue, service: ServiceSettings,
     }
 
 
-# Query parameters of OGC API Features Part 1 that pygeoapi's document only references on
-# schemas.opengis.net: defined here (after the standard's text), so that the document
-# resolves offline, and extended with Strata's own parameters.
-LOCAL_PARAMETERS: dict[str, dict[str, Any]] = {
-    "datetime": {
-        "name": "datetime", "in": "query", "required": False, "style": "form",
-        "explode": False, "schema": {"type": "string"},
-        "description": "An instant (the map as it was then) or an interval (every version "
-                       "alive in it): 2021-01-01, 2021-01-01T12:00:00Z, 2020-01-01/2021-01-01, "
-                       "../2021-01-01, 2020-01-01/.."},
-    "sortby": {
-        "name": "sortby", "in": "query", "required": False, "style": "form", "explode": False,
-        "schema": {"type": "array", "minItems": 1,
-                   "items": {"type": "string", "pattern": "[+|-]?[A-Za-z_].*"}},
-        "description": "Properties to sort by, comma-separated, - for descending"},
-    "q": {
-        "name": "q", "in": "query", "required": False, "style": "form", "explode": False,
-        "schema": {"type": "array", "items": {"type": "string"}},
-        "description": "Words to search for in the records' titles and descriptions"},
-    "after": {
-        "name": "after", "in": "query", "required": False, "style": "form", "explode": False,
-        "schema": {"type": "string"},
-        "description": "Keyset paging: the features whose key follows this one (next links "
-                       "use it, so that deep pages cost what the first one costs)"},
-}
+def write(config: dict[str, Any], folder: Path, catalogue: Catalogue | None = None,
+          routes: list[str] | None = None) -> tuple[Path, Path]:
+    """Write the configuration and its OpenAPI document (pygeoapi's, with every path
+    described as Strata answers it: ``services/openapi.py``); return both paths.
 
-
-def _local_name(ref: str) -> str | None:
-    """The local parameter an external $ref stands for (…/parameters/datetime, …/sortby.yaml)."""
-    if not ref.startswith("http"):
-        return None
-    name = ref.rsplit("/", 1)[-1].removesuffix(".yaml")
-    return name if name in LOCAL_PARAMETERS else None
-
-
-def localise_openapi(doc: dict[str, Any]) -> dict[str, Any]:
-    """Point external parameter $refs at local definitions; document ``after``."""
-    doc.setdefault("components", {}).setdefault("parameters", {}).update(LOCAL_PARAMETERS)
-    for path, item in doc.get("paths", {}).items():
-        for op in item.values():
-            if not isinstance(op, dict) or "parameters" not in op:
-                continue
-            params = []
-            for prm in op["parameters"]:
-                name = _local_name(prm.get("$ref", "")) if isinstance(prm, dict) else None
-                params.append({"$ref": f"#/components/parameters/{name}"} if name else prm)
-            if path.endswith("/items") and "get" in item and op is item["get"]:
-                params.append({"$ref": "#/components/parameters/after"})
-            op["parameters"] = params
-    return doc
-
-
-def write(config: dict[str, Any], folder: Path) -> tuple[Path, Path]:
-    """Write the configuration and its OpenAPI document; return both paths."""
+    ``catalogue`` gives the layers' properties (by default, the one the settings name);
+    ``routes``, the paths of Strata's own routes: one the document does not describe is an
+    error."""
     from pygeoapi.openapi import get_oas
 
+    from services.openapi import document, undescribed
+
+    if catalogue is None:
+        from layers.catalogue import load_catalogue
+        from services.settings import StoreSettings
+
+        catalogue = load_catalogue(StoreSettings().catalogue)
     folder.mkdir(parents=True, exist_ok=True)
     cfg_path = folder / "pygeoapi-config.yml"
     cfg_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     oas_path = folder / "pygeoapi-openapi.yml"
-    oas = localise_openapi(get_oas(config))
+    oas = document(get_oas(config), config, catalogue)
+    missing = undescribed(oas, routes or [])
+    if missing:
+        raise ValueError(f"services/openapi.py describes no path for {', '.join(missing)}")
     oas_path.write_text(yaml.safe_dump(oas, allow_unicode=True, sort_keys=False))
     return cfg_path, oas_path
 

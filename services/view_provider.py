@@ -1,18 +1,18 @@
 # SPDX-License-Identifier: EUPL-1.2
 """A pygeoapi provider over a read-only view (public incidents, aggregates): bbox, property
-equality, sortby, paging; GeoJSON built by PostgreSQL. The view decides what is public."""
+equality, sortby, paging; GeoJSON built by PostgreSQL. The view decides what is public.
+
+Its errors are Strata's (``InvalidInput``, ``NotFound``): the app answers them in the one
+shape, with their hint."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from psycopg import sql
-from pygeoapi.provider.base import (
-    BaseProvider,
-    ProviderInvalidQueryError,
-    ProviderItemNotFoundError,
-)
+from pygeoapi.provider.base import BaseProvider
 
+from geo.errors import InvalidInput, NotFound
 from services.provider import _context
 
 PG_JSON = {"integer": "integer", "bigint": "integer", "double precision": "number",
@@ -68,7 +68,8 @@ class ViewProvider(BaseProvider):
                 params.append(end)
         for name, value in properties or []:
             if name not in self._fields:
-                raise ProviderInvalidQueryError(user_msg=f"unknown property {name}")
+                raise InvalidInput(f"unknown property {name}",
+                                   hint=f"the properties: {', '.join(self._fields)}")
             where.append(sql.SQL("v.{}::text = %s").format(sql.Identifier(name)))
             params.append(str(value))
         order = [sql.SQL("v.{} {}").format(sql.Identifier(s["property"]),
@@ -100,5 +101,6 @@ class ViewProvider(BaseProvider):
                 self._feature_sql(), sql.Identifier(self.view), sql.Identifier(self.id_field)),
                 (str(identifier),)).fetchone()
         if row is None:
-            raise ProviderItemNotFoundError(user_msg=f"{self.view} has no {identifier}")
+            raise NotFound(f"{self.view} has no {identifier}",
+                           hint="list the features at .../items")
         return row[0]  # type: ignore[no-any-return]

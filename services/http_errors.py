@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
 import psycopg
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.types import Message, Receive, Scope, Send
 
 from geo.errors import Conflict, InvalidInput, NotFound, StrataError, Unavailable, by_class
 
@@ -120,3 +123,67 @@ async def handle(request: Request, exc: Exception) -> JSONResponse:
                          "description": "the server failed to answer this request",
                          "hint": "try again; if it persists, report it with the URL"},
                         status_code=500, headers={"Connection": "close"})
+
+
+class ErrorShape:
+    """The last adapter of the HTTP edge: an error that another layer answered in its own
+    shape (pygeoapi's ``{"code", "type", "description"}``, Starlette's plain "Not Found")
+    leaves in the one shape, with a hint by status. Bodies already in the one shape, Open311's
+    lists, HTML pages and successes pass untouched."""
+
+    HINTS = {400: "check the parameters of this path at /openapi",
+             404: "list what exists at /collections (and a collection's items)",
+             405: "see the methods of each path at /openapi",
+             500: "try again; if it persists, report it with the URL"}
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                ctype = dict(message.get("headers") or []).get(b"content-type", b"")
+                if message["status"] >= 400 and (b"json" in ctype or b"text/plain" in ctype):
+                    start.update(message)
+                    return
+                await send(message)
+            elif start:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await send_reshaped(send, start, b"".join(chunks), self.HINTS)
+            else:
+                await send(message)
+
+        await self.app(scope, receive, capture)
+
+
+async def send_reshaped(send: Send, start: dict[str, Any], body: bytes,
+                        hints: dict[int, str]) -> None:
+    """Send a captured error response with its body in the one shape."""
+    status = start["status"]
+    try:
+        raw = json.loads(body)
+    except ValueError:
+        raw = None
+    if raw is None and body.strip():  # plain text: Starlette's "Not Found" and the like
+        raw = {"code": HTTP_CODES.get(status, ("HTTPError", ""))[0],
+               "description": body.decode("utf-8", "replace").strip()}
+    if isinstance(raw, dict) and "description" in raw and set(raw) != {
+            "code", "description", "hint"}:
+        shaped = {"code": str(raw.get("code") or raw.get("type") or "Error"),
+                  "description": str(raw["description"]),
+                  "hint": str(raw.get("hint") or hints.get(status, "see /openapi"))}
+        body = json.dumps(shaped).encode()
+        start = {**start, "headers": [(k, v) for k, v in start.get("headers") or []
+                                      if k != b"content-type"]
+                 + [(b"content-type", b"application/json")]}
+    headers = [(k, v) for k, v in start.get("headers") or [] if k != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({**start, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -56,6 +56,7 @@ bench: db
 	@./scripts/system-deps.sh wrk
 	$(PY) bench/bench_store.py
 	$(PY) bench/bench_service.py
+	$(PY) bench/bench_tiles.py
 	$(PY) bench/bench_link.py
 
 clean:

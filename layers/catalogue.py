@@ -18,6 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from geo.city import LANGS
 from geo.clean import GEOMETRY_TYPES
 from geo.errors import InvalidInput, NotFound
 
@@ -26,7 +27,9 @@ DEFAULT_CATALOGUE = PROJECT_ROOT / "config" / "layers.yml"
 SHIPPED_DATA = PROJECT_ROOT / "data" / "brussels"
 
 AttrType = Literal["text", "integer", "double", "boolean", "date", "timestamp", "json"]
-LANGS = ("fr", "nl", "en")
+# vector tiles: the levels of WebMercatorQuad (0..24); a layer's range by default
+MAX_ZOOM = 24
+DEFAULT_MINZOOM, DEFAULT_MAXZOOM = 0, 18
 _IDENT = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -108,6 +111,9 @@ class LayerSpec(_Frozen):
     editions: tuple[EditionSpec, ...] = ()
     # a derived layer is a view over the versions of other layers (never imported)
     derived_from: tuple[str, ...] = ()
+    # the zoom levels (WebMercatorQuad tile matrices, 0..24) its vector tiles are made for
+    minzoom: int = Field(DEFAULT_MINZOOM, ge=0, le=MAX_ZOOM)
+    maxzoom: int = Field(DEFAULT_MAXZOOM, ge=0, le=MAX_ZOOM)
 
     @field_validator("geometry_type")
     @classmethod
@@ -138,6 +144,8 @@ class LayerSpec(_Frozen):
         for e in self.editions:
             if e.source not in self.sources:
                 raise ValueError(f"edition {e.date} names unknown source {e.source!r}")
+        if self.minzoom > self.maxzoom:
+            raise ValueError(f"minzoom {self.minzoom} is above maxzoom {self.maxzoom}")
         return self
 
     @property

@@ -30,7 +30,7 @@ from services.pools import shared_pool
 from services.provider import reader_url
 from services.ratelimit import FailureLimit
 from services.records import build_records, write_records
-from services.routes import downloads, features, geolocate, inspire, open311, processes
+from services.routes import downloads, features, geolocate, inspire, open311, processes, tiles
 from services.routes import records as records_routes
 from services.settings import ServiceSettings, StoreSettings
 from services.store import Store
@@ -85,6 +85,21 @@ def create_app(store_settings: StoreSettings | None = None,
               methods=["GET", "HEAD"]),
         Route("/collections/{collection_id}/metadata", inspire.collection_metadata),
         Route("/processes/{process_id}/execution", processes.execute, methods=["POST"]),
+        Route("/", inspire.landing),
+        Route("/collections/{collection_id}", inspire.collection),
+        Route("/tileMatrixSets", tiles.tile_matrix_sets),
+        Route("/tileMatrixSets/{tileMatrixSetId}", tiles.tile_matrix_set),
+        Route("/tiles", tiles.map_tilesets),
+        Route("/tiles/{tileMatrixSetId}", tiles.map_tileset),
+        Route("/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", tiles.map_tile),
+        Route("/collections/{collection_id}/tiles", tiles.collection_tilesets),
+        Route("/collections/{collection_id}/tiles/{tileMatrixSetId}", tiles.collection_tileset),
+        Route("/collections/{collection_id}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/"
+              "{tileCol}", tiles.collection_tile),
+        Route("/collections/{collection_id}/changes/tiles/{tileMatrixSetId}",
+              tiles.changes_tileset),
+        Route("/collections/{collection_id}/changes/tiles/{tileMatrixSetId}/{tileMatrix}/"
+              "{tileRow}/{tileCol}", tiles.changes_tile),
     ]
     # a wrong method on one of these paths is a 405 (not pygeoapi's 404), in the one shape;
     # POST to items is refused so (CQL2-JSON search by POST is not offered: use filter=)

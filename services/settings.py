@@ -61,10 +61,17 @@ class ServiceSettings(BaseSettings):
     cache_max_bytes: int = 2_000_000_000  # the download cache, least recently used out
     cors_origins: list[str] = ["*"]  # origins allowed to read the API from a browser
     failed_key_limit: int = 10  # failed Open311 API keys per address and minute
+    # vector tiles: features encoded per layer and tile at most (Strata-Tile-Capped: true
+    # when more were found); the layers of the map tileset /tiles, bottom first; an outside
+    # basemap (a tile URL template) named in /tiles/WebMercatorQuad?f=tilejson, never fetched
+    tile_max_features: int = 20_000
+    tile_map_layers: list[str] = ["region", "municipalities", "districts", "streets"]
+    basemap_url: str | None = None
 
     @field_validator("pool_size", "max_items", "statement_timeout_ms", "pool_timeout_s",
                      "retry_after_s", "max_body_bytes", "max_url_length", "max_filter_length",
-                     "max_filter_depth", "cache_max_bytes", "failed_key_limit")
+                     "max_filter_depth", "cache_max_bytes", "failed_key_limit",
+                     "tile_max_features")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:

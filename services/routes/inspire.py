@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: EUPL-1.2
 """INSPIRE pieces pygeoapi lacks: metadata records per data set, and the links of the
-``/collections`` document (licence, metadata, bulk download of the whole map)."""
+``/collections`` document (licence, metadata, bulk download of the whole map); the
+conformance classes and the links of Strata's own routes (vector tiles) on pygeoapi's
+landing page, conformance and collections documents."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from geo.errors import InvalidInput
 from services import metadata
 from services.ogc_params import check_known
 from services.pygeoapi_config import inspire_links
+from services.routes import tiles
 from services.web import base_url, language, layer
 
 
@@ -52,6 +55,7 @@ CONFORMANCE = [  # what Strata's own routes add to pygeoapi's declaration
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    *tiles.CONFORMANCE,
 ]
 
 
@@ -84,4 +88,39 @@ async def collections(request: Request) -> Response:
     base = base_url(request)
     links = inspire_links(f"{base}/metadata", f"{base}/download?f=gpkg",
                           "The whole map today (GeoPackage)")
-    return _amend_json(response, lambda body: body.setdefault("links", []).extend(links))
+    layers = request.app.state.catalogue.layers
+
+    def amend(body: dict) -> None:
+        body.setdefault("links", []).extend(links)
+        for entry in body.get("collections", []):
+            if entry.get("id") in layers:
+                entry.setdefault("links", []).extend(tiles.collection_links(base, entry["id"]))
+
+    return _amend_json(response, amend)
+
+
+async def collection(request: Request) -> Response:
+    """``/collections/{id}``: pygeoapi's document, plus the link to a layer's tilesets."""
+    from pygeoapi import starlette_app
+
+    response = await starlette_app.collections(request)
+    cid = request.path_params["collection_id"]
+    if cid not in request.app.state.catalogue.layers:
+        return response
+    return _amend_json(response, lambda body: body.setdefault("links", []).extend(
+        tiles.collection_links(base_url(request), cid)))
+
+
+async def landing(request: Request) -> Response:
+    """``/``: pygeoapi's landing page, its tiling schemes replaced by the links to the map's
+    vector tiles and to Strata's tile matrix sets."""
+    from pygeoapi import starlette_app
+
+    response = await starlette_app.landing_page(request)
+
+    def amend(body: dict) -> None:
+        body["links"] = [link for link in body.get("links", []) if not str(
+            link.get("rel", "")).endswith("/tiling-schemes")] + tiles.landing_links(
+            base_url(request))
+
+    return _amend_json(response, amend)

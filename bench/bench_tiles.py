@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Benchmark of Strata's time-aware vector tiles against tipg's tile endpoint, in one run.
+
+The seeded synthetic layer of bench_store.py (N buildings, 12 monthly editions) is loaded by
+bench_service.py's ``load``: Strata serves the versioned layer and answers the map of a past
+date (``datetime=2024-06-15``, between two editions); tipg (from PyPI, in bench_service.py's
+peers virtualenv) serves the current map copied into a plain table. Same machine, same
+database, same feature cap per tile (tipg's default, 10,000: Strata's cap is set to it), the
+same attributes (tipg sends every column; Strata is asked for them with ``properties=``, and
+also sends the lifespan). wrk (from Debian) cycles through every tile over the layer's area
+at zoom 12, 14 and 16 (the same tiles, in the same order, for both servers), with 1 and 8
+connections, bounded in time; then a past-date tile asked again with its ETag (304) against
+the same tile without it (made anew every time). Prints requests/s and p50 / p99 and the
+ratios.
+
+Usage: .venv/bin/python bench/bench_tiles.py [--features N] [--seconds S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_service import SCHEMA, load, peers_venv, start, wait_idle  # noqa: E402
+
+from layers.catalogue import PROJECT_ROOT  # noqa: E402
+from versioning.localdb import LocalCluster, cluster_root  # noqa: E402
+
+ZOOMS = (12, 14, 16)
+PAST = "2024-06-15"  # between the editions of June and July
+CAP = 10_000  # tipg's default max_features_per_tile
+ATTRIBUTES = "height,use,floors"
+
+
+def tiles_over(bbox: tuple[float, float, float, float], z: int) -> list[tuple[int, int, int]]:
+    """(z, x, y) of every WebMercatorQuad tile meeting a lon / lat box."""
+    def col(lon: float) -> int:
+        return int((lon + 180) / 360 * 2**z)
+
+    def row(lat: float) -> int:
+        return int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
+
+    w, s, e, n = bbox
+    return [(z, x, y) for x in range(col(w), col(e) + 1) for y in range(row(n), row(s) + 1)]
+
+
+def wrk_script(base: str, paths: list[str], connections: int, seconds: int,
+               headers: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms): wrk cycling through ``paths`` on ``base``, bounded in
+    time, loopback only (bench_service.wrk's settings, with a script for many paths)."""
+    lua = "local paths = {" + ",".join(json.dumps(p) for p in paths) + "}\nlocal i = 0\n"
+    lua += "".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n"
+                   for k, v in (headers or {}).items())
+    lua += ("request = function()\n  i = i % #paths + 1\n"
+            "  return wrk.format('GET', paths[i])\nend\n")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(lua)
+        script.flush()
+        out = subprocess.run(["wrk", f"-t{min(connections, 2)}", f"-c{connections}",
+                              f"-d{seconds}s", "--latency", "--timeout", "30s", "-s",
+                              script.name, base], capture_output=True, text=True,
+                             check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+    def pct(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if failed:
+        raise RuntimeError(f"{base}{paths[0]}: {failed.group(1)} failed responses")
+    return rps, pct("50"), pct("99")
+
+
+def tipg_template(port: int, collection: str) -> str:
+    """tipg's tile URL template, as its own TileJSON says (the order of z, x, y included)."""
+    tj = httpx.get(f"http://127.0.0.1:{port}/collections/{collection}/tiles/WebMercatorQuad/"
+                   "tilejson.json", timeout=30).json()
+    return str(tj["tiles"][0]).split(f":{port}", 1)[1].split("?")[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--features", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=5)
+    args = parser.parse_args()
+    url = LocalCluster(cluster_root(PROJECT_ROOT)).up()
+    python = peers_venv()
+    results: dict[tuple[str, str, int], tuple[float, float, float]] = {}
+    counts: dict[int, int] = {}
+    with tempfile.TemporaryDirectory(prefix="strata-bench-tiles-") as tmp:
+        cat_path = load(url, args.features, Path(tmp))
+        with psycopg.connect(url, autocommit=True) as conn:
+            box = conn.execute(
+                "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (SELECT "
+                "ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, 31370), 4326) AS b "
+                "FROM public.bench_buildings) AS e").fetchone()
+        assert box is not None
+        bbox = (box[0], box[1], box[2], box[3])
+        servers = {
+            "strata": start([sys.executable, "-m", "services.cli.main", "serve"],
+                            {"STRATA_DATABASE_URL": url, "STRATA_SCHEMA_NAME": SCHEMA,
+                             "STRATA_CATALOGUE": str(cat_path), "STRATA_PORT": "5101",
+                             "STRATA_WORKERS": "2", "STRATA_TILE_MAX_FEATURES": str(CAP)},
+                            "http://127.0.0.1:5101/"),
+            "tipg": start([str(python), "-m", "uvicorn", "tipg.main:app", "--port", "5103",
+                           "--workers", "2", "--log-level", "error"],
+                          {"DATABASE_URL": url, "TIPG_DB_SCHEMAS": '["public"]',
+                           "TIPG_DB_TABLES": '["public.bench_buildings"]',
+                           "TIPG_MAX_FEATURES_PER_TILE": str(CAP)},
+                          "http://127.0.0.1:5103/"),
+        }
+        try:
+            template = tipg_template(5103, "public.bench_buildings")
+            for z in ZOOMS:
+                tiles = tiles_over(bbox, z)
+                counts[z] = len(tiles)
+                paths = {
+                    "strata": [f"/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}"
+                               f"?datetime={PAST}&properties={ATTRIBUTES}"
+                               for z, x, y in tiles],
+                    "tipg": [template.replace("{z}", str(z)).replace("{x}", str(x))
+                             .replace("{y}", str(y)) for z, x, y in tiles]}
+                for server, port in (("strata", 5101), ("tipg", 5103)):
+                    first = httpx.get(f"http://127.0.0.1:{port}{paths[server][0]}", timeout=60)
+                    assert first.status_code == 200, (server, first.text[:300])
+                    for c in (1, 8):
+                        wait_idle(url)
+                        results[(f"z{z}", server, c)] = wrk_script(
+                            f"http://127.0.0.1:{port}", paths[server], c, args.seconds)
+                        print(f"z{z}", server, c, results[(f"z{z}", server, c)], flush=True)
+            # a past-date tile asked again with its ETag, against the same tile made anew
+            z, x, y = tiles_over(bbox, 14)[len(tiles_over(bbox, 14)) // 2]
+            path = (f"/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}"
+                    f"?datetime={PAST}&properties={ATTRIBUTES}")
+            etag = httpx.get(f"http://127.0.0.1:5101{path}", timeout=60).headers["etag"]
+            for c in (1, 8):
+                wait_idle(url)
+                results[("fresh", "strata", c)] = wrk_script(
+                    "http://127.0.0.1:5101", [path], c, args.seconds)
+                results[("304", "strata", c)] = wrk_script(
+                    "http://127.0.0.1:5101", [path], c, args.seconds, {"If-None-Match": etag})
+        finally:
+            for proc in servers.values():
+                proc.terminate()
+            for proc in servers.values():
+                proc.wait(timeout=30)
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+                conn.execute("DROP TABLE IF EXISTS public.bench_buildings")
+    print(f"\nVector tiles of {args.features:,} synthetic buildings (seeded, 12 editions), 2 "
+          f"cores, wrk on loopback, {args.seconds} s per cell, every tile over the layer's "
+          f"area in turn; Strata at {PAST}, tipg the current table; cap {CAP:,} features "
+          "per tile for both. req/s (p50 / p99 ms)")
+    for c in (1, 8):
+        print(f"\n{c} connection(s)")
+        print(f"{'zoom (tiles)':<16}{'strata':>28}{'tipg':>28}  req/s ratio  p50 ratio")
+        for z in ZOOMS:
+            s, t = results[(f"z{z}", "strata", c)], results[(f"z{z}", "tipg", c)]
+            print(f"{f'z{z} ({counts[z]})':<16}"
+                  f"{f'{s[0]:8.1f} ({s[1]:7.2f} / {s[2]:8.2f})':>28}"
+                  f"{f'{t[0]:8.1f} ({t[1]:7.2f} / {t[2]:8.2f})':>28}"
+                  f"  {s[0] / t[0]:10.2f}x  {t[1] / s[1]:8.2f}x")
+        fresh, cached = results[("fresh", "strata", c)], results[("304", "strata", c)]
+        print(f"{'past-date tile':<16}{'fresh (made anew)':>28}{'again, ETag -> 304':>28}")
+        print(f"{'z14':<16}{f'{fresh[0]:8.1f} ({fresh[1]:7.2f} / {fresh[2]:8.2f})':>28}"
+              f"{f'{cached[0]:8.1f} ({cached[1]:7.2f} / {cached[2]:8.2f})':>28}"
+              f"  {cached[0] / fresh[0]:10.2f}x  {fresh[1] / cached[1]:8.2f}x")
+    print("\nratios: Strata / tipg in requests/s, tipg / Strata in p50 (above 1: Strata ahead);"
+          " 304 / fresh likewise")
+    print(json.dumps({"done": True}))
+
+
+if __name__ == "__main__":
+    main()

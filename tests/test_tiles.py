@@ -1,0 +1,383 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Time-aware OGC API Tiles against the real service and the real data, read by independent
+clients: mapbox-vector-tile (Python), GDAL's MVT driver (Debian's ogrinfo), QGIS's
+vector-tile layer (Debian's PyQGIS, headless)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import textwrap
+
+import httpx
+import mapbox_vector_tile
+import pytest
+import shapely
+from strata_helpers import serve, snap
+
+MVT = "application/vnd.mapbox-vector-tile"
+REGION = (4.24, 50.76, 4.49, 50.92)  # lon / lat box of the Brussels-Capital Region
+TILES = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
+# one date before the first edition, one between two, one after the last
+DATES = {"municipalities": ("2015-01-01", "2016-01-01", "2022-01-01"),
+         "streets": ("2020-01-01", "2020-06-01", "2022-01-01")}
+ZOOM = {"municipalities": 10, "streets": 12}
+KEY = {"municipalities": "municipality_id", "streets": "osm_way_id"}
+TILE_10 = "10/343/524"  # z/y/x: the tile of central Brussels at zoom 10
+
+
+def get(service, path, **kw):
+    return httpx.get(f"{service}{path}", timeout=120, **kw)
+
+
+def tiles_over(bbox, z):
+    """(z, y, x) of every WebMercatorQuad tile meeting a lon / lat box."""
+    def col(lon):
+        return int((lon + 180) / 360 * 2**z)
+
+    def row(lat):
+        return int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
+
+    w, s, e, n = bbox
+    return [(z, y, x) for x in range(col(w), col(e) + 1) for y in range(row(n), row(s) + 1)]
+
+
+def tile_lonlat(z, y, x):
+    """The lon / lat box of a tile."""
+    def lat(row):
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / 2**z))))
+
+    return x / 2**z * 360 - 180, lat(y + 1), (x + 1) / 2**z * 360 - 180, lat(y)
+
+
+def decode(response, layer):
+    """The features of one MVT layer of a tile answer (a tile of no feature has no layer)."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == MVT
+    tile = mapbox_vector_tile.decode(response.content)
+    assert set(tile) <= {layer}
+    return tile[layer]["features"] if tile else []
+
+
+def keys_over_region(service, layer, path, params):
+    """The keys of the features in the tiles covering the region (repeated across tiles:
+    a set), every tile decoded."""
+    keys = set()
+    for z, y, x in tiles_over(REGION, ZOOM[layer]):
+        for f in decode(get(service, f"{path}/{z}/{y}/{x}", params=params), layer):
+            keys.add(f["properties"][KEY[layer]])
+            assert f["id"] == f["properties"][KEY[layer]]  # an integer key is the feature id
+    return keys
+
+
+@pytest.mark.parametrize("layer", ["municipalities", "streets"])
+def test_the_tiles_of_a_date_hold_the_snapshot_of_that_date(service, loaded, layer):
+    covered = tiles_over(REGION, ZOOM[layer])
+    w = min(tile_lonlat(*t)[0] for t in covered)
+    s = min(tile_lonlat(*t)[1] for t in covered)
+    e = max(tile_lonlat(*t)[2] for t in covered)
+    n = max(tile_lonlat(*t)[3] for t in covered)
+    for date in DATES[layer]:
+        expected = snap(loaded, layer, date, epsg=4326)
+        keys = keys_over_region(service, layer, f"/collections/{layer}/tiles/WebMercatorQuad",
+                                {"datetime": date})
+        if len(expected):
+            bw, bs, be, bn = shapely.total_bounds(expected.geometry.to_numpy())
+            assert w <= bw and s <= bs and be <= e and bn <= n  # the tiles cover the layer
+        assert keys == set(expected.index), date
+    assert len(snap(loaded, layer, DATES[layer][0])) == 0  # before the first edition: empty
+
+
+def test_a_feature_carries_its_key_names_and_lifespan(service):
+    features = decode(get(service, f"/collections/municipalities/tiles/WebMercatorQuad/"
+                                   f"{TILE_10}", params={"datetime": "2016-01-01"}),
+                      "municipalities")
+    brussels = next(f for f in features if f["id"] == 7400)
+    assert brussels["properties"] == {
+        "municipality_id": 7400, "name_fr": "Bruxelles-Ville", "name_nl": "Brussel-Stad",
+        "beginLifespanVersion": "2015-07-19T22:00:00Z",
+        "endLifespanVersion": "2021-02-04T23:00:00Z"}
+    assert brussels["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    # a version still current has no end
+    now = decode(get(service, f"/collections/municipalities/tiles/WebMercatorQuad/{TILE_10}"),
+                 "municipalities")
+    assert all("endLifespanVersion" not in f["properties"] for f in now)
+    # properties= chooses the attributes; the key and the lifespan are always there
+    chosen = decode(get(service, "/collections/streets/tiles/WebMercatorQuad/14/5497/8390",
+                        params={"datetime": "2021-06-01", "properties": "name,gender"}),
+                    "streets")
+    assert chosen and all(
+        set(f["properties"]) - {"endLifespanVersion"} <= {"osm_way_id", "name", "gender",
+                                                           "beginLifespanVersion"}
+        and {"osm_way_id", "beginLifespanVersion"} <= set(f["properties"]) for f in chosen)
+    # a text key is a property, never a feature id
+    districts = decode(get(service, "/collections/districts/tiles/WebMercatorQuad/12/1374/2097"),
+                       "districts")
+    assert districts and all(f["id"] == 0 for f in districts)  # the decoder's "no id"
+    assert all(f["properties"]["district_id"].startswith("BE.") for f in districts)
+
+
+def test_two_dates_of_one_edition_give_one_tile_one_etag_and_304(service):
+    path = f"/collections/municipalities/tiles/WebMercatorQuad/{TILE_10}"
+    a = get(service, path, params={"datetime": "2016-01-01"})
+    b = get(service, path, params={"datetime": "2018-06-01"})
+    c = get(service, path, params={"datetime": "2018-06-01T12:00:00Z"})
+    assert a.status_code == b.status_code == c.status_code == 200
+    assert a.content == b.content == c.content and len(a.content) > 1000
+    assert a.headers["etag"] == b.headers["etag"] == c.headers["etag"]
+    assert a.headers["cache-control"] == "public, max-age=31536000, immutable"
+    again = get(service, path, params={"datetime": "2019-03-03"},
+                headers={"If-None-Match": a.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == a.headers["etag"]
+    # another edition: other bytes, another ETag, no 304
+    d = get(service, path, params={"datetime": "2022-01-01"},
+            headers={"If-None-Match": a.headers["etag"]})
+    assert d.status_code == 200 and d.content != a.content
+    assert d.headers["etag"] != a.headers["etag"]
+    # after the newest edition the map may still change: cached for a minute only
+    assert d.headers["cache-control"] == "public, max-age=60"
+    # the ETag follows the properties asked for
+    e = get(service, path, params={"datetime": "2016-01-01", "properties": "name_fr"})
+    assert e.headers["etag"] != a.headers["etag"]
+
+
+def test_gdal_reads_a_tile(service, tmp_path):
+    r = get(service, f"/collections/municipalities/tiles/WebMercatorQuad/{TILE_10}",
+            params={"datetime": "2016-01-01"})
+    pbf = tmp_path / "tile.pbf"
+    pbf.write_bytes(r.content)
+    z, y, x = TILE_10.split("/")
+    out = subprocess.run(["ogrinfo", "-ro", "-al", "-oo", f"X={x}", "-oo", f"Y={y}", "-oo",
+                          f"Z={z}", str(pbf)], capture_output=True, text=True, check=True).stdout
+    assert "using driver `MVT' successful" in out
+    assert "Layer name: municipalities" in out and "Feature Count: 19" in out
+    assert "name_fr (String) = Anderlecht" in out and "MULTIPOLYGON" in out
+
+
+QGIS_SCRIPT = textwrap.dedent("""
+    import json, sys
+    from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsDataSourceUri,
+                           QgsMapRendererParallelJob, QgsMapSettings, QgsRectangle,
+                           QgsVectorTileBasicRenderer, QgsVectorTileLayer)
+    from qgis.PyQt.QtCore import QSize
+    from qgis.PyQt.QtGui import QColor
+
+    url, out = sys.argv[1], sys.argv[2]
+    app = QgsApplication([], False)
+    app.initQgis()
+    uri = QgsDataSourceUri()
+    uri.setParam("type", "xyz")
+    uri.setParam("url", url)
+    uri.setParam("zmin", "10")
+    uri.setParam("zmax", "10")
+    layer = QgsVectorTileLayer(bytes(uri.encodedUri()).decode(), "municipalities")
+    renderer = QgsVectorTileBasicRenderer()
+    renderer.setStyles(QgsVectorTileBasicRenderer.simpleStyleWithRandomColors())
+    layer.setRenderer(renderer)
+    settings = QgsMapSettings()
+    settings.setLayers([layer])
+    settings.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
+    settings.setExtent(QgsRectangle(471000, 6578000, 500000, 6606000))  # Brussels
+    settings.setOutputSize(QSize(400, 400))
+    settings.setBackgroundColor(QColor(255, 255, 255))
+    job = QgsMapRendererParallelJob(settings)
+    job.start()
+    job.waitForFinished()
+    image = job.renderedImage()
+    image.save(out)
+    white = QColor(255, 255, 255).rgb()
+    drawn = sum(image.pixel(x, y) != white for x in range(400) for y in range(400))
+    print(json.dumps({"valid": layer.isValid(), "drawn": drawn,
+                      "errors": [str(e) for e in job.errors()]}))
+    app.exitQgis()
+""")
+
+
+def test_qgis_draws_the_tiles_of_a_date(service, tmp_path):
+    script = tmp_path / "draw.py"
+    script.write_text(QGIS_SCRIPT)
+    drawn = {}
+    for date in ("2016-01-01", "2015-01-01"):
+        url = (f"{service}/collections/municipalities/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
+               f"?datetime={date}")
+        out = subprocess.run(
+            ["/usr/bin/python3", str(script), url, str(tmp_path / f"qgis-{date}.png")],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path, check=True,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": "",
+                 "XDG_RUNTIME_DIR": str(tmp_path)})
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        assert result["valid"] and result["errors"] == [], out.stderr[-2000:]
+        drawn[date] = result["drawn"]
+    # the region's 19 municipalities fill a good part of the image in 2016, nothing in 2015
+    assert drawn["2016-01-01"] > 20_000 and drawn["2015-01-01"] == 0
+
+
+def test_the_changes_tiles_agree_with_changes(service):
+    params = {"from": "2020-04-27", "to": "2021-04-12"}
+    expected = {(f["properties"]["osm_way_id"], f["properties"]["action"]) for f in get(
+        service, "/collections/streets/changes", params={**params, "f": "geojson"}
+    ).json()["features"]}
+    got = set()
+    names = {}
+    for z, y, x in tiles_over(REGION, 12):
+        r = get(service, f"/collections/streets/changes/tiles/WebMercatorQuad/{z}/{y}/{x}",
+                params=params)
+        for f in decode(r, "streets"):
+            got.add((f["properties"]["osm_way_id"], f["properties"]["action"]))
+            names[f["properties"]["osm_way_id"]] = f["properties"]
+    assert got == expected and {a for _, a in got} == {"added", "modified", "deleted"}
+    added = next(p for p in names.values() if p["action"] == "added")
+    deleted = next(p for p in names.values() if p["action"] == "deleted")
+    assert "new_begin_lifespan" in added and "old_begin_lifespan" not in added
+    assert "old_begin_lifespan" in deleted and "new_begin_lifespan" not in deleted
+    renamed = [p for p in names.values() if p["action"] == "modified"
+               and p.get("old_name_fr") != p.get("new_name_fr")]
+    assert renamed  # both versions' names travel with the change
+
+
+def test_the_map_tileset_is_the_basemap(service):
+    r = get(service, "/tiles/WebMercatorQuad/12/1374/2097", params={"datetime": "2021-06-01"})
+    tile = mapbox_vector_tile.decode(r.content)
+    assert list(tile) == ["region", "municipalities", "districts", "streets"]  # bottom first
+    assert len(tile["municipalities"]["features"]) >= 5 and tile["streets"]["features"]
+    # a layer is left out of the zooms it is not tiled at
+    assert set(mapbox_vector_tile.decode(get(service, f"/tiles/WebMercatorQuad/{TILE_10}")
+                                         .content)) == {"region", "municipalities", "districts"}
+    tj = get(service, "/tiles/WebMercatorQuad", params={"f": "tilejson",
+                                                        "datetime": "2016-01-01"}).json()
+    assert tj["tilejson"] == "3.0.0" and "basemap" not in tj
+    assert tj["tiles"] == [f"{service}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
+                           "?datetime=2016-01-01"]
+    assert [v["id"] for v in tj["vector_layers"]] == ["region", "municipalities", "districts",
+                                                      "streets"]
+    assert get(service, "/tiles").json()["tilesets"][0]["dataType"] == "vector"
+
+
+def test_metadata_tile_matrix_sets_and_links(service):
+    tms = get(service, "/tileMatrixSets/WebMercatorQuad").json()
+    assert tms["id"] == "WebMercatorQuad" and len(tms["tileMatrices"]) == 25
+    assert tms["crs"] == "http://www.opengis.net/def/crs/EPSG/0/3857"
+    z0 = tms["tileMatrices"][0]
+    assert math.isclose(z0["scaleDenominator"], 559082264.028717, rel_tol=1e-9)
+    assert math.isclose(z0["cellSize"], 156543.033928041, rel_tol=1e-9)
+    assert tms["tileMatrices"][12]["matrixWidth"] == 4096
+    listed = get(service, "/tileMatrixSets").json()["tileMatrixSets"]
+    assert [t["id"] for t in listed] == ["WebMercatorQuad"]
+    sets = get(service, "/collections/streets/tiles").json()["tilesets"]
+    assert sets[0]["tileMatrixSetURI"].endswith("/WebMercatorQuad")
+    meta = get(service, "/collections/streets/tiles/WebMercatorQuad",
+               params={"datetime": "2020-06-01"}).json()
+    item = next(lk for lk in meta["links"] if lk["rel"] == "item")
+    assert item["templated"] and item["type"] == MVT
+    assert item["href"].endswith("/{tileMatrix}/{tileRow}/{tileCol}?datetime=2020-06-01")
+    assert [m["tileMatrix"] for m in meta["tileMatrixSetLimits"]] == [
+        str(z) for z in range(12, 19)]
+    assert meta["layers"][0]["id"] == "streets" and meta["layers"][0]["minTileMatrix"] == "12"
+    tj = get(service, "/collections/streets/tiles/WebMercatorQuad",
+             params={"f": "tilejson", "datetime": "2020-06-01"}).json()
+    assert (tj["minzoom"], tj["maxzoom"]) == (12, 18)
+    template = tj["tiles"][0]
+    assert template.endswith("/collections/streets/tiles/WebMercatorQuad/{z}/{y}/{x}"
+                             "?datetime=2020-06-01")
+    # the template, filled as a client fills it, gives a tile of streets
+    filled = template.replace("{z}", "12").replace("{y}", "1374").replace("{x}", "2097")
+    assert decode(httpx.get(filled, timeout=60), "streets")
+    assert set(tj["vector_layers"][0]["fields"]) >= {"osm_way_id", "name_fr", "name_nl",
+                                                     "beginLifespanVersion"}
+    # titles in the asked language
+    fr = get(service, "/collections/streets/tiles/WebMercatorQuad", params={"lang": "fr"})
+    assert fr.json()["title"].startswith("Voies") and fr.headers["content-language"] == "fr"
+    # declared, and only the tiles classes implemented
+    conformance = get(service, "/conformance").json()["conformsTo"]
+    declared = {c.removeprefix(TILES) for c in conformance if c.startswith(TILES)}
+    assert declared == {"core", "tileset", "tilesets-list", "geodata-tilesets",
+                        "dataset-tilesets", "datetime", "mvt"}
+    rel = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+    landing = get(service, "/", params={"f": "json"}).json()["links"]
+    assert any(lk["rel"] == rel and lk["href"] == f"{service}/tiles" for lk in landing)
+    collection = get(service, "/collections/streets", params={"f": "json"}).json()["links"]
+    assert any(lk["rel"] == rel and lk["href"].endswith("/collections/streets/tiles")
+               for lk in collection)
+    collections = get(service, "/collections", params={"f": "json"}).json()["collections"]
+    streets = next(c for c in collections if c["id"] == "streets")
+    assert any(lk["rel"] == rel for lk in streets["links"])
+
+
+@pytest.mark.parametrize("path, params, status, says", [
+    ("/collections/streets/tiles/WorldCRS84Quad/12/1374/2097", {}, 404, "WorldCRS84Quad"),
+    ("/tileMatrixSets/WorldCRS84Quad", {}, 404, "WorldCRS84Quad"),
+    ("/tiles/Mercator/12/1374/2097", {}, 404, "Mercator"),
+    ("/collections/streets/tiles/WebMercatorQuad/12/4096/2097", {}, 404, "outside"),
+    ("/collections/streets/tiles/WebMercatorQuad/25/0/0", {}, 404, "tile matrix 25"),
+    ("/collections/streets/tiles/WebMercatorQuad/12/-1/2097", {}, 404, "outside"),
+    ("/collections/streets/tiles/WebMercatorQuad/twelve/1374/2097", {}, 400, "whole numbers"),
+    ("/collections/streets/tiles/WebMercatorQuad/8/85/131", {}, 404, "zoom 8"),
+    ("/collections/streets/tiles/WebMercatorQuad/12/1374/2097", {"datetime": "2020-13-45"},
+     400, "datetime"),
+    ("/collections/streets/tiles/WebMercatorQuad/12/1374/2097", {"datetime": "yesterday"},
+     400, "datetime"),
+    ("/collections/streets/tiles/WebMercatorQuad/12/1374/2097", {"properties": "nope"},
+     400, "nope"),
+    ("/collections/streets/tiles/WebMercatorQuad/12/1374/2097", {"bbox": "1,2,3,4"},
+     400, "bbox"),
+    ("/collections/streets/tiles/WebMercatorQuad/12/1374/2097", {"f": "png"}, 400, "png"),
+    ("/collections/nowhere/tiles/WebMercatorQuad/12/1374/2097", {}, 404, "nowhere"),
+    ("/collections/incidents/tiles/WebMercatorQuad/12/1374/2097", {}, 404, "incidents"),
+    ("/collections/streets/changes/tiles/WebMercatorQuad/12/1374/2097", {}, 400, "from"),
+    ("/collections/streets/changes/tiles/WebMercatorQuad/12/1374/2097",
+     {"from": "2021-04-12", "to": "2020-04-27"}, 400, "before"),
+    ("/collections/streets/changes/tiles/WebMercatorQuad/12/1374/2097",
+     {"from": "April"}, 400, "from"),
+    ("/tiles/WebMercatorQuad/12/1374/2097", {"datetime": "2021-99-01"}, 400, "datetime"),
+    ("/tiles/WebMercatorQuad/19/0/0", {}, 404, "zoom 19"),
+    ("/collections/streets/tiles/WebMercatorQuad", {"f": "html"}, 400, "tilejson"),
+])
+def test_bad_tile_requests_in_the_one_shape(service, path, params, status, says):
+    r = get(service, path, params=params)
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == {"code", "description", "hint"} and body["hint"]
+    assert says in body["description"] + body["hint"]
+
+
+def test_a_zoom_outside_the_range_names_the_range(service):
+    body = get(service, "/collections/streets/tiles/WebMercatorQuad/8/85/131").json()
+    assert "from zoom 12 to 18" in body["hint"]
+
+
+def test_an_interval_gives_every_version_alive_in_it(service, loaded):
+    path = "/collections/municipalities/tiles/WebMercatorQuad"
+    keys = keys_over_region(service, "municipalities", path,
+                            {"datetime": "2016-01-01/2022-01-01"})
+    assert keys == set(snap(loaded, "municipalities", "2016-01-01").index) | set(
+        snap(loaded, "municipalities", "2022-01-01").index)
+    versions = decode(get(service, f"{path}/{TILE_10}",
+                          params={"datetime": "2016-01-01/2022-01-01"}), "municipalities")
+    assert len(versions) > len({f["id"] for f in versions})  # a feature, once per version
+
+
+def test_the_feature_cap_says_so_and_the_basemap_is_named(service, loaded):
+    basemap = "https://tiles.example.org/{z}/{x}/{y}.pbf"
+    path = "/collections/streets/tiles/WebMercatorQuad/12/1374/2097"
+    with serve({**loaded.environ, "STRATA_TILE_MAX_FEATURES": "100",
+                "STRATA_BASEMAP_URL": basemap}) as base:
+        capped = get(base, path)
+        assert capped.headers["strata-tile-capped"] == "true"
+        assert len(decode(capped, "streets")) == 100
+        few = get(base, "/collections/streets/tiles/WebMercatorQuad/16/21990/33561")
+        assert "strata-tile-capped" not in few.headers and decode(few, "streets")
+        tj = get(base, "/tiles/WebMercatorQuad", params={"f": "tilejson"}).json()
+        assert tj["basemap"] == {"tiles": [basemap]}
+    # under the default cap the same tile is whole, and another tile (another ETag)
+    whole = get(service, path)
+    assert "strata-tile-capped" not in whole.headers and len(decode(whole, "streets")) > 1000
+    assert whole.headers["etag"] != capped.headers["etag"]
+
+
+def test_an_empty_tile_is_an_empty_200(service):
+    r = get(service, "/collections/municipalities/tiles/WebMercatorQuad/10/0/0")
+    assert r.status_code == 200 and r.content == b"" and r.headers["content-type"] == MVT
+    assert "etag" in r.headers

@@ -1,0 +1,36 @@
+-- One layer as it was at an instant (or every version alive in an interval), cut to one tile
+-- and encoded by ST_AsMVT as one Mapbox Vector Tile layer.
+-- The tile's area comes in storage CRS, so the GiST index answers the bounding-box test and no
+-- geometry is reprojected before it is picked. Picked geometries are simplified in storage
+-- units, brought to Web Mercator (the projection itself, or the affine map that matches it
+-- within half a tile unit inside this tile), then clipped and quantised by ST_AsMVTGeom
+-- (extent 4096, buffer 64). A feature too small for the tile's grid (a street shorter than a
+-- tile unit) stays in the tile as a point: nothing of the map of a date vanishes at a zoom
+-- by being small. One feature more than the cap is read: the second column says
+-- whether the cap was reached. Features are encoded in key order, so a tile's bytes depend on
+-- its content only.
+WITH picked AS (
+    SELECT v.fid, v.sys_from, v.sys_to{attributes}, v.geom
+    FROM {table} AS v
+    WHERE v.geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370)
+      AND {alive}
+    LIMIT %(cap)s + 1
+),
+bounds AS (
+    SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile
+),
+shaped AS (
+    SELECT {feature_id}p.fid AS {key}{properties},
+           to_char(p.sys_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+               AS "beginLifespanVersion",
+           to_char(lifespan_end(p.sys_to) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+               AS "endLifespanVersion",
+           coalesce(ST_AsMVTGeom({mercator}, b.tile, 4096, 64, true),
+                    ST_AsMVTGeom(ST_PointOnSurface({mercator}), b.tile, 4096, 64, true))
+               AS geom
+    FROM (SELECT * FROM picked LIMIT %(cap)s) AS p, bounds AS b
+)
+SELECT coalesce((SELECT ST_AsMVT(s, %(name)s, 4096, 'geom', %(id_name)s
+                                 ORDER BY s.{key}, s."beginLifespanVersion")
+                 FROM shaped AS s WHERE s.geom IS NOT NULL), ''::bytea),
+       (SELECT count(*) FROM picked) > %(cap)s;

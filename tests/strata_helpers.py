@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -81,3 +83,98 @@ def serve(environ: dict[str, str]) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def links(loaded):
+    with loaded.store.connect() as conn:
+        rows = conn.execute("SELECT id, street_id, name_agrees, municipality_id, district_id "
+                            "FROM permit_links").fetchall()
+    frame = pd.DataFrame(rows, columns=["ref", "street_id", "name_agrees", "municipality_id",
+                                        "district_id"]).set_index("ref")
+    return frame.astype({"street_id": "Int64", "municipality_id": "Int64"})
+
+
+CITY = "Europe/Brussels"
+
+
+STREET_EDITIONS = ["2020-04-27", "2020-10-01", "2021-04-12"]
+
+
+def seeded_points(n: int, seed: int = 7) -> gpd.GeoDataFrame:
+    """n seeded points over the region's bounding box, dated 2014-2026 (synthetic)."""
+    rng = np.random.default_rng(seed)
+    days = rng.integers(0, 12 * 365, n)
+    dates = (pd.Timestamp("2014-01-01") + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
+    geom = shapely.points(rng.uniform(142000, 158000, n), rng.uniform(161000, 179000, n))
+    return gpd.GeoDataFrame({"ref": np.arange(n), "reported": dates}, geometry=geom,
+                            crs=31370)
+
+
+def by_edition(dates: pd.Series, editions: list[str]) -> np.ndarray:
+    """Index of the edition in force at each date (the first one for older dates)."""
+    starts = pd.DatetimeIndex(editions).tz_localize(CITY).asi8
+    at = pd.DatetimeIndex(dates).tz_localize(CITY).asi8
+    return np.clip(np.searchsorted(starts, at, side="right") - 1, 0, None)
+
+
+def expected(points: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The link computed from the source files with plain geopandas, edition by edition."""
+    points = points.rename_axis("index")
+    out = pd.DataFrame(index=points.index)
+    communes = [communes_2015().reset_index()[["mid", "geometry"]],
+                communes_2021().reset_index()[["mid", "geometry"]]]
+    k = by_edition(points["reported"], ["2015-07-20", "2021-02-05"])
+    parts = []
+    for i, frame in enumerate(communes):
+        j = gpd.sjoin(points[k == i][["geometry"]], frame, predicate="intersects")
+        parts.append(j.reset_index().sort_values(["index", "mid"]).drop_duplicates("index")
+                     .set_index("index")["mid"])
+    out["municipalities_id"] = pd.concat(parts)
+    districts = gpd.read_file(DATA / "districts/monitoring_districts_2017_2019.gpkg")
+    j = gpd.sjoin(points[["geometry"]], districts[["md_id", "geometry"]], predicate="intersects")
+    out["districts_id"] = j.reset_index().sort_values(["index", "md_id"]).drop_duplicates(
+        "index").set_index("index")["md_id"]
+    k = by_edition(points["reported"], STREET_EDITIONS)
+    parts = []
+    for i, day in enumerate(STREET_EDITIONS):
+        ways = gpd.read_file(DATA / f"streets/ways_{day}.geojson", fid_as_index=True)
+        ways = ways.to_crs(31370).rename_axis("way").reset_index()[["way", "geometry"]]
+        j = gpd.sjoin_nearest(points[k == i][["geometry"]], ways, max_distance=50,
+                              distance_col="d")
+        parts.append(j.reset_index().sort_values(["index", "d", "way"])
+                     .drop_duplicates("index").set_index("index")[["way", "d"]])
+    near = pd.concat(parts)
+    out["streets_id"], out["streets_distance_m"] = near["way"], near["d"]
+    return out
+
+
+def same(a: pd.Series, b: pd.Series) -> pd.Series:
+    return (a.isna() & b.isna()) | (a.astype("string") == b.astype("string"))
+
+
+GRAND_PLACE = (4.35235, 50.84675)
+
+
+def communes_2015():
+    surfaces = gpd.read_file(DATA / "municipalities/fms_municipality_2015.gpkg",
+                             layer="municipality_surface")
+    surfaces["mid"] = surfaces["urbis_id"].astype(int) // 100 * 100
+    return surfaces.dissolve("mid")
+
+
+def communes_2021():
+    frame = gpd.read_file(DATA / "municipalities/urbadm_municipality_2021.gpkg")
+    frame["mid"] = frame["ID"].astype(int)
+    return frame.set_index("mid")
+
+
+def moved_ground():
+    """A point of ground that changed commune between 2015 and 2021, from the files."""
+    old, new = communes_2015(), communes_2021()
+    pieces = gpd.overlay(old.reset_index()[["mid", "geometry"]],
+                         new.reset_index()[["mid", "geometry"]], how="intersection")
+    moved = pieces[pieces["mid_1"] != pieces["mid_2"]].copy()
+    moved["area"] = moved.area
+    best = moved.sort_values("area").iloc[-1]
+    inner = best.geometry.buffer(-2)
+    return inner.representative_point(), int(best["mid_1"]), int(best["mid_2"])

@@ -13,7 +13,7 @@ import httpx
 import pyogrio
 import pytest
 import shapely
-from test_geolocate import GRAND_PLACE
+from strata_helpers import GRAND_PLACE
 
 FIRST_MUNICIPALITIES = "2015-07-20"  # the first real editions (config/layers.yml)
 FIRST_STREETS = "2020-04-27"

@@ -9,7 +9,7 @@ import httpx
 import pandas as pd
 import pytest
 import shapely
-from test_geolocate import GRAND_PLACE
+from strata_helpers import GRAND_PLACE
 
 from layers.catalogue import SHIPPED_DATA as DATA
 
@@ -83,7 +83,7 @@ def test_radius_and_area_equal_geopandas(service):
     ("position", {"coords": "POLYGON((4 50, 5 50, 5 51, 4 50))"}, 400, "coords must be a point"),
     ("position", {"coords": "POINT(3.0 50.0)"}, 404, "no station with NO2 means within 250 m"),
     ("position", {"coords": "POINT(4.35 50.85)", "datetime": "1800/1850"}, 400, "out of range"),
-    ("position", {"coords": "NOT WKT"}, 400, ""),
+    ("position", {"coords": "NOT WKT"}, 400, "coords"),
 ])
 def test_bad_queries_say_what_and_how(service, query, params, status, says):
     r = edr(service, query, **params)

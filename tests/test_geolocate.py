@@ -8,6 +8,7 @@ import httpx
 import pytest
 import shapely
 from shapely.geometry import Point
+from strata_helpers import GRAND_PLACE, communes_2021, moved_ground
 
 from geo.crs import parse_crs
 from layers.catalogue import SHIPPED_DATA as DATA
@@ -16,7 +17,6 @@ from versioning.locate import geolocate
 
 CRS84 = parse_crs("CRS84")
 L72 = parse_crs("EPSG:31370")
-GRAND_PLACE = (4.35235, 50.84675)
 
 
 def locate(loaded, x, y, date="2022-06-01", crs=CRS84, category=None):
@@ -31,19 +31,6 @@ def ways(date="2021-04-12"):
     frame = frame.to_crs(31370).rename_axis("id").reset_index()
     frame["name_fr"] = frame["name"].str.split(" - ").str[0]
     return frame
-
-
-def communes_2015():
-    surfaces = gpd.read_file(DATA / "municipalities/fms_municipality_2015.gpkg",
-                             layer="municipality_surface")
-    surfaces["mid"] = surfaces["urbis_id"].astype(int) // 100 * 100
-    return surfaces.dissolve("mid")
-
-
-def communes_2021():
-    frame = gpd.read_file(DATA / "municipalities/urbadm_municipality_2021.gpkg")
-    frame["mid"] = frame["ID"].astype(int)
-    return frame.set_index("mid")
 
 
 def test_grand_place_is_in_brussels_with_the_nearest_street_of_geopandas(loaded):
@@ -77,18 +64,6 @@ def test_points_just_outside_the_region_are_answered_as_outside(loaded):
             "organisation": None, "rule": "outside_region",
             "reason": answer["message"]}
         assert "outside" in answer["message"]["en"]
-
-
-def moved_ground():
-    """A point of ground that changed commune between 2015 and 2021, from the files."""
-    old, new = communes_2015(), communes_2021()
-    pieces = gpd.overlay(old.reset_index()[["mid", "geometry"]],
-                         new.reset_index()[["mid", "geometry"]], how="intersection")
-    moved = pieces[pieces["mid_1"] != pieces["mid_2"]].copy()
-    moved["area"] = moved.area
-    best = moved.sort_values("area").iloc[-1]
-    inner = best.geometry.buffer(-2)
-    return inner.representative_point(), int(best["mid_1"]), int(best["mid_2"])
 
 
 def test_the_commune_of_the_records_date(loaded):

@@ -142,9 +142,13 @@ def test_import_killed_midway_leaves_no_trace(env_factory, tmp_path):
     deadline = time.time() + 120
     with env.store.connect() as conn:
         while time.time() < deadline:
+            # the import's own lock: hashtextextended('strata.import:buildings', 0) as a
+            # 64-bit advisory key (classid: the high half, objid: the low half)
             locked = conn.execute(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND pid <> pg_backend_pid()").fetchone()[0]
+                "AND objsubid = 1 AND pid <> pg_backend_pid() AND "
+                "(classid::bigint << 32 | objid::bigint) = "
+                "hashtextextended('strata.import:buildings', 0)").fetchone()[0]
             if locked:
                 break
             assert proc.poll() is None, proc.communicate()

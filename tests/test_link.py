@@ -8,66 +8,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
-from test_geolocate import communes_2015, communes_2021, moved_ground
+from strata_helpers import (
+    CITY,
+    STREET_EDITIONS,
+    communes_2021,
+    expected,
+    moved_ground,
+    same,
+    seeded_points,
+)
 
 from layers.catalogue import SHIPPED_DATA as DATA
 from versioning.linking import Records, link, targets, versioned_layers
-
-CITY = "Europe/Brussels"
-STREET_EDITIONS = ["2020-04-27", "2020-10-01", "2021-04-12"]
-
-
-def seeded_points(n: int, seed: int = 7) -> gpd.GeoDataFrame:
-    """n seeded points over the region's bounding box, dated 2014-2026 (synthetic)."""
-    rng = np.random.default_rng(seed)
-    days = rng.integers(0, 12 * 365, n)
-    dates = (pd.Timestamp("2014-01-01") + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
-    geom = shapely.points(rng.uniform(142000, 158000, n), rng.uniform(161000, 179000, n))
-    return gpd.GeoDataFrame({"ref": np.arange(n), "reported": dates}, geometry=geom,
-                            crs=31370)
-
-
-def by_edition(dates: pd.Series, editions: list[str]) -> np.ndarray:
-    """Index of the edition in force at each date (the first one for older dates)."""
-    starts = pd.DatetimeIndex(editions).tz_localize(CITY).asi8
-    at = pd.DatetimeIndex(dates).tz_localize(CITY).asi8
-    return np.clip(np.searchsorted(starts, at, side="right") - 1, 0, None)
-
-
-def expected(points: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The link computed from the source files with plain geopandas, edition by edition."""
-    points = points.rename_axis("index")
-    out = pd.DataFrame(index=points.index)
-    communes = [communes_2015().reset_index()[["mid", "geometry"]],
-                communes_2021().reset_index()[["mid", "geometry"]]]
-    k = by_edition(points["reported"], ["2015-07-20", "2021-02-05"])
-    parts = []
-    for i, frame in enumerate(communes):
-        j = gpd.sjoin(points[k == i][["geometry"]], frame, predicate="intersects")
-        parts.append(j.reset_index().sort_values(["index", "mid"]).drop_duplicates("index")
-                     .set_index("index")["mid"])
-    out["municipalities_id"] = pd.concat(parts)
-    districts = gpd.read_file(DATA / "districts/monitoring_districts_2017_2019.gpkg")
-    j = gpd.sjoin(points[["geometry"]], districts[["md_id", "geometry"]], predicate="intersects")
-    out["districts_id"] = j.reset_index().sort_values(["index", "md_id"]).drop_duplicates(
-        "index").set_index("index")["md_id"]
-    k = by_edition(points["reported"], STREET_EDITIONS)
-    parts = []
-    for i, day in enumerate(STREET_EDITIONS):
-        ways = gpd.read_file(DATA / f"streets/ways_{day}.geojson", fid_as_index=True)
-        ways = ways.to_crs(31370).rename_axis("way").reset_index()[["way", "geometry"]]
-        j = gpd.sjoin_nearest(points[k == i][["geometry"]], ways, max_distance=50,
-                              distance_col="d")
-        parts.append(j.reset_index().sort_values(["index", "d", "way"])
-                     .drop_duplicates("index").set_index("index")[["way", "d"]])
-    near = pd.concat(parts)
-    out["streets_id"], out["streets_distance_m"] = near["way"], near["d"]
-    return out
-
-
-def same(a: pd.Series, b: pd.Series) -> pd.Series:
-    return (a.isna() & b.isna()) | (a.astype("string") == b.astype("string"))
 
 
 def test_link_10000_points_equals_geopandas(loaded, tmp_path):

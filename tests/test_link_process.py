@@ -8,9 +8,7 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
-from test_geolocate import GRAND_PLACE, moved_ground
-from test_link import CITY, seeded_points
-from test_permits import links
+from strata_helpers import CITY, GRAND_PLACE, links, moved_ground, seeded_points
 
 from versioning.linking import Records, link, targets
 
@@ -56,6 +54,7 @@ def test_geojson_records_linked_as_the_database_links_them(service, loaded):
                                          "coordinates": list(_lonlat(point))},
          "properties": {"when": when}} for when in ("2016-06-01", "2022-06-01")]}
     r = execute(service, {"features": moved, "date_field": "when", "to": ["municipalities"]})
+    assert r.status_code == 200, r.text
     ids = [f["properties"]["municipalities_id"] for f in r.json()["features"]]
     assert ids == [before, after]
 

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import geopandas as gpd
 import httpx
 import pytest
-from test_geolocate import GRAND_PLACE, communes_2021
+from strata_helpers import GRAND_PLACE, communes_2021
 
 from layers.catalogue import SHIPPED_DATA as DATA
 

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from geo.errors import StrataError
 from services import pygeoapi_config
-from services.http_errors import MethodNotAllowed, handle
+from services.http_errors import ErrorShape, MethodNotAllowed, handle
 from services.language import AcceptLanguageMiddleware
 from services.limits import LimitsMiddleware
 from services.pools import shared_pool
@@ -113,6 +113,7 @@ def create_app(store_settings: StoreSettings | None = None,
         Middleware(CORSMiddleware, allow_origins=service.cors_origins,
                    allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],
                    expose_headers=EXPOSED_HEADERS, max_age=3600),
+        Middleware(ErrorShape),
         Middleware(LimitsMiddleware, max_url_length=service.max_url_length,
                    max_body_bytes=service.max_body_bytes),
         Middleware(AcceptLanguageMiddleware)])

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from geo.crs import SUPPORTED
-from layers.catalogue import Catalogue, LayerSpec
+from layers.catalogue import MAX_ZOOM, Catalogue, LayerSpec
 
 Json = dict[str, Any]
 
@@ -48,6 +48,8 @@ JSON_MT, GEOJSON, HTML, JSONLD = ("application/json", "application/geo+json", "t
 SCHEMA_JSON, COVJSON, XML, CSV = ("application/schema+json", "application/vnd.cov+json",
                                   "application/xml", "text/csv")
 OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+MVT = "application/vnd.mapbox-vector-tile"
+TMS_ID = "WebMercatorQuad"  # services/routes/tiles.py
 DOWNLOAD_TYPES = {"gpkg": "application/geopackage+sqlite3", "geojson": GEOJSON,
                   "fgb": "application/flatgeobuf", "shp": "application/zip", "csv": CSV}
 CHANGE_TYPES = {"geojson": GEOJSON, "gpkg": DOWNLOAD_TYPES["gpkg"], "csv": CSV,
@@ -68,10 +70,12 @@ POINT_WKT = {"type": "string", "pattern": rf"^POINT ?\({_XY}\)$",
 POLYGON_WKT = {"type": "string", "pattern": rf"^POLYGON ?\(\({_XY}(, ?{_XY}){{3,8}}\)\)$",
                "example": "POLYGON((4.3 50.8, 4.4 50.8, 4.4 50.9, 4.3 50.9, 4.3 50.8))"}
 
-STATUS_TEXT = {200: "OK", 201: "Created", 400: "Invalid parameter or body",
+STATUS_TEXT = {200: "OK", 201: "Created", 304: "Not modified (If-None-Match)",
+               400: "Invalid parameter or body",
                401: "No API key", 403: "API key not valid", 404: "Not found",
                405: "Method not allowed", 410: "Gone: the feature existed, but not then",
                413: "Request body too large", 414: "URL too long",
+               429: "Too many wrong API keys from this address: try again after Retry-After",
                503: "The database is not answering, or the request took too long"}
 
 
@@ -670,6 +674,117 @@ def geolocate_paths() -> Json:
         description="Give lon and lat (CRS84), or x, y and crs; giving both is a 400.")}}
 
 
+def editions_paths(layer_ids: list[str]) -> Json:
+    """The dated editions of a layer (services/routes/editions.py)."""
+    cid = path_param("collectionId", {"type": "string", "enum": layer_ids}, "a layer")
+    edition = {"type": "object", "required": ["layer", "date", "links"],
+               "properties": {"layer": {"type": "string"},
+                              "date": {"type": "string", "format": "date"},
+                              "valid_from": {"type": "string"},
+                              "source": {"type": "string", "nullable": True},
+                              "file": {"type": "string", "nullable": True},
+                              **{k: {"type": "integer", "nullable": True}
+                                 for k in ("features", "added", "modified", "deleted",
+                                           "unchanged")},
+                              "links": _links()}}
+    return {"/collections/{collectionId}/editions": {"get": _op(
+        "getLayerEditions", "The dated editions of a layer, with what each changed",
+        ["download"], [cid, _f(["json"]), *LANG], {
+            "200": response("Its editions, oldest first", {JSON_MT: {
+                "type": "object", "required": ["id", "editions", "links"],
+                "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                               "editions": {"type": "array", "items": edition},
+                               "links": _links()}}}),
+            **error_responses([400, 404, 414, 503])})}}
+
+
+def viewer_paths(layer_ids: list[str]) -> Json:
+    """The planner's map viewer (services/routes/viewer.py); its state is its query."""
+    date = {"type": "string", "pattern": f"^{DATE_RE}$"}
+    return {"/map": {"get": _op(
+        "getViewer", "The map viewer (HTML)", ["map"], [
+            query("layers", {"type": "array", "items": {"type": "string", "enum": layer_ids}},
+                  "the layers shown (comma-separated)"),
+            query("date", date, "the date of the map"),
+            query("compare", date, "a second date, to compare with"),
+            query("mode", {"type": "string", "enum": ["side", "swipe"]}, "how to compare"),
+            query("changes", {"type": "string", "enum": layer_ids},
+                  "a layer whose changes between the dates are drawn"),
+            query("lang", {"type": "string", "enum": LANGS}),
+            ref("parameters", "Accept-Language")], {
+            "200": response("The viewer", {HTML: None}),
+            **error_responses([400, 414])})}}
+
+
+def tiles_paths(layer_ids: list[str]) -> Json:
+    """OGC API Tiles, time-aware Mapbox Vector Tiles (services/routes/tiles.py)."""
+    tags = ["tiles"]
+    cid = path_param("collectionId", {"type": "string", "enum": layer_ids}, "a layer")
+    tms = path_param("tileMatrixSetId", {"type": "string", "enum": [TMS_ID]})
+    cell = [path_param("tileMatrix", {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM},
+                       "the zoom level"),
+            path_param("tileRow", {"type": "integer", "minimum": 0,
+                                   "maximum": 2**MAX_ZOOM - 1}, "below 2^tileMatrix"),
+            path_param("tileCol", {"type": "integer", "minimum": 0,
+                                   "maximum": 2**MAX_ZOOM - 1}, "below 2^tileMatrix")]
+    properties = query("properties", {"type": "array", "minItems": 1,
+                                      "items": {"type": "string"}},
+                       "the layer's properties in the tiles (comma-separated)")
+    when = query("datetime", INTERVAL, "the map of an instant (now by default), or every "
+                                       "version alive in an interval")
+    window = [query("from", INSTANT, "the earlier date (excluded)", required=True),
+              query("to", INSTANT, "the later date (included; now by default)")]
+    as_json: dict[str, Json | None] = {JSON_MT: {"type": "object"}}
+    tilesets: dict[str, Json | None] = {JSON_MT: {
+        "type": "object", "required": ["tilesets", "links"],
+        "properties": {"tilesets": {"type": "array"}, "links": _links()}}}
+    tileset: dict[str, Json | None] = {JSON_MT: {"type": "object",
+                         "description": "OGC tileset metadata, or TileJSON 3.0.0 (f=tilejson)"}}
+
+    def metadata(op_id: str, summary: str, params: list[Json], types: dict[str, Json | None],
+                 errors: list[int]) -> Json:
+        return {"get": _op(op_id, summary, tags, params, {
+            "200": response(summary, types), **error_responses([*errors, 414])})}
+
+    def tile(op_id: str, summary: str, params: list[Json]) -> Json:
+        return {"get": _op(op_id, summary, tags, [*params, *cell, _f(["mvt"]), {
+            "name": "If-None-Match", "in": "header", "required": False,
+            "schema": {"type": "string", "maxLength": 200}}], {
+                "200": response("The tile (an empty body: no feature)", {MVT: None}),
+                "304": {"description": STATUS_TEXT[304]},
+                **error_responses([400, 404, 414, 503])})}
+
+    json_or_tilejson = _f(["json", "tilejson"], "json: OGC tileset metadata; tilejson: "
+                                                "TileJSON 3.0.0")
+    return {
+        "/tileMatrixSets": metadata("getTileMatrixSets", "The tiling schemes", [_f(["json"])],
+                                    as_json, [400]),
+        "/tileMatrixSets/{tileMatrixSetId}": metadata(
+            "getTileMatrixSet", "A tiling scheme", [tms, _f(["json"])], as_json, [400, 404]),
+        "/tiles": metadata("getMapTilesets", "The map's tilesets", [_f(["json"]), *LANG],
+                           tilesets, [400, 404]),
+        "/tiles/{tileMatrixSetId}": metadata(
+            "getMapTileset", "The map's tileset", [tms, json_or_tilejson, when, *LANG],
+            tileset, [400, 404]),
+        "/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}": tile(
+            "getMapTile", "A tile of the map of a date", [tms, when]),
+        "/collections/{collectionId}/tiles": metadata(
+            "getLayerTilesets", "A layer's tilesets", [cid, _f(["json"]), *LANG], tilesets,
+            [400, 404]),
+        "/collections/{collectionId}/tiles/{tileMatrixSetId}": metadata(
+            "getLayerTileset", "A layer's tileset",
+            [cid, tms, json_or_tilejson, when, properties, *LANG], tileset, [400, 404]),
+        "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}":
+            tile("getLayerTile", "A tile of a layer at a date", [cid, tms, when, properties]),
+        "/collections/{collectionId}/changes/tiles/{tileMatrixSetId}": metadata(
+            "getChangesTileset", "The tileset of a layer's changes between two dates",
+            [cid, tms, *window, json_or_tilejson, properties, *LANG], tileset, [400, 404]),
+        "/collections/{collectionId}/changes/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/"
+        "{tileCol}": tile("getChangesTile", "A tile of a layer's changes between two dates",
+                          [cid, tms, *window, properties]),
+    }
+
+
 def open311_paths() -> Json:
     fmt = path_param("format", {"type": "string", "enum": ["json", "xml"]},
                      "json or xml")
@@ -713,7 +828,7 @@ def open311_paths() -> Json:
             "post": {
                 **_op("postOpen311Request", "Report: geolocated, routed and stored", tags,
                       [fmt, *LANG], answers("201", ref("schemas", "Open311NewRequest"),
-                                            [400, 401, 403, 404, 413])),
+                                            [400, 401, 403, 404, 413, 429])),
                 "requestBody": {"required": True, "content": {
                     mt: {"schema": ref("schemas", "Open311Report"), "example": REPORT_EXAMPLE}
                     for mt in ("application/x-www-form-urlencoded", JSON_MT)}}},
@@ -922,6 +1037,9 @@ def document(pyg: Json, config: Json, catalogue: Catalogue) -> Json:
         if edr is not None:
             paths.update(edr_paths(cid, title, ["no2_annual_mean"]))
     paths.update(layer_files_paths(layers))
+    paths.update(editions_paths(layers))
+    paths.update(viewer_paths(layers))
+    paths.update(tiles_paths(layers))
     paths.update(geolocate_paths())
     paths.update(open311_paths())
     paths.update(process_paths(pyg_paths))

@@ -28,7 +28,7 @@ from schemathesis import GenerationMode
 
 from services.openapi import dangling_refs, external_refs
 
-MAX_EXAMPLES = 40
+MAX_EXAMPLES = 20
 CHECKS = [schemathesis.checks.not_a_server_error,
           schemathesis.checks.status_code_conformance,
           schemathesis.checks.content_type_conformance,

@@ -49,8 +49,9 @@ test: db lint test-deps $(OGCTESTS)/.installed
 	$(PY) -m pytest -q
 
 lint: install
-	$(VENV)/bin/ruff check geo layers versioning services tests bench
+	$(VENV)/bin/ruff check geo layers versioning linking services tests bench
 	$(VENV)/bin/mypy --cache-dir=.strata/mypy
+	$(VENV)/bin/lint-imports
 
 bench: db
 	@./scripts/system-deps.sh wrk

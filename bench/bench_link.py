@@ -34,10 +34,10 @@ import shapely
 from geo.crs import parse_crs
 from geo.joins import link_dask, link_frame
 from layers.catalogue import PROJECT_ROOT
+from linking.bulk import Records, link, targets, versioned_layers
+from services.localdb import LocalCluster, cluster_root
 from services.settings import StoreSettings
 from services.store import Store
-from versioning.linking import Records, link, targets, versioned_layers
-from versioning.localdb import LocalCluster, cluster_root
 
 CRS84 = parse_crs("CRS84")
 
@@ -111,8 +111,8 @@ def bench_geolocate(store: Store, env: dict[str, str], clients: int, seconds: fl
                 time.sleep(0.5)
         httpx.get(f"{base}/geolocate", params={"lon": 4.35, "lat": 50.85}, timeout=10)
         # baseline: the same work from Python, one connection, no HTTP
+        from linking.geolocate import geolocate
         from versioning.instants import parse_instant
-        from versioning.locate import geolocate
         direct = []
         with store.connect() as conn:
             for lon, lat in lonlat(2000, 3):

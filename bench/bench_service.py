@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_store import CATALOGUE, batch_of, buildings, mutate  # noqa: E402
 
 from layers.catalogue import PROJECT_ROOT, load_catalogue  # noqa: E402
+from services.localdb import LocalCluster, cluster_root  # noqa: E402
 from services.pygeoapi_config import crs_list  # noqa: E402
 from versioning.database import connect  # noqa: E402
 from versioning.importer import import_batch  # noqa: E402
-from versioning.localdb import LocalCluster, cluster_root  # noqa: E402
 from versioning.pages import PageQuery, page  # noqa: E402
 from versioning.schema import ensure_layer, migrate  # noqa: E402
 

@@ -33,10 +33,10 @@ import yaml
 
 from layers.catalogue import PROJECT_ROOT, load_catalogue
 from layers.readers import Batch, read_layer_file
+from services.localdb import LocalCluster, cluster_root
 from versioning.database import connect, render
 from versioning.importer import file_checksum, import_batch
 from versioning.instants import day_start
-from versioning.localdb import LocalCluster, cluster_root
 from versioning.reading import attr_sql, changes, geom_sql, snapshot, snapshot_geojson
 from versioning.schema import ensure_layer, migrate
 

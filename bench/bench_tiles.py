@@ -1,17 +1,18 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Benchmark of Strata's time-aware vector tiles against tipg's tile endpoint, in one run.
 
-The seeded synthetic layer of bench_store.py (N buildings, 12 monthly editions) is loaded by
-bench_service.py's ``load``: Strata serves the versioned layer and answers the map of a past
-date (``datetime=2024-06-15``, between two editions); tipg (from PyPI, in bench_service.py's
-peers virtualenv) serves the current map copied into a plain table. Same machine, same
-database, same feature cap per tile (tipg's default, 10,000: Strata's cap is set to it), the
-same attributes (tipg sends every column; Strata is asked for them with ``properties=``, and
-also sends the lifespan). wrk (from Debian) cycles through every tile over the layer's area
-at zoom 12, 14 and 16 (the same tiles, in the same order, for both servers), with 1 and 8
-connections, bounded in time; then a past-date tile asked again with its ETag (304) against
-the same tile without it (made anew every time). Prints requests/s and p50 / p99 and the
-ratios.
+Two layers. The seeded synthetic layer of bench_store.py (N buildings, 12 monthly editions),
+loaded by bench_service.py's ``load``: Strata serves the versioned layer and answers the map
+of a past date (``datetime=2024-06-15``, between two editions). The real streets (three
+editions, ``strata load`` into a schema of the bench): Strata answers ``2020-06-01``, between
+the first two. tipg (from PyPI, in bench_service.py's peers virtualenv) serves each layer's
+current map copied into a plain table. Same machine, same database, same feature cap per tile
+(tipg's default, 10,000: Strata's cap is set to it), the same attributes (tipg sends every
+column of its table; Strata sends them too, the key and the lifespan). wrk (from Debian)
+cycles through every tile over the layer's area at zoom 12, 14 and 16 (the same tiles, in the
+same order, for both servers), with 1 and 8 connections, bounded in time; then a past-date
+building tile asked again with its ETag (304) against the same tile without it (made anew
+every time). Prints requests/s and p50 / p99 and the ratios.
 
 Usage: .venv/bin/python bench/bench_tiles.py [--features N] [--seconds S]
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -29,17 +31,20 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_service import SCHEMA, load, peers_venv, start, wait_idle  # noqa: E402
 
 from layers.catalogue import PROJECT_ROOT  # noqa: E402
-from versioning.localdb import LocalCluster, cluster_root  # noqa: E402
+from services.localdb import LocalCluster, cluster_root  # noqa: E402
 
 ZOOMS = (12, 14, 16)
 PAST = "2024-06-15"  # between the editions of June and July
 CAP = 10_000  # tipg's default max_features_per_tile
 ATTRIBUTES = "height,use,floors"
+STREETS_SCHEMA = "bench_tiles_streets"
+STREETS_PAST = "2020-06-01"  # between the streets' editions of April and October 2020
 
 
 def tiles_over(bbox: tuple[float, float, float, float], z: int) -> list[tuple[int, int, int]]:
@@ -89,6 +94,55 @@ def tipg_template(port: int, collection: str) -> str:
     return str(tj["tiles"][0]).split(f":{port}", 1)[1].split("?")[0]
 
 
+def load_streets(url: str) -> None:
+    """The real editions (``strata load``) in a schema of the bench, and the streets' current
+    map in a plain table for tipg."""
+    subprocess.run([sys.executable, "-m", "services.cli.main", "load"], check=True,
+                   env={**os.environ, "STRATA_DATABASE_URL": url,
+                        "STRATA_SCHEMA_NAME": STREETS_SCHEMA}, stdout=subprocess.DEVNULL)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS public.bench_streets")
+        conn.execute(f"CREATE TABLE public.bench_streets AS SELECT fid AS osm_way_id, name_fr, "
+                     f"name_nl, geom FROM {STREETS_SCHEMA}.layer_streets "
+                     "WHERE sys_to = 'infinity'")
+        conn.execute("ALTER TABLE public.bench_streets ADD PRIMARY KEY (osm_way_id)")
+        conn.execute("CREATE INDEX ON public.bench_streets USING gist (geom)")
+        conn.execute("ANALYZE public.bench_streets")
+    print("loaded the real streets", flush=True)
+
+
+def extent(url: str, table: str) -> tuple[float, float, float, float]:
+    """The lon / lat box of a plain table's geometries."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        box = conn.execute(sql.SQL(
+            "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (SELECT "
+            "ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, 31370), 4326) AS b "
+            "FROM {}) AS e").format(sql.Identifier("public", table))).fetchone()
+    assert box is not None
+    return box[0], box[1], box[2], box[3]
+
+
+def compare(layer: str, bbox: tuple[float, float, float, float], strata: tuple[int, str],
+            tipg: tuple[int, str], seconds: int, url: str,
+            results: dict[tuple[str, str, int], tuple[float, float, float]],
+            counts: dict[str, int]) -> None:
+    """Strata and tipg over the same tiles at each zoom, with 1 and 8 connections; each
+    server given as (port, path template with {z}, {x}, {y})."""
+    for z in ZOOMS:
+        tiles = tiles_over(bbox, z)
+        counts[f"{layer} z{z}"] = len(tiles)
+        for server, (port, template) in (("strata", strata), ("tipg", tipg)):
+            paths = [template.replace("{z}", str(z)).replace("{x}", str(x))
+                     .replace("{y}", str(y)) for z, x, y in tiles]
+            first = httpx.get(f"http://127.0.0.1:{port}{paths[len(paths) // 2]}", timeout=60)
+            assert first.status_code == 200, (server, first.text[:300])
+            for c in (1, 8):
+                wait_idle(url)
+                cell = wrk_script(f"http://127.0.0.1:{port}", paths, c, seconds)
+                results[(f"{layer} z{z}", server, c)] = cell
+                print(f"{layer} z{z}", server, c, cell, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--features", type=int, default=1_000_000)
@@ -97,50 +151,42 @@ def main() -> None:
     url = LocalCluster(cluster_root(PROJECT_ROOT)).up()
     python = peers_venv()
     results: dict[tuple[str, str, int], tuple[float, float, float]] = {}
-    counts: dict[int, int] = {}
+    counts: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="strata-bench-tiles-") as tmp:
         cat_path = load(url, args.features, Path(tmp))
-        with psycopg.connect(url, autocommit=True) as conn:
-            box = conn.execute(
-                "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (SELECT "
-                "ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, 31370), 4326) AS b "
-                "FROM public.bench_buildings) AS e").fetchone()
-        assert box is not None
-        bbox = (box[0], box[1], box[2], box[3])
+        load_streets(url)
+        strata_env = {"STRATA_DATABASE_URL": url, "STRATA_WORKERS": "2",
+                      "STRATA_TILE_MAX_FEATURES": str(CAP)}
         servers = {
             "strata": start([sys.executable, "-m", "services.cli.main", "serve"],
-                            {"STRATA_DATABASE_URL": url, "STRATA_SCHEMA_NAME": SCHEMA,
-                             "STRATA_CATALOGUE": str(cat_path), "STRATA_PORT": "5101",
-                             "STRATA_WORKERS": "2", "STRATA_TILE_MAX_FEATURES": str(CAP)},
+                            {**strata_env, "STRATA_SCHEMA_NAME": SCHEMA,
+                             "STRATA_CATALOGUE": str(cat_path), "STRATA_PORT": "5101"},
                             "http://127.0.0.1:5101/"),
+            "strata streets": start([sys.executable, "-m", "services.cli.main", "serve"],
+                                    {**strata_env, "STRATA_SCHEMA_NAME": STREETS_SCHEMA,
+                                     "STRATA_PORT": "5104"}, "http://127.0.0.1:5104/"),
             "tipg": start([str(python), "-m", "uvicorn", "tipg.main:app", "--port", "5103",
                            "--workers", "2", "--log-level", "error"],
                           {"DATABASE_URL": url, "TIPG_DB_SCHEMAS": '["public"]',
-                           "TIPG_DB_TABLES": '["public.bench_buildings"]',
+                           "TIPG_DB_TABLES": '["public.bench_buildings", '
+                                             '"public.bench_streets"]',
                            "TIPG_MAX_FEATURES_PER_TILE": str(CAP)},
                           "http://127.0.0.1:5103/"),
         }
         try:
-            template = tipg_template(5103, "public.bench_buildings")
-            for z in ZOOMS:
-                tiles = tiles_over(bbox, z)
-                counts[z] = len(tiles)
-                paths = {
-                    "strata": [f"/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}"
-                               f"?datetime={PAST}&properties={ATTRIBUTES}"
-                               for z, x, y in tiles],
-                    "tipg": [template.replace("{z}", str(z)).replace("{x}", str(x))
-                             .replace("{y}", str(y)) for z, x, y in tiles]}
-                for server, port in (("strata", 5101), ("tipg", 5103)):
-                    first = httpx.get(f"http://127.0.0.1:{port}{paths[server][0]}", timeout=60)
-                    assert first.status_code == 200, (server, first.text[:300])
-                    for c in (1, 8):
-                        wait_idle(url)
-                        results[(f"z{z}", server, c)] = wrk_script(
-                            f"http://127.0.0.1:{port}", paths[server], c, args.seconds)
-                        print(f"z{z}", server, c, results[(f"z{z}", server, c)], flush=True)
+            compare("buildings", extent(url, "bench_buildings"),
+                    (5101, "/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}"
+                           f"?datetime={PAST}&properties={ATTRIBUTES}"),
+                    (5103, tipg_template(5103, "public.bench_buildings")), args.seconds, url,
+                    results, counts)
+            compare("streets", extent(url, "bench_streets"),
+                    (5104, "/collections/streets/tiles/WebMercatorQuad/{z}/{y}/{x}"
+                           f"?datetime={STREETS_PAST}"),
+                    (5103, tipg_template(5103, "public.bench_streets")), args.seconds, url,
+                    results, counts)
             # a past-date tile asked again with its ETag, against the same tile made anew
-            z, x, y = tiles_over(bbox, 14)[len(tiles_over(bbox, 14)) // 2]
+            middle = tiles_over(extent(url, "bench_buildings"), 14)
+            z, x, y = middle[len(middle) // 2]
             path = (f"/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}"
                     f"?datetime={PAST}&properties={ATTRIBUTES}")
             etag = httpx.get(f"http://127.0.0.1:5101{path}", timeout=60).headers["etag"]
@@ -157,23 +203,26 @@ def main() -> None:
                 proc.wait(timeout=30)
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+                conn.execute(f"DROP SCHEMA IF EXISTS {STREETS_SCHEMA} CASCADE")
                 conn.execute("DROP TABLE IF EXISTS public.bench_buildings")
-    print(f"\nVector tiles of {args.features:,} synthetic buildings (seeded, 12 editions), 2 "
-          f"cores, wrk on loopback, {args.seconds} s per cell, every tile over the layer's "
-          f"area in turn; Strata at {PAST}, tipg the current table; cap {CAP:,} features "
-          "per tile for both. req/s (p50 / p99 ms)")
+                conn.execute("DROP TABLE IF EXISTS public.bench_streets")
+    print(f"\nVector tiles, Strata (the map of a past date) vs tipg (the current table): "
+          f"{args.features:,} synthetic buildings (seeded, 12 editions) at {PAST}, the real "
+          f"streets (3 editions) at {STREETS_PAST}; 2 cores, 2 workers each, wrk on loopback, "
+          f"{args.seconds} s per cell, every tile over the layer's area in turn; cap "
+          f"{CAP:,} features per tile for both. req/s (p50 / p99 ms)")
     for c in (1, 8):
         print(f"\n{c} connection(s)")
-        print(f"{'zoom (tiles)':<16}{'strata':>28}{'tipg':>28}  req/s ratio  p50 ratio")
-        for z in ZOOMS:
-            s, t = results[(f"z{z}", "strata", c)], results[(f"z{z}", "tipg", c)]
-            print(f"{f'z{z} ({counts[z]})':<16}"
+        print(f"{'layer, zoom (tiles)':<26}{'strata':>28}{'tipg':>28}  req/s ratio  p50 ratio")
+        for cell, n in counts.items():
+            s, t = results[(cell, "strata", c)], results[(cell, "tipg", c)]
+            print(f"{f'{cell} ({n})':<26}"
                   f"{f'{s[0]:8.1f} ({s[1]:7.2f} / {s[2]:8.2f})':>28}"
                   f"{f'{t[0]:8.1f} ({t[1]:7.2f} / {t[2]:8.2f})':>28}"
                   f"  {s[0] / t[0]:10.2f}x  {t[1] / s[1]:8.2f}x")
         fresh, cached = results[("fresh", "strata", c)], results[("304", "strata", c)]
-        print(f"{'past-date tile':<16}{'fresh (made anew)':>28}{'again, ETag -> 304':>28}")
-        print(f"{'z14':<16}{f'{fresh[0]:8.1f} ({fresh[1]:7.2f} / {fresh[2]:8.2f})':>28}"
+        print(f"{'past-date tile, z14':<26}{'fresh (made anew)':>28}{'again, ETag: 304':>28}")
+        print(f"{'buildings':<26}{f'{fresh[0]:8.1f} ({fresh[1]:7.2f} / {fresh[2]:8.2f})':>28}"
               f"{f'{cached[0]:8.1f} ({cached[1]:7.2f} / {cached[2]:8.2f})':>28}"
               f"  {cached[0] / fresh[0]:10.2f}x  {fresh[1] / cached[1]:8.2f}x")
     print("\nratios: Strata / tipg in requests/s, tipg / Strata in p50 (above 1: Strata ahead);"

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from geo.errors import StrataError
+from linking.roles import REPORTER, role_url
 from services import pygeoapi_config
 from services.http_errors import ErrorShape, MethodNotAllowed, handle
 from services.language import AcceptLanguageMiddleware
@@ -30,12 +31,21 @@ from services.pools import shared_pool
 from services.provider import reader_url
 from services.ratelimit import FailureLimit
 from services.records import build_records, write_records
-from services.routes import downloads, features, geolocate, inspire, open311, processes, tiles
+from services.routes import (
+    downloads,
+    editions,
+    features,
+    geolocate,
+    inspire,
+    open311,
+    processes,
+    tiles,
+    viewer,
+)
 from services.routes import records as records_routes
 from services.settings import ServiceSettings, StoreSettings
 from services.store import Store
 from versioning.reading import extents
-from versioning.roles import REPORTER, role_url
 
 
 def create_app(store_settings: StoreSettings | None = None,
@@ -76,14 +86,17 @@ def create_app(store_settings: StoreSettings | None = None,
         Route("/open311/v2/requests/{rid}.{format}", open311.get_request),
         Route("/collections/catalogue/items", records_routes.records),
         Route("/collections/catalogue/items/{item_id}", records_routes.record),
-        Route("/collections/{collection_id}/items", features.items),
+        # a layer's HTML pages are Strata's, of the date asked (services/routes/viewer.py)
+        Route("/collections/{collection_id}/items", viewer.items_page),
         Route("/collections/{collection_id}/items/{item_id}/versions", features.versions),
-        Route("/collections/{collection_id}/items/{item_id}", features.item),
+        Route("/collections/{collection_id}/items/{item_id}", viewer.item_page),
         Route("/collections/{collection_id}/changes", downloads.changes,
               methods=["GET", "HEAD"]),
         Route("/collections/{collection_id}/download", downloads.download,
               methods=["GET", "HEAD"]),
         Route("/collections/{collection_id}/metadata", inspire.collection_metadata),
+        Route("/collections/{collection_id}/editions", editions.editions),
+        Route("/map", viewer.viewer),
         Route("/processes/{process_id}/execution", processes.execute, methods=["POST"]),
         Route("/", inspire.landing),
         Route("/collections/{collection_id}", inspire.collection),
@@ -103,7 +116,9 @@ def create_app(store_settings: StoreSettings | None = None,
     ]
     # a wrong method on one of these paths is a 405 (not pygeoapi's 404), in the one shape;
     # POST to items is refused so (CQL2-JSON search by POST is not offered: use filter=)
-    routes: list[BaseRoute] = [*own, *not_allowed_routes(own), Mount("/", app=pygeoapi_app)]
+    routes: list[BaseRoute] = [*own, *not_allowed_routes(own),
+                               Mount(viewer.ASSETS, app=viewer.assets()),
+                               Mount("/", app=pygeoapi_app)]
     handlers = {StrataError: handle, HTTPException: handle, psycopg.Error: handle,
                 Exception: handle}
     for exc_class in (StrataError, psycopg.Error):  # pygeoapi's routes, same shape

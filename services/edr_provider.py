@@ -16,8 +16,8 @@ import shapely
 from pygeoapi.provider.base_edr import BaseEDRProvider
 
 from geo.errors import InvalidInput, NotFound
+from linking.sqlfiles import render
 from services.provider import _context
-from versioning.database import render
 
 POSITION_TOLERANCE_M = 250.0
 PARAMETER = "no2_annual_mean"

@@ -18,8 +18,8 @@ from geo.crs import STORAGE_EPSG
 from geo.errors import InvalidInput
 from layers.catalogue import Catalogue
 from layers.records import in_storage_crs, record_instants
-from versioning.incidents import public_incidents
-from versioning.linking import Records, link, targets
+from linking.bulk import Records, link, targets
+from linking.reports import public_incidents
 from versioning.reading import snapshot
 
 INCIDENTS = "incidents"

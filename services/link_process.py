@@ -18,13 +18,13 @@ from pygeoapi.process.manager.dummy import DummyManager
 from pygeoapi.util import JobStatus, RequestedResponse
 
 from geo.errors import InvalidInput, NotFound
+from linking.bulk import targets
+from linking.roles import LINKER, role_url
 from services.link_job import INCIDENTS, link_records, record_dates, stored_records
 from services.provider import reader_store
 from services.settings import ServiceSettings
 from versioning.database import connect
 from versioning.instants import parse_instant
-from versioning.linking import targets
-from versioning.roles import LINKER, role_url
 
 MAX_FEATURES = 100_000  # the body's size (STRATA_MAX_BODY_BYTES) bites first
 DEFAULT_TO = ["municipalities", "districts", "streets"]

@@ -17,10 +17,10 @@ from pygeoapi.provider.base import BaseProvider
 from geo.crs import parse_crs
 from geo.errors import NotFound
 from layers.catalogue import Catalogue, LayerSpec
+from linking.roles import READER, role_url
 from services.pools import shared_pool
 from services.settings import ServiceSettings, StoreSettings
 from versioning.pages import CRS84, PageQuery, page, timeline
-from versioning.roles import READER, role_url
 
 JSON_TYPES = {"text": "string", "integer": "integer", "double": "number",
               "boolean": "boolean", "date": "string", "timestamp": "string", "json": "object"}

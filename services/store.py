@@ -15,13 +15,14 @@ import psycopg
 from layers.catalogue import Catalogue, load_catalogue
 from layers.readers import Batch
 from layers.responsibility import Responsibility, load_responsibility
+from linking.regional_roads import ensure_regional_roads, refresh_regional_roads
+from linking.schema import prepare as prepare_linking
+from linking.views import VIEW_LAYERS, VIEWS, ensure_views
+from services.localdb import LocalCluster, cluster_root
 from services.settings import StoreSettings
 from versioning.database import connect, scalar
 from versioning.importer import ImportResult, file_checksum, import_batch
-from versioning.localdb import LocalCluster, cluster_root
-from versioning.regional_roads import ensure_regional_roads, refresh_regional_roads
 from versioning.schema import SCHEMA_VERSION, prepare, schema_version
-from versioning.views import VIEW_LAYERS, VIEWS, ensure_views
 
 
 @dataclass
@@ -78,6 +79,7 @@ class Store:
                 (names,))
             if missing or schema_version(conn) < SCHEMA_VERSION:
                 prepare(conn, self.settings.schema_name, self.catalogue)
+                prepare_linking(conn, self.settings.schema_name)
                 if self.serves_city:
                     ensure_views(conn, self.catalogue, self.responsibility.street_search_m)
             if self.serves_city:

@@ -16,9 +16,9 @@ from click.testing import CliRunner, Result
 from layers.catalogue import PROJECT_ROOT, load_catalogue
 from layers.catalogue import SHIPPED_DATA as DATA  # noqa: E402,F401
 from services.cli.main import cli
+from services.localdb import LocalCluster, cluster_root
 from services.settings import StoreSettings
 from services.store import Store
-from versioning.localdb import LocalCluster, cluster_root
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ import pytest
 
 from geo.crs import parse_crs
 from geo.errors import InvalidInput
-from versioning.addresses import HINT_SIZE, locate_address
+from linking.addresses import HINT_SIZE, locate_address
+from linking.geolocate import geolocate
 from versioning.instants import parse_instant
-from versioning.locate import geolocate
 
 V2 = "/open311/v2"
 L72 = parse_crs("EPSG:31370")

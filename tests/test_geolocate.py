@@ -12,8 +12,8 @@ from strata_helpers import GRAND_PLACE, communes_2021, moved_ground
 
 from geo.crs import parse_crs
 from layers.catalogue import SHIPPED_DATA as DATA
+from linking.geolocate import geolocate
 from versioning.instants import parse_instant
-from versioning.locate import geolocate
 
 CRS84 = parse_crs("CRS84")
 L72 = parse_crs("EPSG:31370")

@@ -24,8 +24,8 @@ PAYLOADS = [
     "\n) AS v) AS ids JOIN pg_sleep(5) ON true --",
     "$$; SELECT current_user; --",
 ]
-SQL_FILES = sorted(p.name.removesuffix(".sql") for p in
-                   resources.files("versioning").joinpath("sql").iterdir()
+SQL_FILES = sorted((package, p.name.removesuffix(".sql")) for package in ("versioning", "linking")
+                   for p in resources.files(package).joinpath("sql").iterdir()
                    if p.name.endswith(".sql"))
 
 
@@ -34,13 +34,13 @@ def test_both_kinds_of_key_are_covered():
     assert {"text", "integer"} <= kinds
 
 
-@pytest.mark.parametrize("name", SQL_FILES)
-def test_no_placeholder_survives_in_a_comment(name):
-    raw = resources.files("versioning").joinpath("sql", f"{name}.sql").read_text("utf-8")
+@pytest.mark.parametrize(("package", "name"), SQL_FILES)
+def test_no_placeholder_survives_in_a_comment(package, name):
+    raw = resources.files(package).joinpath("sql", f"{name}.sql").read_text("utf-8")
     assert not re.search(r"^\s*--.*\{[a-z_]+\}", raw, re.MULTILINE), \
         f"{name}.sql: a {{placeholder}} in a comment"
     # and whatever a file says, the loader drops comment lines before formatting
-    loaded = load_sql(name)
+    loaded = load_sql(name, package)
     assert all(line.strip() == "-- statement" for line in loaded.splitlines()
                if line.strip().startswith("--"))
 

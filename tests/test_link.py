@@ -19,7 +19,7 @@ from strata_helpers import (
 )
 
 from layers.catalogue import SHIPPED_DATA as DATA
-from versioning.linking import Records, link, targets, versioned_layers
+from linking.bulk import Records, link, targets, versioned_layers
 
 
 def test_link_10000_points_equals_geopandas(loaded, tmp_path):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from strata_helpers import CITY, GRAND_PLACE, links, moved_ground, seeded_points
 
-from versioning.linking import Records, link, targets
+from linking.bulk import Records, link, targets
 
 EXECUTE = "/processes/link/execution"
 

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from layers.catalogue import PROJECT_ROOT
-from versioning.localdb import LocalCluster, cluster_root
+from services.localdb import LocalCluster, cluster_root
 
 
 @pytest.fixture

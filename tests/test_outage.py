@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from strata_helpers import serve
 
 from services.cli.main import cli
-from versioning.localdb import LocalCluster, cluster_root
+from services.localdb import LocalCluster, cluster_root
 
 SCHEMA = "outage"
 POOL_TIMEOUT_S = 2

@@ -9,8 +9,8 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from layers.catalogue import PROJECT_ROOT
-from versioning.localdb import LocalCluster, cluster_root
-from versioning.roles import LINKER, READER, REPORTER, role_url
+from linking.roles import LINKER, READER, REPORTER, role_url
+from services.localdb import LocalCluster, cluster_root
 
 
 def _as(loaded, role: str) -> psycopg.Connection:

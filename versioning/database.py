@@ -41,10 +41,10 @@ def strip_comments(text: str) -> str:
 
 
 @cache
-def load_sql(name: str) -> str:
-    """The text of ``versioning/sql/<name>.sql``, comment lines removed."""
+def load_sql(name: str, package: str = "versioning") -> str:
+    """The text of ``<package>/sql/<name>.sql``, comment lines removed."""
     return strip_comments(
-        resources.files("versioning").joinpath("sql", f"{name}.sql").read_text("utf-8"))
+        resources.files(package).joinpath("sql", f"{name}.sql").read_text("utf-8"))
 
 
 def constant(value: int | float | str) -> sql.Literal:
@@ -69,8 +69,13 @@ def constant(value: int | float | str) -> sql.Literal:
 
 def render(name: str, **identifiers: Any) -> sql.Composed:
     """An SQL file with ``{placeholders}`` filled: str -> quoted identifier, else as given."""
+    return render_in("versioning", name, **identifiers)
+
+
+def render_in(package: str, name: str, **identifiers: Any) -> sql.Composed:
+    """:func:`render` for the SQL files of another package (``linking``)."""
     args = {k: sql.Identifier(v) if isinstance(v, str) else v for k, v in identifiers.items()}
-    return sql.SQL(load_sql(name)).format(**args)  # type: ignore[arg-type]
+    return sql.SQL(load_sql(name, package)).format(**args)  # type: ignore[arg-type]
 
 
 def statements(composed: sql.Composed, conn: psycopg.Connection) -> list[str]:

@@ -12,7 +12,6 @@ from geo.city import CITY_TZ_NAME
 from geo.errors import Unavailable
 from layers.catalogue import Catalogue, LayerSpec
 from versioning.database import constant, render, statements
-from versioning.roles import ensure_roles
 
 SQL_TYPES = {
     "text": "text", "integer": "bigint", "double": "double precision", "boolean": "boolean",
@@ -42,7 +41,6 @@ def migrate(conn: psycopg.Connection, schema: str) -> None:
             for stmt in statements(render("migrations", schema=schema,
                                           city_tz=constant(CITY_TZ_NAME)), conn):
                 conn.execute(stmt)  # type: ignore[arg-type]
-            ensure_roles(conn, schema)
         except psycopg.errors.FeatureNotSupported as exc:
             raise Unavailable(f"PostGIS is not available in this database: {exc}",
                               hint="install PostGIS 3 (postgresql-15-postgis-3)") from None

@@ -7,8 +7,8 @@ from __future__ import annotations
 import click
 
 from geo.errors import NotFound
+from linking.reports import create_key, revoke_key
 from services.cli.common import echo_err, store
-from versioning.incidents import create_key, revoke_key
 
 
 @click.group("apikey")

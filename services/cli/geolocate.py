@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from geo.crs import parse_crs
+from linking.geolocate import geolocate, localise
 from services.cli.common import day, echo_err, parse_with, store, warn_before_first_edition
 from versioning.instants import parse_instant
-from versioning.locate import geolocate, localise
 
 LABELS = {
     "fr": {"municipality": "Commune", "district": "Quartier", "street": "Rue",

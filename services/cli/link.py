@@ -10,6 +10,7 @@ import click
 import pandas as pd
 
 from layers.records import WRITERS, read_records, write_records
+from linking.bulk import targets
 from services.cli.common import (
     check_output,
     echo_err,
@@ -21,7 +22,6 @@ from services.cli.common import (
 )
 from services.link_job import INCIDENTS, link_records, record_dates, stored_records
 from versioning.instants import parse_instant
-from versioning.linking import targets
 
 
 @click.command("link")

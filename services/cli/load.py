@@ -11,10 +11,10 @@ import click
 from geo.errors import Conflict
 from layers.readers import read_layer_file
 from layers.references import read_reference
+from linking.reference import replace_reference
 from services.cli.common import progress_bar, store
 from versioning.importer import file_checksum
 from versioning.reading import editions
-from versioning.reference import replace_reference
 
 
 @click.command("load")

@@ -13,10 +13,10 @@ from starlette.responses import JSONResponse, Response
 
 from geo.crs import CRS84, CrsInfo
 from geo.errors import InvalidInput, Unavailable
+from linking.geolocate import geolocate as locate
+from linking.geolocate import localise
 from services import ogc_params as p
 from services.web import db, language
-from versioning.locate import geolocate as locate
-from versioning.locate import localise
 
 PARAMS = {"lon", "lat", "x", "y", "crs", "date", "datetime", "category", "lang", "f"}
 

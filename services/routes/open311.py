@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from geo.errors import InvalidInput, NotFound, StrataError, Unavailable
+from linking.reports import PRIVATE, Report, incidents, key_name, report
 from services import ogc_params as p
 from services.http_errors import (
     Forbidden,
@@ -30,7 +31,6 @@ from services.http_errors import (
     status_of,
 )
 from services.web import db, language
-from versioning.incidents import PRIVATE, Report, incidents, key_name, report
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 BIGINT, INT = 2**63 - 1, 2**31 - 1

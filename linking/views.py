@@ -8,7 +8,8 @@ import psycopg
 from psycopg import sql
 
 from layers.catalogue import Catalogue
-from versioning.database import constant, render, statements
+from linking.sqlfiles import render
+from versioning.database import constant, statements
 from versioning.schema import MIGRATION_LOCK
 
 # the layers the views read, by their part in the views

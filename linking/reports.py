@@ -16,9 +16,9 @@ from geo.crs import CRS84, STORAGE_EPSG, parse_crs
 from geo.errors import Conflict, InvalidInput
 from layers.catalogue import Catalogue
 from layers.responsibility import Responsibility
-from versioning.addresses import locate_address
-from versioning.database import load_sql
-from versioning.locate import geolocate
+from linking.addresses import locate_address
+from linking.geolocate import geolocate
+from linking.sqlfiles import load_sql
 
 L72 = parse_crs(str(STORAGE_EPSG))
 PRIVATE = ("email", "first_name", "last_name", "phone", "device_id", "account_id")
@@ -73,7 +73,7 @@ def address_point(conn: psycopg.Connection, catalogue: Catalogue, rules: Respons
                   address: str, at: dt.datetime | None = None) -> tuple[float, float]:
     """The Lambert 72 point of an address string on the map of ``at`` (now by default): the
     middle of the street it names as a whole, where its postcode or municipality says
-    (:func:`versioning.addresses.locate_address`; InvalidInput when unknown or ambiguous)."""
+    (:func:`linking.addresses.locate_address`; InvalidInput when unknown or ambiguous)."""
     at = at or dt.datetime.now(dt.UTC)
     return locate_address(conn, catalogue, rules, address, at).point
 

@@ -18,7 +18,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from versioning.database import constant, render, statements
+from linking.sqlfiles import render
+from versioning.database import constant, statements
 
 
 def sql_password(role: str, password: str) -> sql.Composed:

@@ -10,7 +10,8 @@ from psycopg import sql
 from geo.errors import Unavailable
 from layers.catalogue import Catalogue
 from layers.responsibility import Responsibility
-from versioning.database import constant, render, scalar, statements
+from linking.sqlfiles import render
+from versioning.database import constant, scalar, statements
 from versioning.schema import MIGRATION_LOCK
 
 VIEW = "regional_road"

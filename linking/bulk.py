@@ -28,7 +28,8 @@ from geo.crs import STORAGE_EPSG
 from geo.errors import InvalidInput
 from geo.joins import VersionedLayer, link_columns
 from layers.catalogue import Catalogue, LayerSpec
-from versioning.database import constant, render, statements
+from linking.sqlfiles import render
+from versioning.database import constant, statements
 
 POLYGONAL = {"Polygon", "MultiPolygon"}
 CHUNK = 25_000

@@ -9,7 +9,7 @@ the ``postgres`` system user (PostgreSQL refuses to run as root).
 Every connection needs a password (``scram-sha-256``; no ``trust``, no socket): the owner's
 is made at creation and kept in ``password`` beside the data (mode 0600), and goes into the
 URL ``strata db url`` prints; the service's roles derive theirs from it
-(:mod:`versioning.roles`). A cluster made before this is moved to passwords at its next start.
+(:mod:`linking.roles`). A cluster made before this is moved to passwords at its next start.
 """
 
 from __future__ import annotations
@@ -150,7 +150,9 @@ class LocalCluster:
         import psycopg
 
         admin = self.url("postgres")
-        for _ in range(50):
+        deadline = time.monotonic() + 60  # crash recovery on a busy machine takes a while
+        last = ""
+        while time.monotonic() < deadline:
             try:
                 with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
                     exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
@@ -162,9 +164,10 @@ class LocalCluster:
                         conn.execute("ALTER SYSTEM SET synchronous_commit = on")
                         conn.execute("SELECT pg_reload_conf()")
                     return
-            except psycopg.OperationalError:
+            except psycopg.OperationalError as exc:
+                last = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
                 time.sleep(0.2)
-        raise Unavailable(f"the local PostgreSQL does not answer; see {self.log}",
+        raise Unavailable(f"the local PostgreSQL does not answer ({last}); see {self.log}",
                           hint="`strata db status` tells its state; `strata db up` starts it")
 
     def _write_password(self) -> str:
@@ -180,7 +183,7 @@ class LocalCluster:
         """Move a cluster made with ``trust`` to passwords (its owner's and the roles')."""
         import psycopg
 
-        from versioning.roles import set_passwords, sql_password
+        from linking.roles import set_passwords, sql_password
 
         hba = self.data / "pg_hba.conf"
         rules = [line.split() for line in hba.read_text().splitlines()

@@ -19,8 +19,8 @@ from geo.crs import CrsInfo
 from geo.errors import InvalidInput
 from layers.catalogue import Catalogue
 from layers.responsibility import Responsibility
-from versioning.database import load_sql, render
-from versioning.regional_roads import VIEW
+from linking.regional_roads import VIEW
+from linking.sqlfiles import load_sql, render
 
 
 def check_point(x: float, y: float, crs: CrsInfo) -> tuple[float, float]:

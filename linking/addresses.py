@@ -42,7 +42,7 @@ from rapidfuzz import fuzz, process
 from geo.errors import InvalidInput
 from layers.catalogue import Catalogue
 from layers.responsibility import Responsibility
-from versioning.database import render
+from linking.sqlfiles import render
 
 THRESHOLD = 88.0
 """The score (0..100: :func:`rapidfuzz.fuzz.ratio` of the normalised cores, less the costs

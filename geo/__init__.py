@@ -1,2 +1,3 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""Pure spatial helpers: CRS registry, geometry cleaning, the project's error tree."""
+"""Pure spatial helpers: the city's constants, the CRS registry, geometry cleaning, the
+in-memory time-aware joins (geopandas, Dask) and the project's one error tree."""

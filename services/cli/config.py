@@ -17,7 +17,8 @@ def command() -> None:
 @command.command("validate")
 @click.pass_context
 def validate(ctx: click.Context) -> None:
-    """Validate config/layers.yml and check that every edition's file exists."""
+    """Validate config/layers.yml (every edition's file exists; the pygeoapi configuration
+    made from it is valid) and config/responsibility.yml against it."""
     s = store(ctx)
     cat = s.catalogue
     missing = [f"{spec.id} {e.date}: {e.path()}" for spec in cat.layers.values()
@@ -44,3 +45,11 @@ def validate(ctx: click.Context) -> None:
                                f"{str(exc).splitlines()[0]}",
                                hint="check titles, descriptions and links in layers.yml") from None
     click.echo("pygeoapi configuration generated from it: valid")
+    # the routing rules, against the catalogue (their roles name its layers)
+    if s.serves_city:
+        rules = s.responsibility
+        click.echo(f"{s.settings.responsibility}: {len(rules.rules)} routing rules, roles "
+                   f"{', '.join(sorted(rules.roles))}, valid")
+    else:
+        click.echo(f"{s.settings.responsibility}: not used (the catalogue lacks the city's "
+                   "layers: no geolocation, routing or aggregate views)")

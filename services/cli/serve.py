@@ -59,10 +59,25 @@ def command(ctx: click.Context, host: str | None, port: int | None,
                                              ("workers", workers)) if value is not None}
     service = ServiceSettings(**given)  # type: ignore[arg-type]
     check_free(service.host, service.port)
-    # the workers find their settings and the database through the environment
-    for name, value in given.items():
-        os.environ[f"STRATA_{name.upper()}"] = str(value)
-    os.environ["STRATA_DATABASE_URL"] = s.url
-    echo_err(f"serving at {service.public_url()} (Ctrl-C stops)")
-    uvicorn.run("services.app:app_from_env", factory=True, host=service.host,
-                port=service.port, workers=service.workers, log_level="warning")
+    if service.workers == 1:  # the app, built here from the settings
+        from services.app import create_app
+
+        store_settings = s.settings.model_copy(update={"database_url": s.url})
+        app = create_app(store_settings, service)
+        echo_err(f"serving at {service.public_url()} (Ctrl-C stops)")
+        uvicorn.run(app, host=service.host, port=service.port, log_level="warning")
+        return
+    # several worker processes: each builds the app from the settings it is given in its
+    # own environment (this process's is only read)
+    child = {**os.environ, **{f"STRATA_{k.upper()}": str(v) for k, v in given.items()},
+             "STRATA_DATABASE_URL": s.url, "STRATA_SCHEMA_NAME": s.settings.schema_name,
+             "STRATA_CATALOGUE": str(s.settings.catalogue)}
+    echo_err(f"serving at {service.public_url()} with {service.workers} workers (Ctrl-C stops)")
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "uvicorn", "services.app:app_from_env", "--factory",
+         "--host", service.host, "--port", str(service.port), "--workers",
+         str(service.workers), "--log-level", "warning"], env=child, check=False)
+    ctx.exit(result.returncode)

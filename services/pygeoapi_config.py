@@ -15,6 +15,7 @@ from layers.catalogue import Catalogue, LayerSpec
 from services.settings import ServiceSettings
 
 LANGS = ["en", "fr", "nl"]
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "pygeoapi"  # pygeoapi's, overridden
 LICENCE_URL = "https://datastore.brussels/web/urbis-download"
 INSPIRE_THEMES = {  # INSPIRE registry: theme URI and a feature concept per collection
     "au": ("http://inspire.ec.europa.eu/theme/au", "AdministrativeUnit"),
@@ -239,8 +240,11 @@ def build(catalogue: Catalogue, service: ServiceSettings,
             # (no job store: connection and output_dir are unused, but the schema wants them)
             "manager": {"name": "services.link_process.StrataManager", "connection": "",
                         "output_dir": ""},
-            "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-                    "attribution": "© OpenStreetMap contributors"},
+            # the pages' maps: Strata's own basemap (vector tiles of /tiles), drawn by the
+            # templates Strata overrides (services/templates/pygeoapi/), never another host
+            "map": {"url": f"{base}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}",
+                    "attribution": "Brussels UrbIS®©; © OpenStreetMap contributors"},
+            "templates": {"path": str(TEMPLATES)},
         },
         "logging": {"level": "ERROR"},
         "metadata": {

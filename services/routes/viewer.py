@@ -1,0 +1,213 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The planner's viewer at ``/map``, and Strata's own static files at ``/assets``.
+
+The page is plain HTML with JavaScript modules (``services/static/viewer/``: no build step)
+on MapLibre GL JS, vendored with its licence under ``services/static/vendor/`` by
+``scripts/vendor-frontend.sh`` from ``frontend/package-lock.json``. It draws the map of a date
+from Strata's time-aware vector tiles (``/tiles``, ``/collections/{id}/tiles``), compares two
+dates with the changes tiles and ``/collections/{id}/changes``, shows a feature's versions,
+and builds the download URLs. Nothing is loaded from another host (no web fonts, no glyphs:
+MapLibre draws no text).
+
+The state lives in the URL, so that a planner can send a link::
+
+    /map?layers=streets,municipalities&date=2016-01-01&compare=2021-04-12&mode=swipe&lang=nl
+
+The server checks those parameters (a mistyped link is a 400 saying what to fix) and hands
+the page what it cannot ask the API for: which collections are versioned layers (with their
+key and geometry type), the basemap's layers, the CRSs and formats of the downloads.
+pygeoapi owns ``/static``: Strata's files are served at ``/assets``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from geo.crs import SUPPORTED
+from geo.errors import InvalidInput
+from services import ogc_params as p
+from services.language import LANGUAGES
+from services.routes import features
+from services.web import base_url, catalogue, language, layer, wants_html
+from versioning.export import DIFF_FORMATS, FORMATS
+from versioning.instants import parse_date
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+PAGE = STATIC / "viewer" / "index.html"
+ASSETS = "/assets"
+BASEMAP = ("region", "municipalities", "districts", "streets")  # the layers of /tiles
+DEFAULT_LAYERS = "municipalities"  # drawn over the basemap when the URL names none
+MODES = ("side", "swipe")
+PARAMS = {"layers", "date", "compare", "mode", "lang", "changes"}
+TITLE = {"en": "Strata: the map of Brussels on any date",
+         "fr": "Strata : la carte de Bruxelles à toute date",
+         "nl": "Strata: de kaart van Brussel op elke datum"}
+
+
+def landing_links(base: str) -> list[dict[str, str]]:
+    """The landing page's link to the viewer (services/routes/inspire.py)."""
+    return [{"rel": "related", "type": "text/html", "title": "The map of any date (viewer)",
+             "href": f"{base}/map"}]
+
+
+def assets() -> StaticFiles:
+    """The app serving ``services/static`` (mounted at ``/assets``)."""
+    return StaticFiles(directory=STATIC)
+
+
+def _check(request: Request) -> None:
+    """The page's parameters, as the page reads them (so that a bad link says why)."""
+    q = request.query_params
+    p.check_known(q, PARAMS)
+    layers = catalogue(request).layers
+    chosen = [c for c in q.get("layers", "").split(",") if c] + (
+        [q["changes"]] if "changes" in q else [])
+    unknown = [c for c in chosen if c not in layers]
+    if unknown:
+        raise InvalidInput(f"unknown layer(s) {', '.join(unknown)}",
+                           hint=f"layers= takes a comma-separated list of: {', '.join(layers)}")
+    for name in ("date", "compare"):
+        if name in q:
+            parse_date(q[name])
+    if "mode" in q and q["mode"] not in MODES:
+        raise InvalidInput(f"mode={q['mode']} is not a compare mode",
+                           hint="use mode=side (side by side) or mode=swipe")
+    if "lang" in q and q["lang"] not in LANGUAGES:
+        raise InvalidInput(f"lang={q['lang']} is not a language of Strata",
+                           hint="use lang=fr, lang=nl or lang=en")
+
+
+def page_config(request: Request) -> dict[str, Any]:
+    """What the page needs from the server: the layers, the basemap, the download choices."""
+    layers = catalogue(request).layers
+    return {
+        "assets": ASSETS,
+        "layers": [{"id": s.id, "key": s.key.name, "geometry": s.geometry_type,
+                    "derived_from": list(s.derived_from)} for s in layers.values()],
+        "basemap": [b for b in BASEMAP if b in layers],
+        "default_layers": [c for c in DEFAULT_LAYERS.split(",") if c in layers],
+        "formats": list(FORMATS),
+        "change_formats": ["geojson", "gpkg", "csv", *DIFF_FORMATS],
+        "crs": [{"id": "CRS84" if k == "CRS84" else f"EPSG:{k}", "title": c.title}
+                for k, c in SUPPORTED.items()],
+    }
+
+
+def preloads(request: Request, lang: str) -> str:
+    """``<link rel=preload>`` for the documents the page asks first (its layers' editions and
+    TileJSON, the basemap's, the titles), so that the browser fetches them while it loads the
+    scripts: the first map is drawn sooner. The URLs are exactly those main.js asks."""
+    layers = catalogue(request).layers
+    chosen = [c for c in request.query_params.get("layers", DEFAULT_LAYERS).split(",")
+              if c in layers]
+    paths = [f"/collections?f=json&lang={lang}", "/tiles/WebMercatorQuad?f=tilejson"]
+    for layer_id in dict.fromkeys([*BASEMAP, *chosen]):
+        if layer_id in layers:
+            paths.append(f"/collections/{layer_id}/editions?f=json")
+    paths += [f"/collections/{c}/tiles/WebMercatorQuad?f=tilejson" for c in chosen]
+    return "\n  ".join(f'<link rel="preload" as="fetch" crossorigin href="{html.escape(p)}">'
+                       for p in paths)
+
+
+def viewer(request: Request) -> Response:
+    """``/map``: the viewer (its state in the query string)."""
+    _check(request)
+    lang = language(request)
+    config = json.dumps(page_config(request), ensure_ascii=False).replace("</", "<\\/")
+    text = (PAGE.read_text(encoding="utf-8")
+            .replace("__LANG__", lang)
+            .replace("__TITLE__", html.escape(TITLE[lang]))
+            .replace("__ASSETS__", ASSETS)
+            .replace("__PRELOAD__", preloads(request, lang))
+            .replace("__CONFIG__", config))
+    return HTMLResponse(text, headers={"Content-Language": lang, "Cache-Control": "no-cache"})
+
+
+# -- the HTML pages of a layer's items, at a date ------------------------------------------------
+# pygeoapi renders items pages from its own provider call, which knows no date (the page of
+# items/7400?datetime=2016-01-01 showed today's version) and checks datetime against the
+# collection's extent (items?datetime=... answered 400). For a layer, Strata renders
+# pygeoapi's (overridden) templates from its own answer instead: the map of the date, the
+# version alive then, the date shown. Everything else goes where it went.
+
+async def items_page(request: Request) -> Response:
+    """``/collections/{id}/items``: a layer's page at ``datetime`` (HTML), else as before."""
+    if _layer_page(request):
+        return await _page(request, await features.items(_as_json(request)), items=True)
+    return await features.items(request)
+
+
+async def item_page(request: Request) -> Response:
+    """``/collections/{id}/items/{key}``: a feature's page at ``datetime`` (HTML), else as
+    before."""
+    if _layer_page(request):
+        return await _page(request, await features.item(_as_json(request)), items=False)
+    return await features.item(request)
+
+
+def _layer_page(request: Request) -> bool:
+    return wants_html(request) and request.path_params["collection_id"] in catalogue(
+        request).layers
+
+
+def _as_json(request: Request) -> Request:
+    """The same request, asking for JSON (the answer the page is made of)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "f"]
+    scope = {**request.scope, "query_string": urlencode([*params, ("f", "json")]).encode()}
+    return Request(scope, request.receive)
+
+
+def _html_link(href: str) -> str:
+    """The same link, asking for the HTML page."""
+    parts = urlsplit(href)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "f"] + [("f", "html")]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+async def _page(request: Request, answer: Response, items: bool) -> Response:
+    from pygeoapi import l10n
+    from pygeoapi.starlette_app import api_
+    from pygeoapi.util import render_j2_template
+
+    spec = layer(request)
+    lang = language(request)
+    base = base_url(request)
+    data: dict[str, Any] = json.loads(bytes(answer.body))
+    for link in data.get("links", []):
+        if link.get("rel") == "collection":
+            link["title"] = spec.title.get(lang)
+        elif link.get("rel") in ("next", "prev", "latest-version", "predecessor-version",
+                                 "successor-version"):
+            link["href"] = _html_link(link["href"])
+            link["type"] = "text/html"
+    names = {"fr": "name_fr", "nl": "name_nl"}
+    title_field = names.get(lang, "name_fr")
+    data.update(
+        collections_path=f"{base}/collections", dataset_path=f"{base}/collections/{spec.id}",
+        items_path=f"{base}/collections/{spec.id}/items", itemtype="feature",
+        id_field=spec.key.name, strata_date=request.query_params.get("datetime"),
+        offset=int(request.query_params.get("offset", 0)))
+    if title_field in spec.attributes:
+        data["title_field"] = title_field
+    if items:
+        data["title"] = spec.title.get(lang)
+        template = "collections/items/index.html"
+    else:
+        data.setdefault("properties", {})
+        template = "collections/items/item.html"
+    html_text = await run_in_threadpool(
+        render_j2_template, api_.tpl_config, api_.tpl_config["server"]["templates"], template,
+        data, l10n.str2locale(lang))
+    headers = {"Content-Language": lang}
+    if "cache-control" in answer.headers:
+        headers["Cache-Control"] = answer.headers["cache-control"]
+    return HTMLResponse(html_text, headers=headers)

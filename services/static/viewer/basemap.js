@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: EUPL-1.2
+// The basemap drawn under every map of Strata (the viewer at /map and the map blocks of the
+// HTML pages): the region, its municipalities, districts and streets as they were on the
+// map's date, from Strata's own multi-layer vector tiles (/tiles). No text is drawn, so no
+// glyphs (no font) are needed from anywhere.
+
+export const BASEMAP_TILES = '/tiles/WebMercatorQuad';
+export const BACKGROUND = { id: 'background', type: 'background',
+  paint: { 'background-color': '#e8edf1' } };
+
+/** A vector source of Strata's tiles: `tiles` a path like /tiles/WebMercatorQuad, `query`
+ * the tile URLs' parameters (datetime=...), `tilejson` its TileJSON (zoom range, bounds). */
+export function vectorSource(tiles, query, tilejson = {}) {
+  const search = new URLSearchParams(query).toString();
+  const source = {
+    type: 'vector',
+    tiles: [`${window.location.origin}${tiles}/{z}/{y}/{x}${search ? `?${search}` : ''}`],
+    minzoom: tilejson.minzoom ?? 0,
+    maxzoom: tilejson.maxzoom ?? 22,
+  };
+  if (Array.isArray(tilejson.bounds)) source.bounds = tilejson.bounds;
+  if (tilejson.attribution) source.attribution = tilejson.attribution;
+  return source;
+}
+
+/** The basemap's style layers, drawing the source named `source`. */
+export function basemapLayers(source = 'basemap') {
+  const src = { source };
+  return [
+    { id: 'base-region', type: 'fill', ...src, 'source-layer': 'region',
+      paint: { 'fill-color': '#f4f2ed' } },
+    { id: 'base-districts', type: 'line', ...src, 'source-layer': 'districts',
+      paint: { 'line-color': '#d6d0c4', 'line-width': 0.6 } },
+    { id: 'base-streets', type: 'line', ...src, 'source-layer': 'streets',
+      paint: { 'line-color': '#c4c4c4',
+        'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.4, 16, 3] } },
+    { id: 'base-municipalities', type: 'line', ...src, 'source-layer': 'municipalities',
+      paint: { 'line-color': '#8c8270', 'line-width': 1.2, 'line-dasharray': [3, 2] } },
+    { id: 'base-region-line', type: 'line', ...src, 'source-layer': 'region',
+      paint: { 'line-color': '#6b604d', 'line-width': 2 } },
+  ];
+}

@@ -1,0 +1,859 @@
+// SPDX-License-Identifier: EUPL-1.2
+// The viewer at /map: the map of a date from Strata's time-aware vector tiles, two dates
+// compared (side by side or swipe) with the changes coloured by action and counted, a
+// feature's versions, and the download URLs. Plain ES modules, no build step; MapLibre GL JS
+// is vendored (services/static/vendor/maplibre-gl, see scripts/vendor-frontend.sh).
+//
+// The state lives in the query string (layers, date, compare, mode, changes, lang) and the
+// view in the hash (#zoom/lat/lon), so that a link shows the same map.
+//
+// For tests: window.map (the map of `date`), window.mapB (the map of `compare`), and
+// window.strataViewer.rendered(), a promise of every pending update and then of each map's
+// next `idle` event; strataViewer.firstIdleMs is the time of the first complete map.
+
+import {
+  Map as MapLibreMap, NavigationControl, ScaleControl, prewarm,
+} from '../vendor/maplibre-gl/maplibre-gl.mjs';
+import { BACKGROUND, BASEMAP_TILES, basemapLayers, vectorSource } from './basemap.js';
+import { LANGS, LANGUAGE_NAMES, LOCALES, pickLanguage, translate } from './i18n.js';
+
+const config = JSON.parse(document.getElementById('strata-config').textContent);
+const LAYER = Object.fromEntries(config.layers.map((l, i) => [l.id, { ...l, index: i }]));
+const BRUSSELS = [[4.24, 50.76], [4.48, 50.92]];
+// layer colours (none close to the colours of the actions); while comparing, layers are grey
+const PALETTE = ['#1f5fa8', '#8e44ad', '#6d4c41', '#00838f', '#3949ab', '#2c3e50', '#b7950b',
+  '#7b1fa2', '#e84393', '#455a64', '#0277bd'];
+const COMPARED = '#8a8a8a';
+const ACTION_COLOUR = ['match', ['get', 'action'], 'added', '#1a9850', 'modified', '#f39c12',
+  'deleted', '#d73027', '#888888'];
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86400000;
+const MAX_ROWS = 200;
+
+const $ = (id) => document.getElementById(id);
+const el = (tag, props = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+};
+
+// ---------------------------------------------------------------- state and the URL
+
+function todayInBrussels() {
+  return new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Brussels' });
+}
+
+function readState() {
+  const q = new URLSearchParams(window.location.search);
+  const date = q.get('date');
+  const compare = q.get('compare');
+  const changes = q.get('changes');
+  return {
+    layers: (q.get('layers') ?? config.default_layers.join(',')).split(',').filter((id) => id in LAYER),
+    date: ISO_DATE.test(date || '') ? date : todayInBrussels(),
+    compare: ISO_DATE.test(compare || '') ? compare : null,
+    mode: q.get('mode') === 'swipe' ? 'swipe' : 'side',
+    changes: changes in LAYER ? changes : null,
+    lang: pickLanguage(q.get('lang'), navigator.languages),
+  };
+}
+
+const state = readState();
+
+function writeState() {
+  const q = new URLSearchParams();
+  q.set('layers', state.layers.join(','));
+  q.set('date', state.date);
+  if (state.compare) {
+    q.set('compare', state.compare);
+    q.set('mode', state.mode);
+    if (state.changes) q.set('changes', state.changes);
+  }
+  q.set('lang', state.lang);
+  const query = q.toString().replaceAll('%2C', ',');
+  window.history.replaceState(null, '', `${window.location.pathname}?${query}${window.location.hash}`);
+}
+
+const t = (key, vars) => translate(state.lang, key, vars);
+
+function formatDate(iso) {
+  if (!iso) return '';
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Intl.DateTimeFormat(LOCALES[state.lang], { dateStyle: 'medium', timeZone: 'UTC' })
+    .format(new Date(Date.UTC(y, m - 1, d)));
+}
+
+function formatNumber(n) {
+  return new Intl.NumberFormat(LOCALES[state.lang]).format(n);
+}
+
+/** The Brussels calendar date of an instant (versions carry UTC instants). */
+function brusselsDate(instant) {
+  return new Date(instant).toLocaleDateString('sv-SE', { timeZone: 'Europe/Brussels' });
+}
+
+// ---------------------------------------------------------------- the API
+
+const fetched = new Map();
+
+/** GET a JSON document of this service (once per path); errors carry the API's hint. */
+function getJSON(path) {
+  if (!fetched.has(path)) {
+    // no extra header: the request must match the page's <link rel=preload> to reuse it
+    const promise = fetch(path).then(async (r) => {
+      if (!r.ok) {
+        let why = `HTTP ${r.status}`;
+        try {
+          const body = await r.json();
+          why = body.hint ? `${body.description} (${body.hint})` : body.description;
+        } catch { /* not our error shape */ }
+        throw new Error(why);
+      }
+      return r.json();
+    });
+    promise.catch(() => fetched.delete(path));
+    fetched.set(path, promise);
+  }
+  return fetched.get(path);
+}
+
+const editions = {}; // layer id -> editions (oldest first), once loaded
+const tilejson = {}; // tiles path -> TileJSON (zoom range, bounds, attribution)
+let titles = {}; // layer id -> title in state.lang
+
+function tilesPath(id) { return `/collections/${id}/tiles/WebMercatorQuad`; }
+
+async function loadEditions(id) {
+  if (editions[id]) return editions[id];
+  try {
+    editions[id] = (await getJSON(`/collections/${id}/editions?f=json`)).editions;
+  } catch (error) {
+    showError(`/collections/${id}/editions`, error);
+    editions[id] = [];
+  }
+  return editions[id];
+}
+
+async function loadTileJSON(path) {
+  if (tilejson[path]) return tilejson[path];
+  try {
+    tilejson[path] = await getJSON(`${path}?f=tilejson`);
+  } catch (error) {
+    showError(`${path}?f=tilejson`, error);
+    tilejson[path] = {};
+  }
+  return tilejson[path];
+}
+
+async function loadTitles() {
+  try {
+    const body = await getJSON(`/collections?f=json&lang=${state.lang}`);
+    titles = Object.fromEntries(body.collections.map((c) => [c.id, c.title]));
+  } catch (error) {
+    showError('/collections', error);
+  }
+}
+
+/** Everything the maps of the current state need, fetched in parallel. */
+function loadFor(ids) {
+  return Promise.all([
+    loadTileJSON(BASEMAP_TILES), ...config.basemap.map(loadEditions),
+    ...ids.flatMap((id) => [loadTileJSON(tilesPath(id)), loadEditions(id)]),
+  ]);
+}
+
+const title = (id) => titles[id] || id;
+
+// ---------------------------------------------------------------- dates of the tiles
+
+/** The date of the newest edition at or before `date` among these layers' editions: the map
+ * of `date` is the map of that day (same tiles, cached: they never change), so sliding
+ * within an edition's span redraws from the browser's cache. Before any edition: `date`. */
+function tileDate(ids, date) {
+  let best = null;
+  for (const id of ids) {
+    if (!editions[id]) return date; // not known (yet): ask for the date itself
+    for (const e of editions[id]) if (e.date <= date && (best === null || e.date > best)) best = e.date;
+  }
+  return best ?? date;
+}
+
+function shownEditions() {
+  const ids = state.layers.length ? state.layers : config.basemap;
+  return ids.flatMap((id) => (editions[id] || []).map((e) => ({ ...e, of: id })))
+    .sort((a, b) => a.date.localeCompare(b.date) || a.of.localeCompare(b.of));
+}
+
+// ---------------------------------------------------------------- the style
+
+function tileSource(path, tiles, query) {
+  return vectorSource(tiles, query, tilejson[path]);
+}
+
+const NOTHING = ['boolean', false];
+const IS_POLYGON = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false];
+const IS_LINE = ['match', ['geometry-type'], ['LineString', 'MultiLineString'], true, false];
+const IS_POINT = ['match', ['geometry-type'], ['Point', 'MultiPoint'], true, false];
+
+/** Style layers drawing one source of features (of one layer's geometry type). */
+function drawLayers(prefix, sourceId, sourceLayer, geometry, colour, opacity) {
+  const base = { source: sourceId, 'source-layer': sourceLayer };
+  const any = !/Polygon|LineString|Point/.test(geometry);
+  const out = [];
+  if (any || /Polygon/.test(geometry)) {
+    out.push({ id: `${prefix}-fill`, type: 'fill', ...base, filter: IS_POLYGON,
+      paint: { 'fill-color': colour, 'fill-opacity': opacity } });
+    out.push({ id: `${prefix}-outline`, type: 'line', ...base, filter: IS_POLYGON,
+      paint: { 'line-color': colour, 'line-width': 1.5 } });
+  }
+  if (any || /LineString/.test(geometry)) {
+    out.push({ id: `${prefix}-line`, type: 'line', ...base, filter: IS_LINE,
+      paint: { 'line-color': colour,
+        'line-width': ['interpolate', ['linear'], ['zoom'], 11, 1, 16, 4] } });
+  }
+  if (any || /Point/.test(geometry)) {
+    out.push({ id: `${prefix}-point`, type: 'circle', ...base, filter: IS_POINT,
+      paint: { 'circle-color': colour, 'circle-radius': 4, 'circle-stroke-color': '#fff',
+        'circle-stroke-width': 1 } });
+  }
+  return out;
+}
+
+function highlightLayers(id) {
+  const base = { source: `layer-${id}`, 'source-layer': id, filter: NOTHING };
+  return [
+    { id: `hl-${id}-line`, type: 'line', ...base,
+      paint: { 'line-color': '#ffcc00', 'line-width': 4 } },
+    { id: `hl-${id}-point`, type: 'circle', ...base,
+      paint: { 'circle-color': '#ffcc00', 'circle-radius': 7 } },
+  ];
+}
+
+function changesLayerId() {
+  if (state.changes && state.layers.includes(state.changes)) return state.changes;
+  return state.layers[0] || null;
+}
+
+function comparedDates() {
+  return [state.date, state.compare].sort();
+}
+
+function buildStyle(date, withChanges) {
+  const sources = {
+    basemap: tileSource(BASEMAP_TILES, BASEMAP_TILES, { datetime: tileDate(config.basemap, date) }),
+  };
+  const layers = [BACKGROUND, ...basemapLayers()];
+  const cid = withChanges ? changesLayerId() : null;
+  for (const id of state.layers) {
+    sources[`layer-${id}`] = tileSource(tilesPath(id), tilesPath(id),
+      { datetime: tileDate([id], date) });
+    layers.push(...drawLayers(`layer-${id}`, `layer-${id}`, id, LAYER[id].geometry,
+      cid ? COMPARED : PALETTE[LAYER[id].index % PALETTE.length], 0.12));
+  }
+  if (cid) {
+    // the earlier map shows what was deleted or modified, the later one what was added or
+    // modified
+    const [from, to] = comparedDates();
+    sources.changes = tileSource(tilesPath(cid), `/collections/${cid}/changes/tiles/WebMercatorQuad`,
+      { from, to });
+    const shown = date === from && from !== to ? ['deleted', 'modified'] : ['added', 'modified'];
+    layers.push(...drawLayers('changes', 'changes', cid, LAYER[cid].geometry, ACTION_COLOUR, 0.45)
+      .map((layer) => ({ ...layer, filter: ['all', layer.filter,
+        ['match', ['get', 'action'], shown, true, false]] })));
+  }
+  for (const id of state.layers) layers.push(...highlightLayers(id));
+  return { version: 8, sources, layers };
+}
+
+// ---------------------------------------------------------------- the maps
+
+let mapA = null;
+let mapB = null;
+const pending = new Set();
+
+/** Keep track of an update until it is done (strataViewer.rendered waits for them). */
+function track(promise) {
+  pending.add(promise);
+  promise.catch((error) => showError('', error)).finally(() => pending.delete(promise));
+  return promise;
+}
+
+function expectIdle(map) {
+  map.strataIdle = new Promise((resolve) => map.once('idle', resolve));
+}
+
+function makeMap(container, date, withChanges, style = buildStyle(date, withChanges)) {
+  const map = new MapLibreMap({
+    container,
+    style,
+    bounds: BRUSSELS,
+    fitBoundsOptions: { padding: 10 },
+    hash: container === 'map-a',
+    attributionControl: { compact: true },
+    dragRotate: false,
+    pitchWithRotate: false,
+  });
+  map.strataDate = date;
+  map.strataChanges = withChanges;
+  map.on('style.load', () => { map.strataStyleReady = true; });
+  map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new ScaleControl(), 'bottom-left');
+  map.on('click', (event) => track(onClick(map, event)));
+  map.on('error', (event) => showError(t('map_of', { date: formatDate(map.strataDate) }),
+    event.error || new Error('map error')));
+  expectIdle(map);
+  return map;
+}
+
+/** Bring a map to `date` (and its changes layer): new tiles where the date's edition
+ * differs; a rebuilt style where the layers differ. */
+function refresh(map, date, withChanges) {
+  map.strataDate = date;
+  map.strataChanges = withChanges;
+  const style = buildStyle(date, withChanges);
+  expectIdle(map);
+  if (!map.strataStyleReady) { // still loading its first style: start again from this one
+    map.setStyle(style);
+    return;
+  }
+  const current = map.getStyle();
+  const same = current
+    && JSON.stringify(Object.keys(current.sources).sort()) === JSON.stringify(Object.keys(style.sources).sort())
+    && JSON.stringify(current.layers.map((l) => l.id)) === JSON.stringify(style.layers.map((l) => l.id));
+  if (same) {
+    let changed = false;
+    for (const [id, source] of Object.entries(style.sources)) {
+      if (JSON.stringify(current.sources[id].tiles) !== JSON.stringify(source.tiles)) {
+        map.getSource(id).setTiles(source.tiles);
+        changed = true;
+      }
+    }
+    if (!changed) map.triggerRepaint(); // nothing to fetch: the next frame is complete
+  } else {
+    map.setStyle(style, { diff: true });
+  }
+}
+
+function syncMaps(a, b) {
+  let moving = false;
+  const follow = (from, to) => () => {
+    if (moving || !mapB) return;
+    moving = true;
+    to.jumpTo({ center: from.getCenter(), zoom: from.getZoom(), bearing: from.getBearing(),
+      pitch: from.getPitch() });
+    moving = false;
+  };
+  a.on('move', follow(a, b));
+  b.on('move', follow(b, a));
+}
+
+let swipeX = null;
+
+function layoutMaps() {
+  const maps = $('maps');
+  const comparing = Boolean(state.compare);
+  maps.className = comparing ? state.mode : 'single';
+  $('map-b').hidden = !comparing;
+  $('swipe-handle').hidden = !(comparing && state.mode === 'swipe');
+  const width = maps.clientWidth;
+  if (swipeX === null || swipeX > width) swipeX = width / 2;
+  $('map-b').style.clipPath = comparing && state.mode === 'swipe'
+    ? `inset(0 0 0 ${swipeX}px)` : '';
+  $('swipe-handle').style.left = `${swipeX}px`;
+  for (const map of [mapA, mapB]) {
+    if (map) {
+      expectIdle(map);
+      map.resize();
+      map.triggerRepaint();
+    }
+  }
+}
+
+function setupSwipe() {
+  const handle = $('swipe-handle');
+  const move = (event) => {
+    const box = $('maps').getBoundingClientRect();
+    swipeX = Math.max(0, Math.min(box.width, event.clientX - box.left));
+    $('map-b').style.clipPath = `inset(0 0 0 ${swipeX}px)`;
+    handle.style.left = `${swipeX}px`;
+  };
+  handle.addEventListener('pointerdown', (event) => {
+    handle.setPointerCapture(event.pointerId);
+    handle.addEventListener('pointermove', move);
+  });
+  handle.addEventListener('pointerup', (event) => {
+    handle.releasePointerCapture(event.pointerId);
+    handle.removeEventListener('pointermove', move);
+  });
+  handle.addEventListener('keydown', (event) => {
+    const step = { ArrowLeft: -20, ArrowRight: 20 }[event.key];
+    if (!step) return;
+    const box = $('maps').getBoundingClientRect();
+    move({ clientX: box.left + swipeX + step });
+  });
+}
+
+/** Bring the maps to the state: a second map while comparing, the tiles of the dates. */
+async function updateMaps(initial = false) {
+  await loadFor(state.layers);
+  const comparing = Boolean(state.compare);
+  let made = false;
+  if (comparing && !mapB) {
+    $('map-b').hidden = false;
+    layoutMaps();
+    mapB = makeMap('map-b', state.compare, true);
+    mapB.jumpTo({ center: mapA.getCenter(), zoom: mapA.getZoom() });
+    syncMaps(mapA, mapB);
+    window.mapB = mapB;
+    made = true;
+  } else if (!comparing && mapB) {
+    mapB.remove();
+    mapB = null;
+    window.mapB = null;
+  }
+  layoutMaps();
+  if (!initial) refresh(mapA, state.date, comparing);
+  if (mapB && !made) refresh(mapB, state.compare, true);
+  $('label-a').textContent = formatDate(state.date);
+  $('label-b').textContent = state.compare ? formatDate(state.compare) : '';
+}
+
+// ---------------------------------------------------------------- panels
+
+function applyStaticStrings() {
+  document.documentElement.lang = state.lang;
+  document.title = t('title');
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  $('swipe-handle').setAttribute('aria-label', t('swipe_handle'));
+  const select = $('lang-select');
+  select.replaceChildren(...LANGS.map((l) => el('option', { value: l, textContent: LANGUAGE_NAMES[l],
+    selected: l === state.lang })));
+}
+
+function renderLayerList() {
+  $('layer-list').replaceChildren(...config.layers.map((layer) => {
+    const box = el('input', { type: 'checkbox', value: layer.id, checked: state.layers.includes(layer.id) });
+    box.dataset.layer = layer.id;
+    box.addEventListener('change', () => track(toggleLayer(layer.id, box.checked)));
+    const swatch = el('i');
+    swatch.style.background = PALETTE[LAYER[layer.id].index % PALETTE.length];
+    const item = el('li', {}, el('label', {}, box, ' ', swatch, title(layer.id)),
+      el('span', { className: 'zoom-note' }));
+    item.dataset.layer = layer.id;
+    return item;
+  }));
+  markZoomRange();
+}
+
+/** Layers shown but not tiled at this zoom (their TileJSON's range) say from which zoom on. */
+function markZoomRange() {
+  const zoom = mapA ? mapA.getZoom() : null;
+  for (const item of $('layer-list').children) {
+    const tj = tilejson[tilesPath(item.dataset.layer)];
+    const out = zoom !== null && state.layers.includes(item.dataset.layer) && tj
+      && tj.minzoom !== undefined && zoom < tj.minzoom;
+    item.classList.toggle('out-of-zoom', Boolean(out));
+    item.lastChild.textContent = out ? ` (${t('zoom_in', { zoom: tj.minzoom })})` : '';
+  }
+}
+
+let sliderStart = 0; // ms of the slider's 0
+
+function dayOf(iso) { return Date.parse(`${iso}T00:00:00Z`); }
+function isoOf(ms) { return new Date(ms).toISOString().slice(0, 10); }
+
+function renderDatePanel() {
+  const list = shownEditions();
+  const dates = list.map((e) => e.date);
+  const first = dates.length ? dates[0] : state.date;
+  const last = [todayInBrussels(), ...dates, state.date, state.compare || ''].sort().at(-1);
+  const start = [isoOf(dayOf(first) - 365 * DAY_MS), state.date, state.compare || '9999'].sort()[0];
+  sliderStart = dayOf(start);
+  const slider = $('date-slider');
+  slider.min = 0;
+  slider.max = Math.round((dayOf(last) - sliderStart) / DAY_MS);
+  slider.value = Math.round((dayOf(state.date) - sliderStart) / DAY_MS);
+  $('edition-ticks').replaceChildren(...[...new Set(dates)].map((d) => el('option',
+    { value: String(Math.round((dayOf(d) - sliderStart) / DAY_MS)), label: d })));
+  $('date-input').value = state.date;
+  $('date-label').textContent = formatDate(state.date);
+  const inForce = new Set(state.layers.length ? state.layers.map((id) => `${id}@${tileDate([id], state.date)}`) : []);
+  $('edition-list').replaceChildren(...list.map((e) => {
+    const layerTitle = title(e.layer);
+    const button = el('button', { type: 'button' },
+      el('span', { className: 'when', textContent: formatDate(e.date) }), ' ',
+      el('span', { textContent: t('edition_of', { layer: layerTitle }) }),
+      el('span', { className: 'counts', textContent: t('counts', {
+        added: formatNumber(e.added), modified: formatNumber(e.modified), deleted: formatNumber(e.deleted) })
+        + ` · ${t('features_count', { n: formatNumber(e.features) })}` }));
+    button.dataset.date = e.date;
+    button.addEventListener('click', () => track(setDate(e.date)));
+    const item = el('li', {}, button);
+    if (inForce.has(`${e.of}@${e.date}`)) {
+      item.className = 'in-force';
+      item.title = t('in_force');
+    }
+    return item;
+  }));
+  if (state.layers.length && [...inForce].every((key) => !dates.includes(key.split('@')[1]))) {
+    $('edition-list').append(el('li', { className: 'note', textContent: t('no_edition_yet') }));
+  }
+  const pick = $('compare-editions');
+  pick.replaceChildren(el('option', { value: '', textContent: t('compare_pick') }),
+    ...[...new Set(dates)].map((d) => el('option', { value: d, textContent: formatDate(d) })));
+}
+
+/** The slider's day, snapped to an edition when within a few days of one. */
+function sliderDate() {
+  const slider = $('date-slider');
+  const day = Number(slider.value);
+  const tolerance = Math.max(3, Math.round(Number(slider.max) / 60));
+  let best = null;
+  for (const e of shownEditions()) {
+    const at = Math.round((dayOf(e.date) - sliderStart) / DAY_MS);
+    if (Math.abs(at - day) <= tolerance && (best === null || Math.abs(at - day) < Math.abs(best - day))) best = at;
+  }
+  return isoOf(sliderStart + (best ?? day) * DAY_MS);
+}
+
+function renderComparePanel() {
+  const on = Boolean(state.compare);
+  $('compare-on').checked = on;
+  $('compare-input').value = state.compare || '';
+  $(`mode-${state.mode}`).checked = true;
+  $('changes').hidden = !on || !changesLayerId();
+  $('changes-layer').replaceChildren(...state.layers.map((id) => el('option',
+    { value: id, textContent: title(id), selected: id === changesLayerId() })));
+}
+
+let changesSeq = 0;
+
+async function loadChanges() {
+  const cid = changesLayerId();
+  const table = $('changes-counts');
+  if (!state.compare || !cid) {
+    table.dataset.state = 'idle';
+    return;
+  }
+  const seq = ++changesSeq;
+  const [from, to] = comparedDates();
+  const url = `/collections/${cid}/changes?${new URLSearchParams({ from, to, f: 'json' })}`;
+  $('changes-title').textContent = t('changes_between', { from: formatDate(from), to: formatDate(to) });
+  table.dataset.state = 'loading';
+  table.dataset.url = url;
+  for (const cell of table.querySelectorAll('[data-count]')) cell.textContent = '…';
+  $('changes-list').tBodies[0].replaceChildren();
+  $('changes-more').textContent = t('loading');
+  let changes;
+  try {
+    changes = (await getJSON(url))['strata.diff/v1'].changes;
+  } catch (error) {
+    if (seq !== changesSeq) return;
+    table.dataset.state = 'error';
+    $('changes-more').textContent = '';
+    showError(url, error);
+    return;
+  }
+  if (seq !== changesSeq) return;
+  const counts = { added: 0, modified: 0, deleted: 0 };
+  for (const change of changes) counts[change.action] += 1;
+  counts.total = changes.length;
+  for (const [action, n] of Object.entries(counts)) {
+    const cell = table.querySelector(`[data-count="${action}"]`);
+    cell.textContent = formatNumber(n);
+    cell.dataset.value = String(n);
+  }
+  const nameKey = state.lang === 'nl' ? 'name_nl' : 'name_fr';
+  $('changes-list').tBodies[0].replaceChildren(...changes.slice(0, MAX_ROWS).map((change) => {
+    const props = (change.new || change.old).properties;
+    const key = String(change.id);
+    const link = el('a', { textContent: key,
+      href: `/collections/${cid}/items/${encodeURIComponent(key)}/versions` });
+    return el('tr', {}, el('td', { className: `action ${change.action}`, textContent: t(change.action) }),
+      el('td', {}, link), el('td', { textContent: props[nameKey] ?? props.name_fr ?? props.name ?? '' }));
+  }));
+  $('changes-more').textContent = changes.length === 0 ? t('no_change')
+    : changes.length > MAX_ROWS ? t('more_rows', { n: formatNumber(changes.length - MAX_ROWS) }) : '';
+  table.dataset.state = 'ready';
+}
+
+function renderDownloadPanel() {
+  const layer = $('dl-layer');
+  const chosen = layer.value || state.layers[0] || config.layers[0].id;
+  layer.replaceChildren(...config.layers.map((l) => el('option', { value: l.id, textContent: title(l.id),
+    selected: l.id === chosen })), el('option', { value: '__all__', textContent: t('all_layers'),
+    selected: chosen === '__all__' }));
+  const format = $('dl-format');
+  const f = format.value || 'gpkg';
+  format.replaceChildren(...config.formats.map((name) => el('option', { value: name, textContent: name,
+    selected: name === f })));
+  const changeFormat = $('dl-change-format');
+  const cf = changeFormat.value || 'gpkg';
+  changeFormat.replaceChildren(...config.change_formats.map((name) => el('option',
+    { value: name, textContent: name, selected: name === cf })));
+  const crs = $('dl-crs');
+  const c = crs.value;
+  crs.replaceChildren(el('option', { value: '', textContent: t('crs_default') }),
+    ...config.crs.map((x) => el('option', { value: x.id, textContent: `${x.title} (${x.id})`,
+      selected: x.id === c })));
+  updateDownloadLinks();
+}
+
+function followDates() {
+  $('dl-date').value = state.date;
+  const [from, to] = state.compare ? comparedDates() : [state.date, todayInBrussels()].sort();
+  $('dl-from').value = from;
+  $('dl-to').value = to;
+}
+
+function updateDownloadLinks() {
+  const id = $('dl-layer').value;
+  const all = id === '__all__';
+  const date = $('dl-date').value || state.date;
+  const crs = $('dl-crs').value;
+  for (const option of $('dl-format').options) option.disabled = all && option.value !== 'gpkg';
+  if (all) $('dl-format').value = 'gpkg';
+  const query = { date, f: $('dl-format').value };
+  if (crs) query.crs = crs;
+  const map = $('dl-map');
+  map.href = `${all ? '/download' : `/collections/${id}/download`}?${new URLSearchParams(query)}`;
+  map.textContent = t('download_map', { date: formatDate(date) });
+  const changes = $('dl-changes');
+  const changesOf = all ? (changesLayerId() || config.layers[0].id) : id;
+  const [from, to] = [$('dl-from').value, $('dl-to').value].sort();
+  const cq = { from, to, f: $('dl-change-format').value };
+  if (crs) cq.crs = crs;
+  changes.href = `/collections/${changesOf}/changes?${new URLSearchParams(cq)}`;
+  changes.textContent = `${t('download_changes', { from: formatDate(from), to: formatDate(to) })}`
+    + (all ? ` (${title(changesOf)})` : '');
+}
+
+// ---------------------------------------------------------------- a clicked feature
+
+let selected = null; // {id, key, map}
+
+function setHighlight(layerId, keyName, keyValue) {
+  for (const map of [mapA, mapB]) {
+    if (!map) continue;
+    for (const id of state.layers) {
+      const filter = id === layerId
+        ? ['==', ['to-string', ['get', keyName]], String(keyValue)] : NOTHING;
+      for (const suffix of ['line', 'point']) {
+        if (map.getLayer(`hl-${id}-${suffix}`)) map.setFilter(`hl-${id}-${suffix}`, filter);
+      }
+    }
+  }
+}
+
+async function onClick(map, event) {
+  let target = map;
+  if (mapB && state.mode === 'swipe' && map === mapB && event.point.x < swipeX) target = mapA;
+  const styleLayers = state.layers.flatMap((id) => ['fill', 'line', 'point']
+    .map((s) => `layer-${id}-${s}`)).filter((id) => target.getLayer(id));
+  const hits = target.queryRenderedFeatures(event.point, { layers: styleLayers });
+  if (!hits.length) return;
+  const hit = hits[0];
+  const id = hit.sourceLayer;
+  const keyName = LAYER[id].key;
+  const key = hit.properties[keyName] ?? hit.id;
+  selected = { id, key, date: target.strataDate };
+  setHighlight(id, keyName, key);
+  await showFeature();
+}
+
+async function showFeature() {
+  if (!selected) return;
+  const { id, key, date } = selected;
+  const panel = $('feature-panel');
+  panel.hidden = false;
+  $('feature-title').textContent = t('loading');
+  $('feature-layer').textContent = title(id);
+  $('feature-at').textContent = t('properties_at', { date: formatDate(date) });
+  const base = `/collections/${id}/items/${encodeURIComponent(key)}`;
+  const [feature, versions] = await Promise.all([
+    getJSON(`${base}?${new URLSearchParams({ datetime: date })}`).catch(() => null),
+    getJSON(`${base}/versions`),
+  ]);
+  const props = feature ? feature.properties : {};
+  const nameKey = state.lang === 'nl' ? 'name_nl' : 'name_fr';
+  $('feature-title').textContent = props[nameKey] || props.name_fr || props.name || String(key);
+  const rows = Object.entries(props).map(([name, value]) => {
+    let text = value;
+    if (value !== null && typeof value === 'object') text = JSON.stringify(value).slice(0, 300);
+    return el('tr', {}, el('th', { textContent: name }), el('td', { textContent: text ?? '' }));
+  });
+  $('feature-properties').tBodies[0].replaceChildren(...(feature ? rows
+    : [el('tr', {}, el('td', { textContent: t('not_on_map', { date: formatDate(date) }) }))]));
+  $('feature-versions').replaceChildren(...versions.features.map((version) => {
+    const begin = version.properties.beginLifespanVersion;
+    const end = version.properties.endLifespanVersion;
+    const from = brusselsDate(begin);
+    const to = end ? brusselsDate(end) : null;
+    const alive = from <= date && (to === null || date < to);
+    const span = to ? t('version_span', { from: formatDate(from), to: formatDate(to) })
+      : t('version_since', { from: formatDate(from) });
+    const open = el('a', { textContent: t('version_open'),
+      href: `${base}?${new URLSearchParams({ datetime: begin, f: 'html' })}` });
+    open.dataset.version = version.id;
+    const show = el('button', { type: 'button', textContent: t('version_show') });
+    show.addEventListener('click', () => track(setDate(from)));
+    const item = el('li', {}, el('span', { textContent: span }), ' ', open, ' ', show);
+    if (alive) {
+      item.className = 'current';
+      item.title = t('version_current');
+    }
+    return item;
+  }));
+}
+
+// ---------------------------------------------------------------- actions
+
+async function setDate(date) {
+  if (!ISO_DATE.test(date)) return;
+  state.date = date;
+  writeState();
+  renderDatePanel();
+  followDates();
+  updateDownloadLinks();
+  if (selected) selected.date = date;
+  await updateMaps();
+  await Promise.all([loadChanges(), selected ? showFeature() : null]);
+}
+
+async function setCompare(date) {
+  state.compare = date && ISO_DATE.test(date) ? date : null;
+  writeState();
+  renderComparePanel();
+  renderDatePanel();
+  followDates();
+  updateDownloadLinks();
+  await updateMaps();
+  await loadChanges();
+}
+
+async function toggleLayer(id, on) {
+  const chosen = new Set(state.layers);
+  if (on) chosen.add(id); else chosen.delete(id);
+  state.layers = config.layers.map((l) => l.id).filter((l) => chosen.has(l));
+  writeState();
+  await loadFor(state.layers);
+  markZoomRange();
+  renderDatePanel();
+  renderComparePanel();
+  await updateMaps();
+  await loadChanges();
+}
+
+async function setLanguage(lang) {
+  state.lang = lang;
+  writeState();
+  applyStaticStrings();
+  await loadTitles();
+  renderAll();
+  if (mapA) await updateMaps();
+  await Promise.all([loadChanges(), selected ? showFeature() : null]);
+}
+
+function renderAll() {
+  renderLayerList();
+  renderDatePanel();
+  renderComparePanel();
+  renderDownloadPanel();
+  followDates();
+  updateDownloadLinks();
+}
+
+let errors = 0;
+
+function showError(what, error) {
+  errors += 1;
+  const status = $('status');
+  status.className = 'error';
+  status.textContent = t('error', { what: what || '?', why: error.message || String(error) });
+  console.error(what, error); // eslint-disable-line no-console
+}
+
+function wire() {
+  $('lang-select').addEventListener('change', (e) => track(setLanguage(e.target.value)));
+  let frame = null;
+  $('date-slider').addEventListener('input', () => {
+    const date = sliderDate();
+    $('date-label').textContent = formatDate(date);
+    if (frame) cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(() => track(setDate(date)));
+  });
+  $('date-input').addEventListener('change', (e) => track(setDate(e.target.value)));
+  $('compare-on').addEventListener('change', (e) => {
+    if (!e.target.checked) return track(setCompare(null));
+    const later = shownEditions().map((x) => x.date).find((d) => d > state.date);
+    return track(setCompare($('compare-input').value || later || todayInBrussels()));
+  });
+  $('compare-input').addEventListener('change', (e) => track(setCompare(e.target.value)));
+  $('compare-editions').addEventListener('change', (e) => {
+    if (e.target.value) track(setCompare(e.target.value));
+  });
+  for (const radio of document.querySelectorAll('input[name="mode"]')) {
+    radio.addEventListener('change', (e) => {
+      state.mode = e.target.value;
+      writeState();
+      layoutMaps();
+    });
+  }
+  $('changes-layer').addEventListener('change', (e) => {
+    state.changes = e.target.value;
+    writeState();
+    track(updateMaps().then(loadChanges));
+  });
+  for (const id of ['dl-layer', 'dl-date', 'dl-format', 'dl-crs', 'dl-from', 'dl-to', 'dl-change-format']) {
+    $(id).addEventListener('change', updateDownloadLinks);
+  }
+  $('feature-close').addEventListener('click', () => {
+    $('feature-panel').hidden = true;
+    selected = null;
+    setHighlight(null);
+    for (const map of [mapA, mapB]) if (map) map.resize();
+  });
+  setupSwipe();
+  window.addEventListener('resize', layoutMaps);
+}
+
+async function start() {
+  performance.mark('strata-start');
+  const titlesLoaded = loadTitles();
+  const documents = loadFor(state.layers);
+  prewarm(); // the map's workers start while the documents arrive
+  applyStaticStrings();
+  wire();
+  // the map (its WebGL context) is made while the documents arrive; it draws once they have
+  mapA = makeMap('map-a', state.date, Boolean(state.compare),
+    { version: 8, sources: {}, layers: [BACKGROUND] });
+  window.map = mapA;
+  mapA.on('zoomend', markZoomRange);
+  performance.mark('strata-map-created');
+  await documents;
+  performance.mark('strata-documents');
+  refresh(mapA, state.date, Boolean(state.compare));
+  mapA.once('idle', () => {
+    viewer.firstIdleMs = Math.round(performance.now());
+    if (!errors) $('status').textContent = t('first_map', { ms: viewer.firstIdleMs });
+  });
+  renderAll(); // the titles may not be there yet: again once they are
+  await updateMaps(true);
+  writeState();
+  await titlesLoaded;
+  renderAll();
+  await loadChanges();
+}
+
+const viewer = {
+  state,
+  firstIdleMs: undefined,
+  /** Resolves once every pending update is done and each map has drawn completely. */
+  async rendered() {
+    while (pending.size) await Promise.allSettled([...pending]);
+    await Promise.all([mapA, mapB].filter(Boolean).map((m) => m.strataIdle));
+  },
+  errors: () => errors,
+};
+window.strataViewer = viewer;
+track(start());

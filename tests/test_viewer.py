@@ -1,0 +1,476 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The planner's viewer at ``/map`` (issue 12), in a real browser against the real service.
+
+Debian's Chromium, driven by Playwright for Python, draws the map with MapLibre GL JS on
+software WebGL (SwiftShader) from Strata's time-aware vector tiles, over the real Brussels
+editions in a real PostGIS. Every request the page makes is recorded: a request to any host
+but the test server fails the test. Tests wait on the map's own ``idle`` event (through
+``strataViewer.rendered()``, services/static/viewer/main.js), never on sleeps. Screenshots
+are kept in ``.strata/test-artifacts/viewer/``; the first complete map's time is printed
+(and written there), not asserted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import geopandas
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from strata_helpers import snap
+
+from layers.catalogue import PROJECT_ROOT
+from versioning.reading import editions
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--enable-unsafe-swiftshader",
+               "--use-angle=swiftshader", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = PROJECT_ROOT / ".strata" / "test-artifacts" / "viewer"
+POINT = (4.362278, 50.854178)  # Bruxelles-Ville in 2015's edition, Saint-Josse in 2021's
+STREETS_FROM, STREETS_TO = "2020-04-27", "2021-04-12"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, with software WebGL (as root it needs --no-sandbox)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Viewer:
+    """One browser page on the viewer, recording every request it makes."""
+
+    def __init__(self, page: Page, base: str, name: str) -> None:
+        self.page = page
+        self.base = base
+        self.name = name
+        self.requests: list[str] = []
+        self.page_errors: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("websocket", lambda ws: self.requests.append(ws.url))
+        page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+
+    def open(self, query: str) -> None:
+        """Load ``/map?query`` and wait for its first complete map (MapLibre ``idle``)."""
+        self.page.goto(f"{self.base}/map{query}")
+        self.page.wait_for_function(
+            "() => window.strataViewer && window.strataViewer.firstIdleMs !== undefined")
+        self.rendered()
+
+    def rendered(self) -> None:
+        """Every pending update done, then each map's next ``idle`` event."""
+        self.page.evaluate("() => window.strataViewer.rendered()")
+
+    def js(self, expression: str, arg: object = None) -> object:
+        """The value of a JavaScript function in the page."""
+        return self.page.evaluate(expression, arg)
+
+    def query(self) -> dict[str, list[str]]:
+        """The page's query string, parsed."""
+        return parse_qs(urlsplit(self.page.url).query)
+
+    def shot(self, label: str) -> Path:
+        """A screenshot kept as a test artefact."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.name}-{label}.png"
+        self.page.screenshot(path=path)
+        return path
+
+    def outside_requests(self) -> list[str]:
+        """Requests to any host but the test server (data: URLs are not requests)."""
+        server = urlsplit(self.base).netloc
+        outside = []
+        for address in self.requests:
+            if address.startswith("data:"):
+                continue
+            parts = urlsplit(address.removeprefix("blob:"))
+            if parts.netloc != server or parts.scheme not in ("http", "ws"):
+                outside.append(address)
+        return outside
+
+    def check(self) -> None:
+        """No request left the test server; no script error; on the viewer, no map or API
+        error shown."""
+        assert self.requests, "the page made no request at all"
+        assert not self.outside_requests(), f"requests to other hosts: {self.outside_requests()}"
+        assert not self.page_errors, self.page_errors
+        if self.js("() => window.strataViewer !== undefined"):  # on the viewer
+            assert self.js("() => window.strataViewer.errors()") == 0, \
+                self.page.inner_text("#status")
+
+
+@pytest.fixture
+def viewer(browser: Browser, service: str, request: pytest.FixtureRequest) -> Iterator[Viewer]:
+    """A fresh page (English browser) on the test service; checked for outside requests."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB",
+                                  accept_downloads=True)
+    v = Viewer(context.new_page(), service, request.node.name)
+    try:
+        yield v
+        v.shot("end")
+        v.check()
+    finally:
+        context.close()
+
+
+def labels_title(v: Viewer, layer_id: str) -> str:
+    """The title the page's layer list gives ``layer_id``."""
+    return v.page.inner_text(f"#layer-list input[value={layer_id}] >> xpath=..").strip()
+
+
+def rendered_names(v: Viewer, map_name: str = "map") -> list[str]:
+    """The ``name_fr`` of the viewer's municipalities drawn under POINT on ``map_name``
+    (queried as a user's click would be: the rendered features at the point's pixel)."""
+    return v.js("""([name, lon, lat]) => window[name]
+        .queryRenderedFeatures(window[name].project([lon, lat]))
+        .filter((f) => f.layer.id === 'layer-municipalities-fill')
+        .map((f) => f.properties.name_fr)""", [map_name, *POINT])
+
+
+def test_the_viewer_loads_everything_from_the_service(viewer: Viewer, loaded, browser: Browser,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    """The first map (municipalities and streets of today over the basemap) loads with no
+    outside request, draws all of today's municipalities, lists the layers with their titles
+    from /collections and the editions with their counts; its time is printed (a first
+    visit, then a new visitor once the service has served one)."""
+    query = "?layers=municipalities,streets&lang=en"
+    viewer.open(query)
+    first = viewer.js("() => window.strataViewer.firstIdleMs")
+    assert isinstance(first, int) and first > 0
+    again = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
+    try:
+        other = Viewer(again.new_page(), viewer.base, "second-visitor")
+        other.open(query)
+        second = other.js("() => window.strataViewer.firstIdleMs")
+        other.check()
+    finally:
+        again.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "first-idle.json").write_text(json.dumps(
+        {"first_idle_ms": first, "first_idle_ms_second_visitor": second}))
+    with capsys.disabled():
+        print(f"\n/map: first complete map (MapLibre idle) {first} ms after navigation; "
+              f"{second} ms for a second visitor (empty browser cache)")
+    viewer.shot("first-map")
+
+    # every municipality of today is drawn (the whole region is in view)
+    drawn = viewer.js("""() => [...new Set(window.map
+        .queryRenderedFeatures({layers: ['layer-municipalities-fill']})
+        .map((f) => f.properties.municipality_id))]""")
+    today = snap(loaded, "municipalities", dt.date.today().isoformat())
+    assert sorted(drawn) == sorted(today.index.tolist())
+    # streets are tiled from zoom 12 on (config/layers.yml): the list says so, zoomed in they
+    # are drawn
+    minzoom = viewer.js("() => window.map.getSource('layer-streets').minzoom")
+    zoom = viewer.js("() => window.map.getZoom()")
+    assert (zoom < minzoom) == viewer.page.locator("#layer-list li.out-of-zoom").filter(
+        has_text=labels_title(viewer, "streets")).is_visible()
+    viewer.js("([lon, lat]) => window.map.jumpTo({center: [lon, lat], zoom: 14})", list(POINT))
+    viewer.rendered()
+    assert viewer.js("() => window.map.queryRenderedFeatures({layers: ['layer-streets-line']})"
+                     ".length") > 0
+    assert viewer.page.locator("#layer-list li.out-of-zoom").count() == 0
+    for source in ("basemap", "layer-municipalities", "layer-streets"):
+        tiles = viewer.js("(s) => window.map.getStyle().sources[s].tiles[0]", source)
+        assert tiles.startswith(f"{viewer.base}/") and "datetime=" in tiles, tiles
+    asked = [u for u in viewer.requests if "/tiles/WebMercatorQuad/" in u]
+    assert any(u.startswith(f"{viewer.base}/tiles/WebMercatorQuad/") for u in asked)
+    assert any("/collections/streets/tiles/WebMercatorQuad/" in u for u in asked)
+
+    # the layer list: every versioned layer, titled as /collections titles it
+    titles = {c["id"]: c["title"] for c in
+              httpx.get(f"{viewer.base}/collections?f=json&lang=en").json()["collections"]}
+    labels = viewer.js("""() => Object.fromEntries([...document.querySelectorAll(
+        '#layer-list input')].map((box) => [box.value, box.parentElement.innerText.trim()]))""")
+    assert set(labels) == set(loaded.store.catalogue.layers)
+    assert all(labels[i] == titles[i] for i in labels)
+
+    # the editions of the layers shown, with the store's counts
+    with loaded.store.connect() as conn:
+        streets = editions(conn, "streets")
+    listed = viewer.page.locator("#edition-list button").all_inner_texts()
+    for e in streets:
+        line = next(t for t in listed if "Streets" in t and
+                    e["edition_date"].strftime("%-d %b %Y") in t)
+        assert f"+{e['n_added']:,} added" in line and f"~{e['n_modified']:,} modified" in line \
+            and f"−{e['n_deleted']:,} deleted" in line, line
+
+
+def test_the_map_of_a_date_redraws_from_that_dates_tiles(viewer: Viewer) -> None:
+    """Under 4.362278, 50.854178 the rendered commune is Bruxelles-Ville on 2016-01-01 and
+    Saint-Josse-ten-Noode on 2022-01-01; the date is typed in the page and kept in the URL."""
+    viewer.open(f"?layers=municipalities&date=2016-01-01&lang=fr#15/{POINT[1]}/{POINT[0]}")
+    assert rendered_names(viewer) == ["Bruxelles-Ville"]
+    viewer.shot("2016-01-01")
+
+    viewer.page.fill("#date-input", "2022-01-01")
+    viewer.rendered()
+    assert rendered_names(viewer) == ["Saint-Josse-ten-Noode"]
+    assert viewer.query()["date"] == ["2022-01-01"]
+    viewer.shot("2022-01-01")
+
+    # the slider snaps to an edition: dragged near 2015-07-20, it lands on it
+    ticks = viewer.js("() => [...document.querySelectorAll('#edition-ticks option')]"
+                      ".map((o) => [o.label, Number(o.value)])")
+    assert [label for label, _ in ticks] == ["2015-07-20", "2021-02-05"]
+    value = dict(ticks)["2015-07-20"] + 2  # two days after the edition
+    viewer.js("""(v) => { const s = document.getElementById('date-slider'); s.value = v;
+        s.dispatchEvent(new Event('input')); }""", value)
+    viewer.page.wait_for_function("() => new URLSearchParams(location.search).get('date')"
+                                  " === '2015-07-20'")
+    viewer.rendered()
+    assert rendered_names(viewer) == ["Bruxelles-Ville"]
+
+
+def test_compare_two_dates_counts_what_changes_counts(viewer: Viewer) -> None:
+    """Streets on 2020-04-27 and 2021-04-12, side by side then as a swipe: the table's counts
+    are those of /changes, and the changes tiles colour what each date shows."""
+    viewer.open(f"?layers=streets&date={STREETS_FROM}&compare={STREETS_TO}&lang=en"
+                f"#14/{POINT[1]}/{POINT[0]}")
+    viewer.page.wait_for_selector("#changes-counts[data-state=ready]")
+    shown = viewer.js("""() => Object.fromEntries([...document.querySelectorAll(
+        '#changes-counts [data-count]')].map((c) => [c.dataset.count, Number(c.dataset.value)]))""")
+    diff = httpx.get(f"{viewer.base}/collections/streets/changes",
+                     params={"from": STREETS_FROM, "to": STREETS_TO, "f": "json"}, timeout=60)
+    expected = Counter(c["action"] for c in diff.json()["strata.diff/v1"]["changes"])
+    assert shown == {**expected, "total": sum(expected.values())}
+    assert all(expected[a] > 0 for a in ("added", "modified", "deleted"))
+    assert viewer.page.locator("#changes-list tbody tr").count() == 200
+
+    # the earlier map shows deletions and modifications, the later one additions and
+    # modifications, from the changes tiles
+    actions = {name: set(viewer.js("""(name) => window[name].queryRenderedFeatures(
+        {layers: ['changes-line']}).map((f) => f.properties.action)""", name))
+        for name in ("map", "mapB")}
+    assert actions["map"] == {"deleted", "modified"}
+    assert actions["mapB"] == {"added", "modified"}
+    viewer.shot("side")
+
+    viewer.page.check("#mode-swipe")
+    viewer.rendered()
+    assert viewer.query()["mode"] == ["swipe"]
+    assert viewer.query()["compare"] == [STREETS_TO]
+    assert viewer.js("() => document.getElementById('map-b').style.clipPath").startswith("inset")
+    viewer.shot("swipe")
+
+
+def test_the_download_panel_gives_the_map_of_the_date(viewer: Viewer, loaded,
+                                                      tmp_path: Path) -> None:
+    """The GeoPackage link of the panel downloads the streets of 2020-10-01: geopandas reads
+    the snapshot's count (7,029, neither edition before nor after)."""
+    date = "2020-10-01"
+    viewer.open(f"?layers=streets&date={date}&lang=en")
+    viewer.page.select_option("#dl-layer", "streets")
+    viewer.page.select_option("#dl-format", "gpkg")
+    with viewer.page.expect_download() as info:
+        viewer.page.click("#dl-map")
+    path = tmp_path / "streets.gpkg"
+    info.value.save_as(path)
+    frame = geopandas.read_file(path)
+    assert len(frame) == len(snap(loaded, "streets", date))
+
+    # the changes link: from the date to today, in the chosen format
+    viewer.page.select_option("#dl-change-format", "csv")
+    link = urlsplit(viewer.page.get_attribute("#dl-changes", "href"))
+    assert link.path == "/collections/streets/changes"
+    assert parse_qs(link.query) == {"from": [date], "to": [dt.date.today().isoformat()],
+                                    "f": ["csv"]}
+    # all layers: one GeoPackage of the map of the date, in the chosen CRS
+    viewer.page.select_option("#dl-layer", "__all__")
+    viewer.page.select_option("#dl-crs", "EPSG:4258")
+    link = urlsplit(viewer.page.get_attribute("#dl-map", "href"))
+    assert link.path == "/download"
+    assert parse_qs(link.query) == {"date": [date], "f": ["gpkg"], "crs": ["EPSG:4258"]}
+    assert httpx.head(f"{viewer.base}{link.path}?{link.query}").status_code == 200
+
+
+def test_the_page_speaks_the_users_language(viewer: Viewer, browser: Browser,
+                                            service: str) -> None:
+    """Switched to Dutch in the page: its strings and the layer titles change, the URL keeps
+    it; a Dutch browser gets Dutch without asking; every string exists in fr, nl and en."""
+    viewer.open("?layers=municipalities&lang=en")
+    assert viewer.page.inner_text("#layers-section h2") == "Layers"
+    viewer.page.select_option("#lang-select", "nl")
+    viewer.rendered()
+    assert viewer.page.inner_text("#layers-section h2") == "Lagen"
+    assert viewer.page.inner_text("#compare-section h2") == "Vergelijken"
+    assert "Gemeenten" in viewer.page.inner_text("#layer-list")
+    assert viewer.query()["lang"] == ["nl"]
+    assert viewer.js("() => document.documentElement.lang") == "nl"
+    assert "[" not in viewer.page.inner_text("#panel")  # no string without its translation
+
+    keys = viewer.js("""async () => {
+        const m = await import('/assets/viewer/i18n.js');
+        return Object.fromEntries(m.LANGS.map((l) => [l, Object.keys(m.STRINGS[l]).sort()]));
+    }""")
+    assert keys["fr"] == keys["nl"] == keys["en"]
+
+    dutch = browser.new_context(locale="nl-BE", viewport={"width": 1200, "height": 800})
+    try:
+        other = Viewer(dutch.new_page(), service, "dutch-browser")
+        other.open("?layers=municipalities")
+        assert other.page.inner_text("#layers-section h2") == "Lagen"
+        assert other.query()["lang"] == ["nl"]
+        other.check()
+    finally:
+        dutch.close()
+
+
+def test_a_clicked_feature_shows_its_versions(viewer: Viewer) -> None:
+    """A click on the commune at the point on 2016-01-01: its properties then, and its
+    version timeline from /versions with a link to each version."""
+    viewer.open(f"?layers=municipalities&date=2016-01-01&lang=en#14/{POINT[1]}/{POINT[0]}")
+    x, y = viewer.js("""([lon, lat]) => { const p = window.map.project([lon, lat]);
+        const box = window.map.getCanvas().getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y]; }""", list(POINT))
+    viewer.page.mouse.click(x, y)
+    viewer.rendered()
+    assert viewer.page.inner_text("#feature-title") == "Bruxelles-Ville"
+    versions = httpx.get(f"{viewer.base}/collections/municipalities/items/7400/versions").json()
+    links = viewer.page.locator("#feature-versions a[data-version]")
+    assert links.count() == len(versions["features"]) == 2
+    for i, version in enumerate(versions["features"]):
+        href = urlsplit(links.nth(i).get_attribute("href"))
+        assert href.path == "/collections/municipalities/items/7400"
+        assert parse_qs(href.query)["datetime"] == [version["properties"]["beginLifespanVersion"]]
+    assert viewer.page.locator("#feature-versions li.current").inner_text().startswith(
+        "from 20 Jul 2015 to 5 Feb 2021 open")
+    props = dict(zip(viewer.page.locator("#feature-properties th").all_inner_texts(),
+                     viewer.page.locator("#feature-properties td").all_inner_texts(), strict=True))
+    assert props["name_fr"] == "Bruxelles-Ville" and props["municipality_id"] == "7400"
+    viewer.shot("feature")
+
+    # each version's link opens the page of that version
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    for href, name in zip(hrefs, ("Bruxelles-Ville", "Bruxelles"), strict=True):
+        viewer.page.goto(f"{viewer.base}{href}")
+        assert viewer.page.inner_text("h1") == name
+
+
+def page_map_drawn(v: Viewer) -> None:
+    """Wait for the map block of a pygeoapi page (services/static/pages/pagemap.js) to be
+    drawn completely: its ``idle`` event."""
+    v.page.wait_for_function("() => window.pageMap !== undefined")
+    v.js("""() => new Promise((resolve) => window.pageMap.loaded() ? resolve()
+        : window.pageMap.once('idle', resolve))""")
+
+
+def test_the_html_pages_load_nothing_from_elsewhere_and_link_the_map(viewer: Viewer,
+                                                                     loaded) -> None:
+    """pygeoapi's pages as Strata overrides them: styles and maps from Strata only (the
+    request recorder fails on any other host), maps on Strata's basemap; the landing page
+    and each collection page link to /map; a collection page lists its editions."""
+    page = viewer.page
+    page.goto(f"{viewer.base}/?f=html&lang=fr")
+    assert page.get_attribute("#strata-open-map", "href") == f"{viewer.base}/map"
+    assert page.inner_text("#strata-map-link") == "Carte à toute date"
+    bootstrap = page.evaluate("() => getComputedStyle(document.querySelector('.nav-pills'))"
+                              ".display")
+    assert bootstrap == "flex"  # Bootstrap's CSS applied, served by Strata
+
+    page.goto(f"{viewer.base}/collections/streets?f=html&lang=nl")
+    assert page.get_attribute("#strata-map-link", "href") == f"{viewer.base}/map?layers=streets"
+    page_map_drawn(viewer)
+    page.wait_for_selector("#strata-editions:not([hidden])")
+    with loaded.store.connect() as conn:
+        stored = editions(conn, "streets")
+    rows = page.locator("#strata-editions tbody tr")
+    assert rows.count() == len(stored)
+    assert rows.nth(1).locator("td").first.inner_text() == str(stored[1]["edition_date"])
+    assert rows.nth(1).locator("a", has_text="GeoPackage").get_attribute("href").endswith(
+        f"/collections/streets/download?date={stored[1]['edition_date']}&f=gpkg")
+    assert rows.nth(1).locator("a", has_text="wijzigingen").count() == 1
+    viewer.shot("collection")
+
+    page.click("#strata-map-link")
+    page.wait_for_function("() => window.strataViewer && window.strataViewer.firstIdleMs")
+    assert viewer.query()["layers"] == ["streets"]
+
+
+def test_dated_html_pages_show_the_version_of_their_date(viewer: Viewer) -> None:
+    """``items/7400?f=html&datetime=2016-01-01`` shows the 2015 edition's Bruxelles-Ville
+    (and says its date); the items page of a date answers, and lists the map of that date."""
+    page = viewer.page
+    answer = page.goto(f"{viewer.base}/collections/municipalities/items/7400"
+                       "?f=html&datetime=2016-01-01&lang=en")
+    assert answer is not None and answer.status == 200
+    assert page.inner_text("h1") == "Bruxelles-Ville"
+    assert "2016-01-01" in page.inner_text("#strata-date")
+    page_map_drawn(viewer)
+    viewer.shot("item-2016")
+    page.goto(f"{viewer.base}/collections/municipalities/items/7400?f=html&lang=en")
+    assert page.inner_text("h1") == "Bruxelles"
+
+    answer = page.goto(f"{viewer.base}/collections/municipalities/items"
+                       "?f=html&datetime=2016-01-01&limit=100&lang=fr")
+    assert answer is not None and answer.status == 200
+    page_map_drawn(viewer)
+    names = [n.strip() for n in page.locator("#items tbody td:first-child").all_inner_texts()]
+    assert len(names) == 19 and "Bruxelles-Ville" in names and "Bruxelles" not in names
+    viewer.shot("items-2016")
+
+
+# ------------------------------------------------------------------ the routes, without a browser
+
+def test_editions_route_gives_the_stores_editions(service: str, loaded) -> None:
+    """``/collections/{id}/editions``: the store's editions and counts, oldest first."""
+    body = httpx.get(f"{service}/collections/streets/editions").json()
+    with loaded.store.connect() as conn:
+        stored = editions(conn, "streets")
+    assert [(e["date"], e["features"], e["added"], e["modified"], e["deleted"],
+             e["unchanged"]) for e in body["editions"]] == \
+        [(str(e["edition_date"]), e["n_features"], e["n_added"], e["n_modified"],
+          e["n_deleted"], e["n_unchanged"]) for e in stored]
+    derived = httpx.get(f"{service}/collections/administrativeunit/editions").json()
+    assert {e["layer"] for e in derived["editions"]} == {"municipalities", "region"}
+
+
+def test_the_landing_document_links_the_viewer(service: str) -> None:
+    """The landing page's JSON links to /map (its HTML does too: see above)."""
+    links = httpx.get(f"{service}/?f=json").json()["links"]
+    assert {"rel": "related", "type": "text/html", "title": "The map of any date (viewer)",
+            "href": f"{service}/map"} in links
+
+
+@pytest.mark.parametrize(("path", "status", "words"), [
+    ("/collections/nowhere/editions", 404, "known layers"),
+    ("/collections/streets/editions?f=xml", 400, "f=json"),
+    ("/collections/streets/editions?date=2020-01-01", 400, "this endpoint takes"),
+    ("/map?layers=streets,nowhere", 400, "comma-separated list"),
+    ("/map?date=2016-13-01", 400, "YYYY-MM-DD"),
+    ("/map?compare=yesterday", 400, "YYYY-MM-DD"),
+    ("/map?mode=overlay", 400, "mode=swipe"),
+    ("/map?lang=de", 400, "lang=nl"),
+    ("/map?zoom=3", 400, "this endpoint takes"),
+])
+def test_bad_input_to_the_new_routes(service: str, path: str, status: int, words: str) -> None:
+    """Errors of the viewer's routes in the one shape, with a hint."""
+    answer = httpx.get(f"{service}{path}")
+    assert answer.status_code == status
+    body = answer.json()
+    assert set(body) == {"code", "description", "hint"}
+    assert words in body["hint"]
+
+
+def test_vendored_front_end_is_the_locked_one(service: str) -> None:
+    """The files served at /assets/vendor are those of frontend/package-lock.json, with their
+    licences; the page loads nothing but them and our own modules."""
+    lock = json.loads((PROJECT_ROOT / "frontend" / "package-lock.json").read_text())
+    for package, folder, licence in (("maplibre-gl", "maplibre-gl", "LICENSE.txt"),
+                                     ("bootstrap", "bootstrap", "LICENSE")):
+        version = lock["packages"][f"node_modules/{package}"]["version"]
+        served = httpx.get(f"{service}/assets/vendor/{folder}/VERSION").text
+        assert served.startswith(f"{package} {version} "), served
+        assert httpx.get(f"{service}/assets/vendor/{folder}/{licence}").status_code == 200
+    page = httpx.get(f"{service}/map").text
+    assert not re.findall(r"(?:src|href)=\"(?:https?:)?//", page)

@@ -70,11 +70,9 @@ GEOMETRY_DIMENSION = {"Point": 0, "LineString": 1, "MultiLineString": 1, "Polygo
 FIELD_TYPES = {"integer": "Number", "double": "Number", "boolean": "Boolean"}
 TEXTS = {  # titles of the tilesets, in the languages of the service
     "map": {"fr": "Carte de Bruxelles", "nl": "Kaart van Brussel", "en": "Map of Brussels"},
-    "map_description": {
-        "fr": "Les couches de la carte (région, communes, quartiers, voies) à la date choisie",
-        "nl": "De lagen van de kaart (gewest, gemeenten, wijken, straten) op de gekozen datum",
-        "en": "The layers of the map (region, municipalities, districts, streets) on the date "
-              "chosen"},
+    "map_description": {"fr": "La carte à la date choisie : {}",
+                        "nl": "De kaart op de gekozen datum: {}",
+                        "en": "The map on the date chosen: {}"},
     "tiles": {"fr": "tuiles vectorielles", "nl": "vectortegels", "en": "vector tiles"},
     "changes": {"fr": "changements", "nl": "wijzigingen", "en": "changes"},
 }
@@ -170,7 +168,8 @@ def _map_layers(request: Request) -> list[LayerSpec]:
 def _title(request: Request, specs: list[LayerSpec], kind: str) -> tuple[str, str]:
     lang = language(request)
     if kind == "map":
-        return TEXTS["map"][lang], TEXTS["map_description"][lang]
+        layers = ", ".join(s.title.get(lang).lower() for s in specs)
+        return TEXTS["map"][lang], TEXTS["map_description"][lang].format(layers)
     spec = specs[0]
     what = TEXTS["tiles"][lang]
     if kind == "changes":

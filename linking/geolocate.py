@@ -21,6 +21,7 @@ from layers.catalogue import Catalogue
 from layers.responsibility import Responsibility
 from linking.regional_roads import VIEW
 from linking.sqlfiles import load_sql, render
+from versioning.instants import rfc3339
 
 
 def check_point(x: float, y: float, crs: CrsInfo) -> tuple[float, float]:
@@ -82,7 +83,7 @@ def describe(conn: psycopg.Connection, rules: Responsibility, row: Any, at: dt.d
     near_boundary = bool(neighbours) or (
         region_boundary_m is not None and region_boundary_m <= margin)
     answer: dict[str, Any] = {
-        "date": at.isoformat(),
+        "date": rfc3339(at),
         "point": {"lon": round(lon, 7), "lat": round(lat, 7),
                   "x_31370": round(x, 2), "y_31370": round(y, 2)},
         "inside_region": bool(inside),

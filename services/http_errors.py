@@ -117,7 +117,13 @@ async def handle(request: Request, exc: Exception) -> JSONResponse:
                             status_code=exc.status_code, headers=exc.headers)
     error = exc if isinstance(exc, StrataError) else database_error(exc, retry_after)
     if error is not None:
-        return error_response(error, retry_after)
+        response = error_response(error, retry_after)
+        if request.url.path.startswith("/open311/"):  # the spec's list of errors
+            body = [{**error.as_dict(), "code": response.status_code}]
+            headers = {k: v for k, v in response.headers.items()
+                       if k not in ("content-length", "content-type")}
+            response = JSONResponse(body, status_code=response.status_code, headers=headers)
+        return response
     LOGGER.exception("unexpected error on %s", request.url.path)
     return JSONResponse({"code": "ServerError",
                          "description": "the server failed to answer this request",

@@ -57,3 +57,18 @@ def parse_instant(text: str | dt.date | dt.datetime) -> dt.datetime:
 def day_start(day: dt.date) -> dt.datetime:
     """Midnight of ``day`` in Brussels."""
     return dt.datetime.combine(day, dt.time(0), tzinfo=CITY_TZ)
+
+
+def rfc3339(moment: dt.datetime) -> str:
+    """An instant as RFC 3339 text, in its own offset when that is whole minutes, else in
+    UTC (Brussels kept local mean time, +00:17:30, until 1892).
+
+    >>> rfc3339(day_start(dt.date(2016, 5, 1)))
+    '2016-05-01T00:00:00+02:00'
+    >>> rfc3339(day_start(dt.date(1164, 10, 30)))
+    '1164-10-29T23:42:30+00:00'
+    """
+    offset = moment.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        moment = moment.astimezone(dt.UTC)
+    return moment.isoformat()

@@ -63,6 +63,9 @@ def _check_view_params(request: Request, view: str, time_field: str | None) -> N
     q = request.query_params
     p.check_known(q, VIEW_PARAMS | (set(columns) - {"geom"})
                   | ({"datetime"} if time_field else set()))
+    if q.get("f") not in (None, "json", "geojson", "html"):  # pygeoapi's JSON-LD of a view
+        raise InvalidInput(f"f={q.get('f')} is not offered here",  # is not valid JSON
+                           hint="use f=json or f=html")
     p.int_param(q, "limit", 10, 1, request.app.state.service.max_items)
     p.int_param(q, "offset", 0, 0, 10**9)
     p.bbox_param(q)

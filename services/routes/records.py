@@ -28,7 +28,7 @@ async def records(request: Request) -> Response:
     if wants_html(request):
         from pygeoapi import starlette_app
 
-        return await starlette_app.collection_items(request)
+        return await starlette_app.collection_items(request, CATALOGUE)
     q = request.query_params
     p.check_known(q, {"f", "q", "bbox", "datetime", "limit", "offset", "lang"})
     found = search(_records(request), q.get("q"), p.bbox_param(q), q.get("datetime"))
@@ -51,7 +51,8 @@ async def record(request: Request) -> Response:
     if wants_html(request):
         from pygeoapi import starlette_app
 
-        return await starlette_app.collection_items(request)
+        return await starlette_app.collection_items(request, CATALOGUE,
+                                                    request.path_params["item_id"])
     p.check_known(request.query_params, {"f", "lang"})
     lang = language(request)
     for r in _records(request):

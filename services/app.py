@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from geo.errors import StrataError
+from geo.errors import NotFound, StrataError
 from linking.roles import REPORTER, role_url
 from services import pygeoapi_config
 from services.http_errors import ErrorShape, MethodNotAllowed, handle
@@ -64,14 +64,6 @@ def create_app(store_settings: StoreSettings | None = None,
         store.catalogue, service, {k: v[0] for k, v in ext.items() if v[0]},
         {k: v[1].isoformat() if v[1] else None for k, v in ext.items()}, records,
         views=store.serves_city)
-    cfg_path, oas_path = pygeoapi_config.write(config, folder)
-    os.environ["PYGEOAPI_CONFIG"] = str(cfg_path)
-    os.environ["PYGEOAPI_OPENAPI"] = str(oas_path)
-    # the store's settings reach pygeoapi's provider through the environment
-    os.environ["STRATA_SCHEMA_NAME"] = store.settings.schema_name
-    os.environ["STRATA_DATABASE_URL"] = store.url
-    os.environ["STRATA_CATALOGUE"] = str(store.settings.catalogue)
-    pygeoapi_app = importlib.import_module("pygeoapi.starlette_app").APP
 
     own = [
         Route("/collections", inspire.collections),
@@ -114,9 +106,22 @@ def create_app(store_settings: StoreSettings | None = None,
         Route("/collections/{collection_id}/changes/tiles/{tileMatrixSetId}/{tileMatrix}/"
               "{tileRow}/{tileCol}", tiles.changes_tile),
     ]
+    # the OpenAPI document describes every route of Strata's (write() refuses one it does not)
+    cfg_path, oas_path = pygeoapi_config.write(config, folder, catalogue=store.catalogue,
+                                               routes=[r.path for r in own])
+    os.environ["PYGEOAPI_CONFIG"] = str(cfg_path)
+    os.environ["PYGEOAPI_OPENAPI"] = str(oas_path)
+    # the store's settings reach pygeoapi's provider through the environment
+    os.environ["STRATA_SCHEMA_NAME"] = store.settings.schema_name
+    os.environ["STRATA_DATABASE_URL"] = store.url
+    os.environ["STRATA_CATALOGUE"] = str(store.settings.catalogue)
+    pygeoapi_app = importlib.import_module("pygeoapi.starlette_app").APP
+    # pygeoapi paths of features Strata does not configure (jobs, STAC, AsyncAPI, its own
+    # tile matrix sets, coverages, maps) are not Strata's: 404 in the one shape
+    own_404 = [Route(path, not_offered) for path in NOT_OFFERED]
     # a wrong method on one of these paths is a 405 (not pygeoapi's 404), in the one shape;
     # POST to items is refused so (CQL2-JSON search by POST is not offered: use filter=)
-    routes: list[BaseRoute] = [*own, *not_allowed_routes(own),
+    routes: list[BaseRoute] = [*own, *not_allowed_routes(own), *own_404,
                                Mount(viewer.ASSETS, app=viewer.assets()),
                                Mount("/", app=pygeoapi_app)]
     handlers = {StrataError: handle, HTTPException: handle, psycopg.Error: handle,
@@ -151,6 +156,17 @@ def create_app(store_settings: StoreSettings | None = None,
         service.reporter_database_url or role_url(store.url, REPORTER),
         store.settings.schema_name, service, 2, name="strata-reporter")
     return app
+
+
+NOT_OFFERED = ["/asyncapi", "/jobs", "/jobs/{rest:path}", "/stac", "/stac/{rest:path}",
+               "/TileMatrixSets", "/TileMatrixSets/{rest:path}",
+               "/collections/{collection_id}/coverage", "/collections/{collection_id}/map"]
+
+
+def not_offered(request: Request) -> Response:
+    """A pygeoapi path of a feature Strata does not configure."""
+    raise NotFound(f"{request.url.path} is not offered by this service",
+                   hint="see the paths Strata serves at /openapi")
 
 
 EXPOSED_HEADERS = ["ETag", "Link", "Content-Crs", "Content-Language", "Memento-Datetime",

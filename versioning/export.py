@@ -39,10 +39,14 @@ class Format:
     suffix: str
     options: tuple[tuple[str, str], ...] = ()
     media_type: str = "application/octet-stream"
+    dataset_options: tuple[tuple[str, str], ...] = ()
 
 
 FORMATS = {
-    "gpkg": Format("gpkg", "GPKG", ".gpkg", media_type="application/geopackage+sqlite3"),
+    # GeoPackage 1.3: what Debian's GDAL 3.6 and QGIS 3.22 open by URL (GDAL 3.12 writes 1.4,
+    # which 3.6 reads only from a name ending in .gpkg)
+    "gpkg": Format("gpkg", "GPKG", ".gpkg", media_type="application/geopackage+sqlite3",
+                   dataset_options=(("VERSION", "1.3"),)),
     "geojson": Format("geojson", "GeoJSON", ".geojson", media_type="application/geo+json"),
     "fgb": Format("fgb", "FlatGeobuf", ".fgb", media_type="application/flatgeobuf"),
     "shp": Format("shp", "ESRI Shapefile", ".zip", (("ENCODING", "UTF-8"),),
@@ -86,7 +90,8 @@ def write_batches(batches: Iterable[pa.RecordBatch], schema: pa.Schema, path: Pa
         write_arrow(reader, str(target), layer=layer, driver=fmt.driver, geometry_name="geom",
                     geometry_type=geometry_type if geometry_type != "Geometry" else "Unknown",
                     crs=CRS.from_epsg(epsg).to_wkt(), append=append,
-                    layer_options=dict(fmt.options) or None)
+                    layer_options=dict(fmt.options) or None,
+                    dataset_options=None if append else dict(fmt.dataset_options) or None)
         if tmpdir:
             shutil.move(str(target), path)
     finally:

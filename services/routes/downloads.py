@@ -48,6 +48,13 @@ def _format(name: str | None, table: dict[str, Format], default: str) -> Format:
     return table[key]
 
 
+def _fmt_key(fmt: Format) -> str:
+    """A format as it is written (its options too: a file written another way, such as a
+    GeoPackage 1.4 of an earlier release, is never served for it)."""
+    options = "".join(f"{k}{v}" for k, v in (*fmt.options, *fmt.dataset_options))
+    return fmt.name + (f"-{hashlib.sha1(options.encode()).hexdigest()[:6]}" if options else "")
+
+
 def _crs_key(crs: CrsInfo) -> str:
     """The CRS in a cache key, whatever its spelling (EPSG:31370, its URI, its URN ...): its
     authority and code, which fix its axis order (OGC-CRS84, longitude first, is not
@@ -138,7 +145,7 @@ def _download(request: Request, everything: bool) -> Response:
         latest = [latest_edition(conn, s) for s in specs]
         immutable = all(lt is not None and at <= lt[1] for lt in latest)
         name = "brussels" if everything else specs[0].id
-        key = f"{name}-e{_editions_key(conn, specs, at)}-{_crs_key(crs)}-{fmt.name}"
+        key = f"{name}-e{_editions_key(conn, specs, at)}-{_crs_key(crs)}-{_fmt_key(fmt)}"
         return _serve(request, key, fmt, f"{name}_{at:%Y-%m-%d}{fmt.suffix}", immutable,
                       lambda out: export_snapshot(conn, specs, at, out, fmt, crs.epsg),
                       advertised)
@@ -165,7 +172,7 @@ def _changes(request: Request) -> Response:
     crs = p.crs_param(q, "crs", CRS84 if fmt.name == "geojson" else LAMBERT)
     with db(request) as conn:
         e1, e2 = _editions_key(conn, [spec], t1), _editions_key(conn, [spec], t2)
-        key = f"{spec.id}-changes-e{e1}-e{e2}-{_crs_key(crs)}-{fmt.name}"
+        key = f"{spec.id}-changes-e{e1}-e{e2}-{_crs_key(crs)}-{_fmt_key(fmt)}"
         latest = latest_edition(conn, spec)
         immutable = latest is not None and t2 <= latest[1]
         return _serve(request, key, fmt,

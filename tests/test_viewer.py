@@ -56,7 +56,13 @@ class Viewer:
         self.name = name
         self.requests: list[str] = []
         self.page_errors: list[str] = []
+        self.failed: list[str] = []
         page.on("request", lambda r: self.requests.append(r.url))
+        page.on("response", lambda r: r.status >= 400 and self.failed.append(
+            f"{r.status} {r.url}"))
+        # (a tile MapLibre no longer needs is cancelled: not a failure)
+        page.on("requestfailed", lambda r: r.failure != "net::ERR_ABORTED" and self.failed
+                .append(f"{r.failure} {r.url}"))
         page.on("websocket", lambda ws: self.requests.append(ws.url))
         page.on("pageerror", lambda e: self.page_errors.append(str(e)))
 
@@ -99,11 +105,12 @@ class Viewer:
         return outside
 
     def check(self) -> None:
-        """No request left the test server; no script error; on the viewer, no map or API
-        error shown."""
+        """No request left the test server, none failed; no script error; on the viewer, no
+        map or API error shown."""
         assert self.requests, "the page made no request at all"
         assert not self.outside_requests(), f"requests to other hosts: {self.outside_requests()}"
         assert not self.page_errors, self.page_errors
+        assert not self.failed, f"requests that failed: {self.failed}"
         if self.js("() => window.strataViewer !== undefined"):  # on the viewer
             assert self.js("() => window.strataViewer.errors()") == 0, \
                 self.page.inner_text("#status")
@@ -397,6 +404,17 @@ def test_the_html_pages_load_nothing_from_elsewhere_and_link_the_map(viewer: Vie
     assert viewer.query()["layers"] == ["streets"]
 
 
+def test_the_openapi_page_is_served_by_strata(viewer: Viewer) -> None:
+    """``/openapi?f=html`` (and ``ui=redoc``): Swagger UI from Strata, no validator badge,
+    the document's operations listed, nothing from another host."""
+    for query in ("f=html", "f=html&ui=redoc"):
+        viewer.page.goto(f"{viewer.base}/openapi?{query}")
+        viewer.page.wait_for_selector(".swagger-ui .opblock")
+        assert viewer.page.inner_text(".swagger-ui .info .title").startswith("Strata")
+        assert viewer.page.locator(".swagger-ui .opblock").count() > 0
+    viewer.shot("openapi")
+
+
 def test_dated_html_pages_show_the_version_of_their_date(viewer: Viewer) -> None:
     """``items/7400?f=html&datetime=2016-01-01`` shows the 2015 edition's Bruxelles-Ville
     (and says its date); the items page of a date answers, and lists the map of that date."""
@@ -467,7 +485,8 @@ def test_vendored_front_end_is_the_locked_one(service: str) -> None:
     licences; the page loads nothing but them and our own modules."""
     lock = json.loads((PROJECT_ROOT / "frontend" / "package-lock.json").read_text())
     for package, folder, licence in (("maplibre-gl", "maplibre-gl", "LICENSE.txt"),
-                                     ("bootstrap", "bootstrap", "LICENSE")):
+                                     ("bootstrap", "bootstrap", "LICENSE"),
+                                     ("swagger-ui-dist", "swagger-ui", "LICENSE")):
         version = lock["packages"][f"node_modules/{package}"]["version"]
         served = httpx.get(f"{service}/assets/vendor/{folder}/VERSION").text
         assert served.startswith(f"{package} {version} "), served

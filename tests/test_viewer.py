@@ -315,6 +315,8 @@ def test_the_page_speaks_the_users_language(viewer: Viewer, browser: Browser,
     assert viewer.query()["lang"] == ["nl"]
     assert viewer.js("() => document.documentElement.lang") == "nl"
     assert "[" not in viewer.page.inner_text("#panel")  # no string without its translation
+    assert viewer.page.get_attribute(".maplibregl-ctrl-zoom-in", "title") == "Inzoomen"
+    assert "Belgische Lambert 72 (EPSG:31370)" in viewer.page.inner_text("#dl-crs")
 
     keys = viewer.js("""async () => {
         const m = await import('/assets/viewer/i18n.js');

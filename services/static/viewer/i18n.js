@@ -69,6 +69,13 @@ export const STRINGS = {
     noscript: 'The viewer needs JavaScript.',
     api: 'The API',
     zoom_in: 'drawn from zoom {zoom}: zoom in',
+    'crs:CRS84': 'WGS 84 (longitude, latitude)',
+    'crs:EPSG:4326': 'WGS 84 (latitude, longitude)',
+    'crs:EPSG:4258': 'ETRS89 (INSPIRE)',
+    'crs:EPSG:3035': 'ETRS89 / LAEA Europe',
+    'crs:EPSG:31370': 'Belgian Lambert 72',
+    'crs:EPSG:3812': 'Belgian Lambert 2008',
+    'crs:EPSG:3857': 'Web Mercator',
   },
   fr: {
     title: 'Strata : la carte de Bruxelles à toute date',
@@ -132,6 +139,13 @@ export const STRINGS = {
     noscript: 'La visionneuse a besoin de JavaScript.',
     api: 'L\'API',
     zoom_in: 'dessinée à partir du zoom {zoom} : zoomez',
+    'crs:CRS84': 'WGS 84 (longitude, latitude)',
+    'crs:EPSG:4326': 'WGS 84 (latitude, longitude)',
+    'crs:EPSG:4258': 'ETRS89 (INSPIRE)',
+    'crs:EPSG:3035': 'ETRS89 / LAEA Europe',
+    'crs:EPSG:31370': 'Lambert belge 72',
+    'crs:EPSG:3812': 'Lambert belge 2008',
+    'crs:EPSG:3857': 'Web Mercator',
   },
   nl: {
     title: 'Strata: de kaart van Brussel op elke datum',
@@ -195,6 +209,32 @@ export const STRINGS = {
     noscript: 'De viewer heeft JavaScript nodig.',
     api: 'De API',
     zoom_in: 'getekend vanaf zoom {zoom}: zoom in',
+    'crs:CRS84': 'WGS 84 (lengte, breedte)',
+    'crs:EPSG:4326': 'WGS 84 (breedte, lengte)',
+    'crs:EPSG:4258': 'ETRS89 (INSPIRE)',
+    'crs:EPSG:3035': 'ETRS89 / LAEA Europa',
+    'crs:EPSG:31370': 'Belgische Lambert 72',
+    'crs:EPSG:3812': 'Belgische Lambert 2008',
+    'crs:EPSG:3857': 'Web Mercator',
+  },
+};
+
+/** MapLibre's own words (its controls' titles), by language: its `locale` option. */
+export const MAPLIBRE = {
+  en: {},
+  fr: {
+    'AttributionControl.ToggleAttribution': 'Afficher ou masquer les sources',
+    'Map.Title': 'Carte',
+    'NavigationControl.ZoomIn': 'Zoomer',
+    'NavigationControl.ZoomOut': 'Dézoomer',
+    'NavigationControl.ResetBearing': 'Faire glisser pour tourner, cliquer pour revenir au nord',
+  },
+  nl: {
+    'AttributionControl.ToggleAttribution': 'Bronnen tonen of verbergen',
+    'Map.Title': 'Kaart',
+    'NavigationControl.ZoomIn': 'Inzoomen',
+    'NavigationControl.ZoomOut': 'Uitzoomen',
+    'NavigationControl.ResetBearing': 'Sleep om te draaien, klik om naar het noorden te keren',
   },
 };
 

@@ -15,7 +15,9 @@ import {
   Map as MapLibreMap, NavigationControl, ScaleControl, prewarm,
 } from '../vendor/maplibre-gl/maplibre-gl.mjs';
 import { BACKGROUND, BASEMAP_TILES, basemapLayers, vectorSource } from './basemap.js';
-import { LANGS, LANGUAGE_NAMES, LOCALES, pickLanguage, translate } from './i18n.js';
+import {
+  LANGS, LANGUAGE_NAMES, LOCALES, MAPLIBRE, STRINGS, pickLanguage, translate,
+} from './i18n.js';
 
 const config = JSON.parse(document.getElementById('strata-config').textContent);
 const LAYER = Object.fromEntries(config.layers.map((l, i) => [l.id, { ...l, index: i }]));
@@ -290,6 +292,7 @@ function makeMap(container, date, withChanges, style = buildStyle(date, withChan
     fitBoundsOptions: { padding: 10 },
     hash: container === 'map-a',
     attributionControl: { compact: true },
+    locale: MAPLIBRE[state.lang],
     dragRotate: false,
     pitchWithRotate: false,
   });
@@ -420,7 +423,22 @@ async function updateMaps(initial = false) {
 
 // ---------------------------------------------------------------- panels
 
+/** MapLibre's controls, in the page's language (its `locale` is read once, at creation). */
+function translateControls() {
+  const words = { ...MAPLIBRE.en, ...MAPLIBRE[state.lang] };
+  const english = { 'maplibregl-ctrl-zoom-in': ['NavigationControl.ZoomIn', 'Zoom in'],
+    'maplibregl-ctrl-zoom-out': ['NavigationControl.ZoomOut', 'Zoom out'],
+    'maplibregl-ctrl-attrib-button': ['AttributionControl.ToggleAttribution', 'Toggle attribution'] };
+  for (const [css, [key, fallback]] of Object.entries(english)) {
+    for (const button of document.getElementsByClassName(css)) {
+      button.title = words[key] || fallback;
+      button.setAttribute('aria-label', words[key] || fallback);
+    }
+  }
+}
+
 function applyStaticStrings() {
+  translateControls();
   document.documentElement.lang = state.lang;
   document.title = t('title');
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
@@ -594,7 +612,8 @@ function renderDownloadPanel() {
   const crs = $('dl-crs');
   const c = crs.value;
   crs.replaceChildren(el('option', { value: '', textContent: t('crs_default') }),
-    ...config.crs.map((x) => el('option', { value: x.id, textContent: `${x.title} (${x.id})`,
+    ...config.crs.map((x) => el('option', { value: x.id,
+      textContent: `${STRINGS[state.lang][`crs:${x.id}`] || x.title} (${x.id})`,
       selected: x.id === c })));
   updateDownloadLinks();
 }

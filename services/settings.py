@@ -26,6 +26,8 @@ class StoreSettings(BaseSettings):
     catalogue: Path = DEFAULT_CATALOGUE
     responsibility: Path = DEFAULT_RESPONSIBILITY
     project_root: Path = PROJECT_ROOT
+    # the raster surfaces' files (COGs); default .strata/surfaces under the project root
+    surfaces_dir: Path | None = None
 
     @field_validator("schema_name")
     @classmethod

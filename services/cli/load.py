@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""``strata load``: load the real editions the catalogue names, and the reference tables.
+"""``strata load``: load the real editions the catalogue names, the reference tables, and
+build the yearly NO2 surfaces from them (``strata surfaces build no2``).
 
 Idempotent: an edition already recorded with the same file checksum is skipped.
 """
@@ -13,6 +14,7 @@ from layers.readers import read_layer_file
 from layers.references import read_reference
 from linking.reference import replace_reference
 from services.cli.common import progress_bar, store
+from services.cli.surfaces import build_surfaces
 from versioning.importer import file_checksum
 from versioning.reading import editions
 
@@ -51,3 +53,7 @@ def command(ctx: click.Context, layer_ids: tuple[str, ...]) -> None:
             for table in cat.references:
                 frame = read_reference(table, cat.reference_path(table))
                 click.echo(f"reference {table}: {replace_reference(conn, table, frame)} rows")
+    if not layer_ids:
+        # the yearly NO2 surfaces (derived estimates) from the stations' means just loaded
+        for line in build_surfaces(s):
+            click.echo(line)

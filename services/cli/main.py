@@ -22,6 +22,7 @@ from services.cli import (
     load,
     serve,
     snapshot,
+    surfaces,
 )
 from services.cli.common import exit_code
 from services.settings import StoreSettings
@@ -50,7 +51,7 @@ def cli(ctx: click.Context) -> None:
 
 
 for module in (db, config, importing, load, layers, snapshot, changes, history, geolocate,
-               link, apikey, serve):
+               link, apikey, serve, surfaces):
     cli.add_command(module.command)
 
 

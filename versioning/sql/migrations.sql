@@ -77,4 +77,40 @@ RETURNS timestamp LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT at AT TIME Z
 CREATE OR REPLACE FUNCTION {schema}.city_instant(local timestamp)
 RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT local AT TIME ZONE {city_tz} $$;
 -- statement
-INSERT INTO {schema}.schema_migration (version) VALUES (1), (2), (3), (4) ON CONFLICT DO NOTHING;
+-- Raster surfaces (derived estimates, e.g. yearly NO2 means interpolated from stations), one
+-- row per surface, valid over [valid_from, valid_to); the file lives in the surfaces folder,
+-- named by its checksum. Recorded in date order, never replaced (versioning/surfaces.py).
+CREATE TABLE IF NOT EXISTS {schema}.surface (
+    id bigserial PRIMARY KEY,
+    collection text NOT NULL,
+    valid_from timestamptz NOT NULL,
+    valid_to timestamptz NOT NULL,
+    period text NOT NULL,
+    source_name text NOT NULL,
+    method text NOT NULL,
+    cv_rmse double precision NOT NULL,
+    cv_mae double precision NOT NULL,
+    n_points integer NOT NULL,
+    cell_size_m double precision NOT NULL,
+    epsg integer NOT NULL,
+    bounds double precision[] NOT NULL,
+    bands text[] NOT NULL,
+    file_name text NOT NULL,
+    checksum text NOT NULL,
+    metadata jsonb NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (collection, valid_from),
+    CHECK (valid_to > valid_from)
+);
+-- statement
+CREATE OR REPLACE FUNCTION {schema}.guard_surface() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'surfaces are append-only: a recorded surface is never changed or deleted';
+END $$;
+-- statement
+CREATE OR REPLACE TRIGGER surface_append_only BEFORE UPDATE OR DELETE ON {schema}.surface
+    FOR EACH ROW EXECUTE FUNCTION {schema}.guard_surface();
+-- statement
+INSERT INTO {schema}.schema_migration (version) VALUES (1), (2), (3), (4), (5)
+ON CONFLICT DO NOTHING;

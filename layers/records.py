@@ -11,17 +11,24 @@ Examples
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from geo.city import CITY_TZ_NAME
-from geo.crs import STORAGE_EPSG
+from geo.crs import CRS84, STORAGE_EPSG, parse_crs
 from geo.errors import InvalidInput, NotFound
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+TABLES = {".csv", ".tsv", ".txt"}
+# coordinate columns found by name (any case), in this order: degrees first, then x / y
+LON_LAT = [("lon", "lat"), ("longitude", "latitude"), ("lng", "lat"), ("long", "lat")]
+X_Y = [("x", "y"), ("easting", "northing")]
 WRITERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".fgb": "FlatGeobuf", ".csv": "CSV",
            ".parquet": "parquet"}
 
@@ -52,10 +59,94 @@ def record_instants(values: pd.Series, field: str) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(text.map(instants).to_numpy(), tz="UTC")
 
 
-def read_records(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    """The records of a vector file, with its CRS (a file without one is refused)."""
+def coordinate_columns(columns: list[str], xy: tuple[str, str] | None = None,
+                       source: str = "the records") -> tuple[str, str, bool]:
+    """The columns holding the records' coordinates: ``xy`` when given, else found by name
+    (lon / lat, longitude / latitude, lng / lat, long / lat, then x / y, easting / northing, in
+    any case); and whether they are degrees by their name (lon / lat: CRS84 unless said).
+
+    >>> coordinate_columns(["id", "Lon", "Lat", "date"])
+    ('Lon', 'Lat', True)
+    """
+    if xy is not None:
+        missing = [c for c in xy if c not in columns]
+        if missing:
+            raise InvalidInput(f"{source}: no column {missing[0]!r}",
+                               hint=f"their columns: {', '.join(map(str, columns))}")
+        return xy[0], xy[1], False
+    lower = {str(c).lower(): str(c) for c in columns}
+    for pairs, degrees in ((LON_LAT, True), (X_Y, False)):
+        for x, y in pairs:
+            if x in lower and y in lower:
+                return lower[x], lower[y], degrees
+    raise InvalidInput(
+        f"{source}: no coordinate columns among {', '.join(map(str, columns)) or 'none'}",
+        hint="name them lon / lat (degrees, CRS84), or x / y with a CRS (--crs EPSG:31370), "
+             "or say which they are (--xy COLUMN_X,COLUMN_Y)")
+
+
+def records_from_table(frame: pd.DataFrame, source: str, xy: tuple[str, str] | None = None,
+                       crs: str | None = None) -> gpd.GeoDataFrame:
+    """Records given as a table with coordinate columns (see :func:`coordinate_columns`),
+    as points in ``crs`` (CRS84 for columns named lon / lat; x / y need one).
+
+    >>> t = pd.DataFrame({"id": [1], "lon": [4.35235], "lat": [50.84675]})
+    >>> p = records_from_table(t, "t.csv").to_crs(31370).geometry.iloc[0]
+    >>> round(p.x), round(p.y)
+    (148845, 170705)
+    """
+    x, y, degrees = coordinate_columns(list(frame.columns), xy, source)
+    if crs is None and not degrees:
+        raise InvalidInput(f"{source}: the coordinates {x} / {y} need a CRS",
+                           hint="say which, for example --crs EPSG:31370 (Lambert 72) or "
+                                "--crs CRS84 (longitude / latitude in degrees)")
+    info = parse_crs(crs) if crs is not None else CRS84
+    values = {}
+    for col in (x, y):
+        numbers = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        bad = numbers.isna() | ~np.isfinite(numbers.fillna(0).to_numpy())
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise InvalidInput(f"{source}: {col} at row {row + 1} is not a number "
+                               f"({frame[col].iloc[row]!r})",
+                               hint="give every record both coordinates, as numbers with a "
+                                    "decimal point")
+        values[col] = numbers.to_numpy()
+    if info.epsg == 4326 and ((np.abs(values[x]) > 180).any() or (np.abs(values[y]) > 90).any()):
+        raise InvalidInput(f"{source}: {x} / {y} are not longitude / latitude in degrees",
+                           hint="these look like metres: give their CRS, for example "
+                                "--crs EPSG:31370 (Lambert 72)")
+    geometry = gpd.GeoSeries(shapely.points(values[x], values[y]), crs=info.epsg)
+    return gpd.GeoDataFrame(frame, geometry=geometry)
+
+
+def read_table(source: Path | str, name: str | None = None) -> pd.DataFrame:
+    """A CSV file (or CSV text, named ``name``; tab-separated files by their suffix), with
+    its columns' own types: integers stay integers, empty cells included."""
+    text = isinstance(source, str)
+    label = name or str(source)
+    tabs = not text and Path(source).suffix.lower() in {".tsv", ".txt"}
+    try:
+        return pd.read_csv(io.StringIO(source) if isinstance(source, str) else source,
+                           sep="\t" if tabs else ",", dtype_backend="numpy_nullable")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InvalidInput(f"{label} cannot be read as CSV: {str(exc).splitlines()[0]}",
+                           hint="give CSV with a header line, in UTF-8, comma-separated"
+                           if text or not tabs else "give a tab-separated file with a header "
+                                                    "line, in UTF-8") from None
+
+
+def read_records(path: Path, layer: str | None = None, xy: tuple[str, str] | None = None,
+                 crs: str | None = None) -> gpd.GeoDataFrame:
+    """The records of a vector file, with its CRS (a file without one is refused); or of a
+    CSV file with coordinate columns (see :func:`records_from_table`)."""
     if not path.exists():
         raise NotFound(f"{path} not found", hint="give the path of a vector file")
+    if path.suffix.lower() in TABLES:
+        return records_from_table(read_table(path), str(path), xy, crs)
+    if xy is not None:
+        raise InvalidInput(f"{path} is not a CSV file: its geometry is read, not columns",
+                           hint="give --xy only with a CSV file")
     try:
         frame = gpd.read_file(path, layer=layer)
     except Exception as exc:  # GDAL's many ways to say "cannot read"
@@ -63,9 +154,15 @@ def read_records(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
                            f"{str(exc).splitlines()[0]}",
                            hint="give a GeoPackage, GeoJSON, Shapefile, FlatGeobuf or CSV "
                                 "with a geometry") from None
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InvalidInput(f"{path} has no geometry",
+                           hint="give a vector file, or a CSV with lon / lat columns")
+    if frame.crs is None and crs is not None:
+        frame = frame.set_crs(parse_crs(crs).epsg)
     if frame.crs is None:
         raise InvalidInput(f"{path} declares no coordinate reference system",
-                           hint="give the file a CRS (for example with ogr2ogr -a_srs)")
+                           hint="give the file a CRS (for example with ogr2ogr -a_srs), or "
+                                "say which it is (--crs EPSG:31370)")
     if frame.geometry.isna().any() or frame.geometry.is_empty.any():
         row = int((frame.geometry.isna() | frame.geometry.is_empty).to_numpy().nonzero()[0][0])
         raise InvalidInput(f"{path}: record {row + 1} has no geometry",

@@ -18,6 +18,7 @@ from pygeoapi.process.manager.dummy import DummyManager
 from pygeoapi.util import JobStatus, RequestedResponse
 
 from geo.errors import InvalidInput, NotFound
+from layers.records import read_table, records_from_table
 from linking.bulk import targets
 from linking.roles import LINKER, role_url
 from services.link_job import INCIDENTS, link_records, record_dates, stored_records
@@ -58,6 +59,28 @@ PROCESS_METADATA: dict[str, Any] = {
                            "or collection.",
             "schema": {"type": "object", "contentMediaType": "application/geo+json"},
             "minOccurs": 0, "maxOccurs": 1,
+        },
+        "csv": {
+            "title": "Records (CSV)",
+            "description": "CSV text with a header line and coordinate columns: lon / lat "
+                           "(degrees, CRS84) or x / y with crs, found by name, or named by "
+                           "xy; every other column is kept with its type. Give this, "
+                           "features or collection.",
+            "schema": {"type": "string", "contentMediaType": "text/csv"},
+            "minOccurs": 0, "maxOccurs": 1,
+        },
+        "xy": {
+            "title": "Coordinate columns (CSV)",
+            "description": "The CSV's columns of x (longitude) and y (latitude), when they "
+                           "are not named lon / lat or x / y.",
+            "schema": {"type": "array", "items": {"type": "string"}, "minItems": 2,
+                       "maxItems": 2},
+            "minOccurs": 0, "maxOccurs": 1,
+        },
+        "crs": {
+            "title": "CRS of the CSV's coordinates",
+            "description": "CRS84 for lon / lat columns; x / y need one (EPSG:31370, ...).",
+            "schema": {"type": "string"}, "minOccurs": 0, "maxOccurs": 1,
         },
         "collection": {
             "title": "Stored records",
@@ -104,12 +127,39 @@ PROCESS_METADATA: dict[str, Any] = {
 }
 
 
+def _csv_records(data: dict[str, Any]) -> gpd.GeoDataFrame:
+    """The records of the ``csv`` input (text, or a qualified value with its media type)."""
+    text = data["csv"]
+    if isinstance(text, dict) and "value" in text:
+        text = text["value"]
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput("csv must be CSV text with a header line",
+                           hint='for example "csv": "id,lon,lat,date\n1,4.3524,50.8467,'
+                                '2016-05-01\n"')
+    xy = data.get("xy")
+    if xy is not None and (not isinstance(xy, list) or len(xy) != 2
+                           or not all(isinstance(c, str) for c in xy)):
+        raise InvalidInput("xy must name two columns", hint='for example "xy": ["x", "y"]')
+    crs = data.get("crs")
+    if crs is not None and not isinstance(crs, str):
+        raise InvalidInput("crs must be text", hint='for example "crs": "EPSG:31370"')
+    frame = records_from_table(read_table(text, "csv"), "csv",
+                               (xy[0], xy[1]) if xy else None, crs)
+    if frame.empty:
+        raise InvalidInput("the CSV has no records", hint="send at least one row")
+    return frame
+
+
 def _records(data: dict[str, Any], store: Any, connect_reader: Any) -> gpd.GeoDataFrame:
     features, collection = data.get("features"), data.get("collection")
-    if (features is None) == (collection is None):
-        raise InvalidInput("give either features (GeoJSON) or collection, not both or neither",
+    given = [k for k in ("features", "csv", "collection") if data.get(k) is not None]
+    if len(given) != 1:
+        raise InvalidInput("give one of features (GeoJSON), csv or collection"
+                           + (f", not {' and '.join(given)}" if given else ""),
                            hint='for example {"inputs": {"collection": "permits", '
                                 '"date_field": "submitted"}}')
+    if data.get("csv") is not None:
+        return _csv_records(data)
     if collection is not None:
         if collection != INCIDENTS and collection not in store.catalogue.layers:
             raise InvalidInput(f"no collection {collection!r} to link",

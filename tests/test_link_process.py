@@ -21,7 +21,8 @@ def execute(service, inputs, **kw):
 
 def test_process_is_described_in_three_languages(service):
     en = httpx.get(f"{service}/processes/link", params={"f": "json"}, timeout=30).json()
-    assert set(en["inputs"]) == {"features", "collection", "date_field", "date", "to", "within"}
+    assert set(en["inputs"]) == {"features", "csv", "xy", "crs", "collection", "date_field",
+                                 "date", "to", "within"}
     assert en["outputs"]["linked"]["schema"]["type"] == "object"
     assert en["inputs"]["features"]["schema"]["contentMediaType"] == "application/geo+json"
     fr = httpx.get(f"{service}/processes/link", params={"f": "json", "lang": "fr"},
@@ -95,9 +96,9 @@ def test_stored_permits_and_incidents(service, loaded, permits):
 
 
 @pytest.mark.parametrize(("inputs", "says"), [
-    ({}, "give either features (GeoJSON) or collection"),
+    ({}, "give one of features (GeoJSON), csv or collection"),
     ({"collection": "permits", "features": {"type": "FeatureCollection", "features": []}},
-     "not both or neither"),
+     "not features and collection"),
     ({"collection": "rivers", "date": "2020-01-01"}, "no collection 'rivers' to link"),
     ({"collection": "permits", "to": ["rivers"], "date": "2020-01-01"}, "unknown layer 'rivers'"),
     ({"collection": "permits", "date": "20-01-01"}, "'20-01-01' is not a date"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from geo.errors import InvalidInput
 from layers.records import WRITERS, read_records, write_records
 from linking.bulk import targets
 from services.cli.common import (
@@ -22,6 +23,14 @@ from services.cli.common import (
 )
 from services.link_job import INCIDENTS, link_records, record_dates, stored_records
 from versioning.instants import parse_instant
+
+
+def _columns(text: str) -> tuple[str, str]:
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise InvalidInput(f"--xy {text!r} does not name two columns",
+                           hint="for example --xy lon,lat or --xy x,y")
+    return parts[0], parts[1]
 
 
 @click.command("link")
@@ -38,11 +47,18 @@ from versioning.instants import parse_instant
               help="Distance in metres within which the nearest street (or point) is sought "
                    "(default: street_search_m of config/responsibility.yml, 50).")
 @click.option("--layer", "file_layer", help="The layer inside INPUT, when it has several.")
+@click.option("--xy", callback=parse_with(_columns), metavar="COLUMN_X,COLUMN_Y",
+              help="A CSV's coordinate columns (default: lon / lat, longitude / latitude, "
+                   "or x / y, found by name).")
+@click.option("--crs", "crs",
+              help="The CRS of INPUT's coordinates when it does not declare one: CRS84 for "
+                   "lon / lat columns; x / y need one (EPSG:31370, 3812, 4326, ...).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Database connections working in parallel.")
 @click.pass_context
 def command(ctx: click.Context, source: str, output: Path, to: str, date_field: str | None,
-            default_date, within: float | None, file_layer: str | None, workers: int) -> None:
+            default_date, within: float | None, file_layer: str | None,
+            xy: tuple[str, str] | None, crs: str | None, workers: int) -> None:
     """Link the records of INPUT (a vector file, layer:ID for a stored layer, or
     "incidents") to the features of the --to layers as they were at each record's date."""
     s = store(ctx)
@@ -53,7 +69,7 @@ def command(ctx: click.Context, source: str, output: Path, to: str, date_field: 
     if source.startswith("layer:") or source == INCIDENTS:
         frame = stored_records(s.connect, s.catalogue, source)
     else:
-        frame = read_records(Path(source), file_layer)
+        frame = read_records(Path(source), file_layer, xy, crs)
     at = record_dates(frame, date_field, default_date)
     with s.connect() as conn:
         firsts = first_editions(conn, [t.spec for t in tgts])

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -66,7 +67,7 @@ def _check_view_params(request: Request, view: str, time_field: str | None) -> N
     if q.get("f") not in (None, "json", "geojson", "html"):  # pygeoapi's JSON-LD of a view
         raise InvalidInput(f"f={q.get('f')} is not offered here",  # is not valid JSON
                            hint="use f=json or f=html")
-    p.int_param(q, "limit", 10, 1, request.app.state.service.max_items)
+    _limit(q, request.app.state.service.max_items)  # pygeoapi serves more at its maximum
     p.int_param(q, "offset", 0, 0, 10**9)
     p.bbox_param(q)
     p.bool_param(q, "skipGeometry")
@@ -74,6 +75,20 @@ def _check_view_params(request: Request, view: str, time_field: str | None) -> N
     for name, kind in columns.items():
         if name in q:
             p.typed_value(q[name], PG_KINDS.get(kind, "text"), name)
+
+
+def _limit(q: QueryParams, max_items: int) -> int:
+    """``limit``: a whole number from 1; above the maximum, the maximum is served (OGC API
+    Features, /req/core/fc-limit-response-1: no error), with the next link."""
+    value = q.get("limit")
+    hint = f"give limit between 1 and {max_items} (more is served as {max_items})"
+    try:
+        number = 10 if value is None else int(value)
+    except ValueError:
+        raise InvalidInput(f"limit {value!r} is not a whole number", hint=hint) from None
+    if number < 1:
+        raise InvalidInput(f"limit {number} is out of range", hint=hint)
+    return min(number, max_items)
 
 
 async def items(request: Request) -> Response:
@@ -96,7 +111,7 @@ def _items(request: Request) -> Response:
     max_items = service.max_items
     pq = PageQuery(at=at, interval=interval, bbox=p.bbox_param(q),
                    bbox_crs=p.crs_param(q, "bbox-crs", CRS84), crs=crs,
-                   limit=p.int_param(q, "limit", 10, 1, max_items),
+                   limit=_limit(q, max_items),
                    offset=p.int_param(q, "offset", 0, 0, 10**9),
                    after=p.key_value(spec, q["after"]) if "after" in q else None,
                    properties=p.properties_param(q, spec), sortby=p.sortby_param(q, spec),
@@ -115,6 +130,8 @@ def _items(request: Request) -> Response:
             # the map of an instant: the edition record knows its size, no COUNT needed
             head["numberMatched"] = features_alive(conn, spec, pq.at or dt.datetime.now(dt.UTC))
         params = {k: v for k, v in q.items() if k not in ("offset", "after", "f")}
+        if "limit" in params:  # the limit served, when more was asked
+            params["limit"] = str(pq.limit)
         links = [
             {"rel": "self", "type": GEOJSON, "href": url(request, path, **{**q, "f": "json"})},
             {"rel": "alternate", "type": "text/html", "href": url(request, path, **params,

@@ -2,12 +2,16 @@
 """Accept-Language negotiation among fr, nl and en, robust to ``q=0`` (which makes
 pygeoapi 0.24 answer 500): entries with q=0 are refused languages, not preferences.
 
+A language refused (``q=0``, or not named beside ``*;q=0``) is never served; when every
+language Strata has is refused, the answer is 406 listing them (INSPIRE, no matching
+language). With no preference among ours, English (or the first one not refused).
+
 Examples
 --------
 >>> negotiate("nl-BE,fr;q=0.8")
 'nl'
->>> negotiate("de,*;q=0.0")
-'en'
+>>> negotiate("de,*;q=0.0") is None, negotiate("en;q=0"), negotiate("de")
+(True, 'fr', 'en')
 >>> sanitize("fr;q=0, nl;q=0.5")
 'nl;q=0.5'
 """
@@ -15,6 +19,8 @@ Examples
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from services.limits import send_error
 
 LANGUAGES = ("en", "fr", "nl")
 DEFAULT = "en"
@@ -40,13 +46,38 @@ def parse(header: str | None) -> list[tuple[str, float]]:
     return [(t, q) for t, q, _ in sorted(out, key=lambda x: (x[1], x[2]), reverse=True)]
 
 
-def negotiate(header: str | None) -> str:
-    """The best of our languages for an Accept-Language header (English by default)."""
+def refused(header: str | None) -> set[str]:
+    """Our languages the header refuses: named with q=0, or left out beside ``*;q=0``."""
+    named: dict[str, float] = {}
+    star = None
+    for part in (header or "").split(","):
+        bits = [b.strip() for b in part.split(";")]
+        tag = bits[0].lower()
+        q = 1.0
+        for b in bits[1:]:
+            if b.startswith("q="):
+                try:
+                    q = float(b[2:])
+                except ValueError:
+                    q = -1
+        if tag == "*":
+            star = q
+        elif tag:
+            base = tag.split("-")[0]
+            named[base] = max(named.get(base, 0.0), q)
+    return {lang for lang in LANGUAGES
+            if named.get(lang) == 0 or (lang not in named and star == 0)}
+
+
+def negotiate(header: str | None) -> str | None:
+    """The best of our languages for an Accept-Language header (English when it prefers
+    none of ours, or the first not refused); None when it refuses all of ours."""
+    no = refused(header)
     for tag, _ in parse(header):
         base = tag.split("-")[0]
-        if base in LANGUAGES:
+        if base in LANGUAGES and base not in no:
             return base
-    return DEFAULT
+    return next((lang for lang in (DEFAULT, *LANGUAGES) if lang not in no), None)
 
 
 def sanitize(header: str) -> str:
@@ -55,20 +86,27 @@ def sanitize(header: str) -> str:
 
 
 class AcceptLanguageMiddleware:
-    """Rewrites Accept-Language before pygeoapi sees it."""
+    """Answers 406 when every language is refused; otherwise rewrites Accept-Language to the
+    language negotiated, before pygeoapi sees it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            headers = []
-            for name, value in scope["headers"]:
-                if name == b"accept-language":
-                    clean = sanitize(value.decode("latin-1"))
-                    if not clean:
-                        continue
-                    value = clean.encode("latin-1")
-                headers.append((name, value))
+            asked = dict(scope["headers"]).get(b"accept-language")
+            if asked is not None and negotiate(asked.decode("latin-1")) is None:
+                await send_error(send, 406, "NotAcceptable",
+                                 f"none of the languages of this service ({', '.join(LANGUAGES)}) "
+                                 "is acceptable to this request",
+                                 "accept one of them, e.g. Accept-Language: fr, or leave the "
+                                 "header out", scope["path"])
+                return
+            # what pygeoapi (and every route) sees: the one language negotiated
+            headers = [(name, value) for name, value in scope["headers"]
+                       if name != b"accept-language"]
+            if asked is not None:
+                headers.append((b"accept-language",
+                                (negotiate(asked.decode("latin-1")) or DEFAULT).encode()))
             scope = {**scope, "headers": headers}
         await self.app(scope, receive, send)

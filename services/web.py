@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from layers.catalogue import Catalogue, LayerSpec
-from services.language import negotiate
+from services.language import DEFAULT, negotiate
 from services.settings import ServiceSettings
 from versioning.pages import latest_edition
 
@@ -60,7 +60,8 @@ def url(request: Request, path: str, **params: Any) -> str:
 
 def language(request: Request) -> str:
     """The negotiated language (fr, nl, en): ``lang=`` first, then Accept-Language."""
-    return negotiate(request.query_params.get("lang") or request.headers.get("accept-language"))
+    chosen = negotiate(request.query_params.get("lang") or request.headers.get("accept-language"))
+    return chosen or DEFAULT  # a header refusing them all was answered 406 already
 
 
 def wants_html(request: Request) -> bool:

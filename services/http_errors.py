@@ -162,7 +162,8 @@ class ErrorShape:
             elif start:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    await send_reshaped(send, start, b"".join(chunks), self.HINTS)
+                    await send_reshaped(send, start, b"".join(chunks), self.HINTS,
+                                        open311=scope["path"].startswith("/open311/"))
             else:
                 await send(message)
 
@@ -170,8 +171,9 @@ class ErrorShape:
 
 
 async def send_reshaped(send: Send, start: dict[str, Any], body: bytes,
-                        hints: dict[int, str]) -> None:
-    """Send a captured error response with its body in the one shape."""
+                        hints: dict[int, str], open311: bool = False) -> None:
+    """Send a captured error response with its body in the one shape (under /open311, the
+    spec's list of errors carrying it)."""
     status = start["status"]
     try:
         raw = json.loads(body)
@@ -185,7 +187,7 @@ async def send_reshaped(send: Send, start: dict[str, Any], body: bytes,
         shaped = {"code": str(raw.get("code") or raw.get("type") or "Error"),
                   "description": str(raw["description"]),
                   "hint": str(raw.get("hint") or hints.get(status, "see /openapi"))}
-        body = json.dumps(shaped).encode()
+        body = json.dumps([{**shaped, "code": status}] if open311 else shaped).encode()
         start = {**start, "headers": [(k, v) for k, v in start.get("headers") or []
                                       if k != b"content-type"]
                  + [(b"content-type", b"application/json")]}

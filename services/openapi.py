@@ -800,7 +800,17 @@ def open311_paths() -> Json:
 
     ids = {"type": "string", "pattern": r"^[0-9]{1,9}(,[0-9]{1,9})*$"}
     listed = {"type": "array", "items": ref("schemas", "Open311Request")}
+    discovery = {"type": "object", "required": ["changeset", "endpoints"], "properties": {
+        "changeset": {"type": "string"}, "contact": {"type": "string"},
+        "key_service": {"type": "string"},
+        "endpoints": {"type": "array", "items": {"type": "object", "properties": {
+            "specification": {"type": "string"}, "url": {"type": "string"},
+            "changeset": {"type": "string"}, "type": {"type": "string"},
+            "formats": {"type": "array", "items": {"type": "string"}}}}}}}
     return {
+        "/open311/discovery.{format}": {"get": _op(
+            "getOpen311Discovery", "Service discovery: the GeoReport v2 endpoint", tags,
+            [fmt], answers("200", discovery, [404]))},
         "/open311/v2/services.{format}": {"get": _op(
             "getOpen311Services", "The Fix My Street categories, as Open311 services", tags,
             [fmt, *LANG], answers("200", {"type": "array",

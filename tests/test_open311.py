@@ -172,3 +172,19 @@ def test_no2_per_district_and_year(loaded):
     sources = {r[0]: (r[1], r[2]) for r in rows}
     assert sources["curieuzenair"][1] >= 2480
     assert sources["irceline"][1] == stations_in  # every station-year inside the region
+
+
+def test_discovery_and_unknown_paths_in_the_specs_formats(service):
+    import xml.etree.ElementTree as ET
+
+    doc = httpx.get(f"{service}/open311/discovery.json", timeout=30).json()
+    endpoint = doc["endpoints"][0]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"].endswith("/open311/v2") and "text/xml" in endpoint["formats"]
+    services = httpx.get(f"{endpoint['url'].replace('http://localhost:5000', service)}"
+                         "/services.json", timeout=30)
+    xml = ET.fromstring(httpx.get(f"{service}/open311/discovery.xml", timeout=30).content)
+    assert xml.find("endpoints/endpoint/specification").text == endpoint["specification"]
+    assert services.status_code == 200
+    r = httpx.get(f"{service}/open311/v2/nothing.json", timeout=30)
+    assert r.status_code == 404 and r.json()[0]["code"] == 404 and r.json()[0]["hint"]

@@ -137,6 +137,38 @@ SERVICE_SQL = ("SELECT category_id, family_fr, family_nl, family_en, type_fr, ty
                "subtype_fr, subtype_nl, subtype_en, place_fr FROM fms_category")
 
 
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-30T00:00:00Z"  # when this endpoint's interface last changed
+
+
+async def discovery(request: Request) -> Response:
+    """``GET /open311/discovery.{format}``: where the GeoReport v2 endpoint is and what it
+    speaks (the spec's service discovery)."""
+    fmt = request.path_params.get("format", "json")
+    if fmt not in FORMATS:
+        return error(404, f"format .{fmt} is not offered", "json", "use .json or .xml")
+    base = request.app.state.service.public_url()
+    endpoint = {"specification": SPECIFICATION, "url": f"{base}/open311/v2",
+                "changeset": CHANGESET, "type": "production",
+                "formats": ["application/json", "text/xml"]}
+    doc = {"changeset": CHANGESET, "contact": f"{base}/ (Strata, Brussels)",
+           "key_service": "API keys are given by the service desk (strata apikey create)",
+           "endpoints": [endpoint]}
+    if fmt == "json":
+        return render(doc, fmt, "discovery", "discovery")
+    top = ET.Element("discovery")
+    for name in ("changeset", "contact", "key_service"):
+        ET.SubElement(top, name).text = xml_text(doc[name])
+    el = ET.SubElement(ET.SubElement(top, "endpoints"), "endpoint")
+    for name in ("specification", "url", "changeset", "type"):
+        ET.SubElement(el, name).text = xml_text(endpoint[name])
+    formats = ET.SubElement(el, "formats")
+    for mt in endpoint["formats"]:
+        ET.SubElement(formats, "format").text = mt
+    return Response(ET.tostring(top, encoding="utf-8", xml_declaration=True),
+                    media_type=FORMATS["xml"])
+
+
 async def services(request: Request) -> Response:
     """``GET services.{format}``: every category, named in the negotiated language."""
     def handler(request: Request, fmt: str) -> Response:

@@ -26,14 +26,11 @@ LANGUAGES = ("en", "fr", "nl")
 DEFAULT = "en"
 
 
-def parse(header: str | None) -> list[tuple[str, float]]:
-    """(tag, q) pairs, q=0 entries dropped, best first; malformed entries ignored."""
+def entries(header: str | None) -> list[tuple[str, float]]:
+    """Every (tag, q) of the header, in its order; a malformed q is -1."""
     out = []
-    for i, part in enumerate((header or "").split(",")):
+    for part in (header or "").split(","):
         bits = [b.strip() for b in part.split(";")]
-        tag = bits[0].lower()
-        if not tag:
-            continue
         q = 1.0
         for b in bits[1:]:
             if b.startswith("q="):
@@ -41,28 +38,25 @@ def parse(header: str | None) -> list[tuple[str, float]]:
                     q = float(b[2:])
                 except ValueError:
                     q = -1
-        if 0 < q <= 1:
-            out.append((tag, q, -i))
-    return [(t, q) for t, q, _ in sorted(out, key=lambda x: (x[1], x[2]), reverse=True)]
+        if bits[0]:
+            out.append((bits[0].lower(), q))
+    return out
+
+
+def parse(header: str | None) -> list[tuple[str, float]]:
+    """(tag, q) pairs, q=0 entries dropped, best first; malformed entries ignored."""
+    kept = [(t, q, -i) for i, (t, q) in enumerate(entries(header)) if 0 < q <= 1]
+    return [(t, q) for t, q, _ in sorted(kept, key=lambda x: (x[1], x[2]), reverse=True)]
 
 
 def refused(header: str | None) -> set[str]:
     """Our languages the header refuses: named with q=0, or left out beside ``*;q=0``."""
     named: dict[str, float] = {}
     star = None
-    for part in (header or "").split(","):
-        bits = [b.strip() for b in part.split(";")]
-        tag = bits[0].lower()
-        q = 1.0
-        for b in bits[1:]:
-            if b.startswith("q="):
-                try:
-                    q = float(b[2:])
-                except ValueError:
-                    q = -1
+    for tag, q in entries(header):
         if tag == "*":
             star = q
-        elif tag:
+        else:
             base = tag.split("-")[0]
             named[base] = max(named.get(base, 0.0), q)
     return {lang for lang in LANGUAGES

@@ -58,7 +58,7 @@ def refused(header: str | None) -> set[str]:
             star = q
         else:
             base = tag.split("-")[0]
-            named[base] = max(named.get(base, 0.0), q)
+            named[base] = max(named.get(base, -1.0), q)
     return {lang for lang in LANGUAGES
             if named.get(lang) == 0 or (lang not in named and star == 0)}
 

@@ -32,6 +32,7 @@ from services.provider import reader_url
 from services.ratelimit import FailureLimit
 from services.records import build_records, write_records
 from services.routes import (
+    coverages,
     downloads,
     editions,
     features,
@@ -92,6 +93,11 @@ def create_app(store_settings: StoreSettings | None = None,
         Route("/map", viewer.viewer),
         Route("/processes/{process_id}/execution", processes.execute, methods=["POST"]),
         Route("/", inspire.landing),
+        Route(f"/collections/{coverages.NO2_COLLECTION}", coverages.collection),
+        Route("/collections/{collection_id}/coverage", coverages.coverage),
+        Route("/collections/{collection_id}/coverage/domainset", coverages.domainset),
+        Route("/collections/{collection_id}/coverage/rangetype", coverages.rangetype),
+        Route("/collections/{collection_id}/zonal-statistics", coverages.zonal),
         Route("/collections/{collection_id}", inspire.collection),
         Route("/tileMatrixSets", tiles.tile_matrix_sets),
         Route("/tileMatrixSets/{tileMatrixSetId}", tiles.tile_matrix_set),
@@ -118,7 +124,7 @@ def create_app(store_settings: StoreSettings | None = None,
     os.environ["STRATA_CATALOGUE"] = str(store.settings.catalogue)
     pygeoapi_app = importlib.import_module("pygeoapi.starlette_app").APP
     # pygeoapi paths of features Strata does not configure (jobs, STAC, AsyncAPI, its own
-    # tile matrix sets, coverages, maps) are not Strata's: 404 in the one shape
+    # tile matrix sets, maps) are not Strata's: 404 in the one shape
     own_404 = [Route(path, not_offered) for path in NOT_OFFERED]
     # a wrong method on one of these paths is a 405 (not pygeoapi's 404), in the one shape;
     # POST to items is refused so (CQL2-JSON search by POST is not offered: use filter=)
@@ -139,6 +145,7 @@ def create_app(store_settings: StoreSettings | None = None,
                    max_body_bytes=service.max_body_bytes),
         Middleware(AcceptLanguageMiddleware)])
     app.state.catalogue = store.catalogue
+    app.state.store_settings = store.settings  # where the surfaces' files live
     app.state.responsibility = store.responsibility if store.serves_city else None
     # geolocations at work at once: one per core; the others wait their turn before the
     # clock starts, instead of slowing every answer by sharing two cores among sixteen
@@ -161,7 +168,7 @@ def create_app(store_settings: StoreSettings | None = None,
 
 NOT_OFFERED = ["/asyncapi", "/jobs", "/jobs/{rest:path}", "/stac", "/stac/{rest:path}",
                "/TileMatrixSets", "/TileMatrixSets/{rest:path}",
-               "/collections/{collection_id}/coverage", "/collections/{collection_id}/map"]
+               "/collections/{collection_id}/map"]
 
 
 def not_offered(request: Request) -> Response:

@@ -785,6 +785,67 @@ def tiles_paths(layer_ids: list[str]) -> Json:
     }
 
 
+def coverage_paths() -> Json:
+    """OGC API Coverages of the raster surfaces, "as of" a date (services/routes/coverages.py);
+    zonal statistics on the boundaries of the surface's year."""
+    cid = "no2_surface"
+    tags = ["coverages"]
+    path_id = path_param("collectionId", {"type": "string", "enum": [cid]}, "a surface collection")
+    when = query("datetime", INSTANT, "the surface valid at this instant (a year's mean is "
+                                      "valid for that year; default the newest)")
+    axes = r"[A-Za-z]+\([^()]*\)(,[A-Za-z]+\([^()]*\))*"
+    cut = [
+        query("bbox", {"type": "array", "minItems": 4, "maxItems": 6,
+                       "items": {"type": "number"}}, "minx,miny,maxx,maxy (the cells that "
+                                                     "meet it)"),
+        ref("parameters", "bbox-crs"),
+        query("subset", {"type": "string", "pattern": f"^{axes}$", "maxLength": 200},
+              'E(lo:hi),N(lo:hi) in Lambert 72 metres, Lon(..),Lat(..) in CRS84, or '
+              'time("2021-06-15")'),
+        query("scale-factor", {"type": "number", "minimum": 0.125, "maximum": 1000},
+              "divide the cells on each axis by this factor (nearest cell)"),
+        query("scale-size", {"type": "string", "pattern": f"^{axes}$", "maxLength": 100},
+              "E(n),N(n): the number of cells on each axis"),
+        query("properties", {"type": "array", "minItems": 1,
+                             "items": {"type": "string", "enum": ["no2", "no2_variance"]}},
+              "the bands (comma-separated)")]
+    fmt = _f(["tiff", "covjson"], "tiff: GeoTIFF (a COG); covjson: CoverageJSON")
+    as_json: dict[str, Json | None] = {JSON_MT: {"type": "object"}}
+    return {
+        f"/collections/{cid}": {"get": _op(
+            "describeNo2SurfaceCollection", "NO2 surfaces (derived estimates): the collection",
+            tags, [_f(["json"]), *LANG], {
+                "200": response("The collection, its surfaces and their errors", as_json),
+                **error_responses([400, 404, 414, 503])})},
+        "/collections/{collectionId}/coverage": {"get": _op(
+            "getCoverage", "The surface valid at a date, cut and scaled", tags,
+            [path_id, when, *cut, fmt, *LANG], {
+                "200": response("The coverage", {"image/tiff; application=geotiff": None,
+                                                 "application/prs.coverage+json":
+                                                     {"type": "object"}}),
+                **error_responses([400, 404, 414, 503])})},
+        "/collections/{collectionId}/coverage/domainset": {"get": _op(
+            "getCoverageDomainSet", "The grid and the periods of the surfaces", tags,
+            [path_id, when, _f(["json"])], {
+                "200": response("The domain set (CIS JSON)", as_json),
+                **error_responses([400, 404, 414, 503])})},
+        "/collections/{collectionId}/coverage/rangetype": {"get": _op(
+            "getCoverageRangeType", "The bands of the surfaces", tags,
+            [path_id, _f(["json"]), *LANG], {
+                "200": response("The range type (CIS JSON)", as_json),
+                **error_responses([400, 404, 414])})},
+        "/collections/{collectionId}/zonal-statistics": {"get": _op(
+            "getZonalStatistics", "Mean, min and max of a surface per zone, on the "
+                                  "boundaries of its year", tags,
+            [path_id, when, query("zones", {"type": "string",
+                                            "enum": ["districts", "municipalities"]},
+                                  "the boundary layer, as it was on 1 July of the year"),
+             _f(["json"])], {
+                "200": response("The statistics per zone", as_json),
+                **error_responses([400, 404, 414, 503])})},
+    }
+
+
 def open311_paths() -> Json:
     fmt = path_param("format", {"type": "string", "enum": ["json", "xml"]},
                      "json or xml")
@@ -1050,6 +1111,7 @@ def document(pyg: Json, config: Json, catalogue: Catalogue) -> Json:
     paths.update(editions_paths(layers))
     paths.update(viewer_paths(layers))
     paths.update(tiles_paths(layers))
+    paths.update(coverage_paths())
     paths.update(geolocate_paths())
     paths.update(open311_paths())
     paths.update(process_paths(pyg_paths))

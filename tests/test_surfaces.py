@@ -1,0 +1,287 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Yearly NO2 surfaces (issue 14): kriged from the real IRCEL-CELINE means, recorded as
+versioned rasters, served as OGC API Coverages "as of" a date, summed up per zone on the
+boundaries of their year. Real data, real PostGIS, real GDAL / QGIS clients."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import textwrap
+import warnings
+
+import httpx
+import numpy as np
+import psycopg
+import pytest
+import rasterio
+import rasterio.mask
+from rasterio.io import MemoryFile
+from rasterio.windows import Window
+from strata_helpers import snap
+
+from geo import surfaces as raster
+from layers.references import read_reference
+from linking.reference import replace_reference
+from linking.surfaces import no2_inputs, region_at
+from services.surface_files import surfaces_root
+from versioning.surfaces import surfaces
+
+COVERAGE = "/collections/no2_surface/coverage"
+
+
+def _surfaces(env):
+    with env.store.connect() as conn:
+        return {s["period"]: s for s in surfaces(conn, "no2_surface")}
+
+
+def _file(env, period):
+    return surfaces_root(env.store.settings) / _surfaces(env)[period]["file_name"]
+
+
+def test_every_year_with_enough_stations_has_a_surface_with_its_cross_validation(loaded):
+    listed = json.loads(loaded.run("surfaces", "list", "--json").output)
+    assert [s["period"] for s in listed] == [str(y) for y in range(1999, 2024)]
+    known = _surfaces(loaded)
+    for s in listed:
+        meta = known[s["period"]]["metadata"]
+        errors = np.array(list(meta["cv"]["errors_ug_m3"].values()))
+        assert len(errors) == s["n_points"] >= 7
+        assert s["cv_rmse"] == pytest.approx(math.sqrt(np.mean(errors ** 2)))
+        assert s["cv_mae"] == pytest.approx(np.mean(np.abs(errors)))
+        assert meta["derived"] is True and "derived estimate" in meta["note"].lower()
+        assert meta["method"].startswith("ordinary kriging") and s["cell_size_m"] == 50
+    # the leave-one-out errors, computed again here by refitting PyKrige without each station
+    from pykrige.ok import OrdinaryKriging
+
+    with loaded.store.connect() as conn:
+        means = no2_inputs(conn, loaded.store.catalogue, 2021)
+    stored = known["2021"]["metadata"]["cv"]["errors_ug_m3"]
+    for i, station in enumerate(means.stations):
+        keep = np.arange(len(means.values)) != i
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ok = OrdinaryKriging(means.x[keep], means.y[keep], means.values[keep],
+                                 variogram_model="linear")
+        est, _ = ok.execute("points", means.x[i:i + 1], means.y[i:i + 1])
+        assert stored[station] == pytest.approx(float(est[0]) - means.values[i], abs=1e-6)
+
+
+def test_at_each_station_the_surface_keeps_the_kriging_contract(loaded):
+    """Ordinary kriging is an exact interpolator: at a station it gives the station's mean;
+    the COG's cell holding a station holds the kriging at that cell's centre."""
+    cat = loaded.store.catalogue
+    for year in (2005, 2021, 2023):
+        with loaded.store.connect() as conn:
+            means = no2_inputs(conn, cat, year)
+            region = region_at(conn, cat, year)
+        surface = raster.interpolate(means.x, means.y, means.values, means.stations, region)
+        at_stations, _ = surface.predict(means.x, means.y)
+        np.testing.assert_allclose(at_stations, means.values, atol=1e-6)
+        with rasterio.open(_file(loaded, str(year))) as src:
+            cells = [src.index(x, y) for x, y in zip(means.x, means.y, strict=True)]
+            values = np.array([v[0] for v in src.sample(zip(means.x, means.y, strict=True))])
+            centres = [src.xy(r, c) for r, c in cells]
+        expected, _ = surface.predict(np.array([c[0] for c in centres]),
+                                      np.array([c[1] for c in centres]))
+        inside = values != raster.NODATA
+        assert inside.sum() >= len(values) - 1
+        np.testing.assert_allclose(values[inside], expected[inside], rtol=1e-5, atol=1e-3)
+        assert surface.cv_rmse == pytest.approx(_surfaces(loaded)[str(year)]["cv_rmse"])
+
+
+def test_the_geotiff_is_a_valid_cog(loaded):
+    from rio_cogeo.cogeo import cog_validate
+
+    path = _file(loaded, "2021")
+    valid, errors, _ = cog_validate(str(path))
+    assert valid, errors
+    out = subprocess.run(
+        ["/usr/bin/python3",
+         "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_cloud_optimized_geotiff.py",
+         str(path)], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
+    assert out.returncode == 0 and "is a valid cloud optimized GeoTIFF" in out.stdout, out
+    with rasterio.open(path) as src:
+        assert src.count == 2 and src.crs.to_epsg() == 31370 and src.res == (50.0, 50.0)
+        assert src.block_shapes[0] == (128, 128) and src.overviews(1) == [2, 4]
+        assert src.tags()["DERIVED"] == "true" and float(src.tags()["CV_RMSE_UG_M3"]) > 0
+        band = src.read(1)
+        assert (band == raster.NODATA).any() and (band != raster.NODATA).sum() > 50_000
+
+
+def test_gdalinfo_reads_the_coverage_url(service):
+    url = f"/vsicurl/{service}{COVERAGE}?datetime=2021-06-15"
+    out = subprocess.run(["gdalinfo", url], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "LAYOUT=COG" in out.stdout and "YEAR=2021" in out.stdout
+    assert "Size is 338, 335" in out.stdout and "Overviews: 169x167" in out.stdout
+
+
+QGIS_SCRIPT = textwrap.dedent("""
+    import json, sys
+    from qgis.core import QgsApplication, QgsRasterLayer
+    app = QgsApplication([], False)
+    app.initQgis()
+    layer = QgsRasterLayer(sys.argv[1], "no2", "gdal")
+    stats = layer.dataProvider().bandStatistics(1) if layer.isValid() else None
+    print(json.dumps({"valid": layer.isValid(), "bands": layer.bandCount(),
+                      "width": layer.width(), "crs": layer.crs().authid(),
+                      "mean": stats.mean if stats else None}))
+    del layer, stats
+    app.exitQgis()
+""")
+
+
+def test_qgis_opens_the_coverage(service, tmp_path):
+    script = tmp_path / "open.py"
+    script.write_text(QGIS_SCRIPT)
+    url = f"/vsicurl/{service}{COVERAGE}?datetime=2021-06-15"
+    out = subprocess.run(["/usr/bin/python3", str(script), url], capture_output=True,
+                         text=True, timeout=300, cwd=tmp_path,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": "",
+                              "XDG_RUNTIME_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["valid"] and result["bands"] == 2 and result["width"] == 338
+    assert result["crs"] == "EPSG:31370" and 10 < result["mean"] < 80
+
+
+def _tiff(response):
+    assert response.status_code == 200, response.text
+    with MemoryFile(response.content) as mem, mem.open() as src:
+        return src.read(), src.transform, src.tags()
+
+
+def test_datetime_picks_the_surface_valid_then(service):
+    _, _, tags = _tiff(httpx.get(f"{service}{COVERAGE}", params={"datetime": "2015-06-15"}))
+    assert tags["YEAR"] == "2015"
+    _, _, tags = _tiff(httpx.get(f"{service}{COVERAGE}",
+                                 params={"subset": 'time("2019-12-31T22:00:00Z")'}))
+    assert tags["YEAR"] == "2019"  # 23:00 in Brussels, still 2019
+    cov = httpx.get(f"{service}{COVERAGE}", params={
+        "datetime": "2021-06-15", "f": "covjson", "bbox": "150000,170000,150400,170300",
+        "bbox-crs": "EPSG:31370"}).json()
+    assert cov["domain"]["axes"]["t"]["values"][0].startswith("2021-01-01")
+    assert cov["ranges"]["no2"]["shape"] == [1, 6, 8] and cov["strata:derived"] is True
+    for date in ("1998-06-15", "2030-01-01"):
+        r = httpx.get(f"{service}{COVERAGE}", params={"datetime": date})
+        assert r.status_code == 404 and "1999-01-01" in r.json()["hint"], r.text
+    for params in ({"datetime": "2020-01-01/2021-01-01"}, {"subset": "E(10:5)"},
+                   {"subset": "Q(1:2)"}, {"subset": "E(1:x)"}, {"properties": "pm10"},
+                   {"scale-size": "E(0)"}, {"bbox": "0,0,1,1"}, {"f": "png"},
+                   {"subset": "E(0:100),N(0:100)"}):
+        r = httpx.get(f"{service}{COVERAGE}", params=params)
+        assert r.status_code == 400 and r.json()["hint"], (params, r.text)
+    r = httpx.get(f"{service}/collections/streets/coverage")
+    assert r.status_code == 404 and "no2_surface" in r.json()["hint"]
+
+
+def test_the_coverage_of_a_bbox_is_a_window_read_of_the_cog(loaded, service):
+    box = (148_020.0, 169_980.0, 149_510.0, 171_020.0)
+    with rasterio.open(_file(loaded, "2021")) as src:
+        west, north = src.transform.c, src.transform.f
+        c0, c1 = math.floor((box[0] - west) / 50), math.ceil((box[2] - west) / 50)
+        r0, r1 = math.floor((north - box[3]) / 50), math.ceil((north - box[1]) / 50)
+        window = Window(c0, r0, c1 - c0, r1 - r0)
+        expected, expected_transform = src.read(window=window), src.window_transform(window)
+    got, transform, _ = _tiff(httpx.get(f"{service}{COVERAGE}", params={
+        "datetime": "2021-03-01", "bbox": ",".join(map(str, box)), "bbox-crs": "EPSG:31370"}))
+    np.testing.assert_array_equal(got, expected)
+    assert transform == expected_transform
+    same, _, _ = _tiff(httpx.get(f"{service}{COVERAGE}", params={
+        "datetime": "2021-03-01", "subset": f"E({box[0]}:{box[2]}),N({box[1]}:{box[3]})"}))
+    np.testing.assert_array_equal(same, expected)
+    one, _, _ = _tiff(httpx.get(f"{service}{COVERAGE}", params={
+        "datetime": "2021-03-01", "bbox": ",".join(map(str, box)), "bbox-crs": "EPSG:31370",
+        "properties": "no2_variance"}))
+    np.testing.assert_array_equal(one[0], expected[1])
+    small, transform, _ = _tiff(httpx.get(f"{service}{COVERAGE}", params={
+        "datetime": "2021-03-01", "scale-size": "E(34),N(34)"}))
+    assert small.shape == (2, 34, 34) and transform.a == pytest.approx(338 * 50 / 34)
+    half, _, _ = _tiff(httpx.get(f"{service}{COVERAGE}", params={
+        "datetime": "2021-03-01", "scale-factor": "2"}))
+    assert half.shape == (2, 168, 169)
+
+
+def _independent(path, zones):
+    """Mean / min / max per zone with rasterio.mask, one polygon at a time."""
+    out = {}
+    with rasterio.open(path) as src:
+        for key, row in zones.iterrows():
+            data, _ = rasterio.mask.mask(src, [row["geometry"]], crop=True, indexes=1,
+                                         filled=False)
+            values = data.compressed()
+            values = values[values != raster.NODATA]
+            out[str(key)] = ((float(values.mean()), float(values.min()), float(values.max()))
+                             if values.size else None)
+    return out
+
+
+# the boundaries of a year: as on 1 July, or the layer's first edition for an older year
+@pytest.mark.parametrize(("year", "zones", "edition", "as_of"), [
+    (2019, "districts", "2017-01-01", "2019-07-01"),
+    (2021, "municipalities", "2021-02-05", "2021-07-01"),
+    (2015, "municipalities", "2015-07-20", "2015-07-20")])
+def test_zonal_statistics_equal_an_independent_computation(loaded, service, year, zones,
+                                                           edition, as_of):
+    r = httpx.get(f"{service}/collections/no2_surface/zonal-statistics",
+                  params={"datetime": f"{year}-06-15", "zones": zones})
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert result["period"] == str(year) and result["boundary_edition"] == edition
+    shapes = snap(loaded, zones, as_of)
+    expected = _independent(_file(loaded, str(year)), shapes)
+    got = {s["zone_id"]: s for s in result["statistics"]}
+    assert set(got) == set(expected) and len(got) == (145 if zones == "districts" else 19)
+    for key, stats in expected.items():
+        assert stats is not None
+        assert (got[key]["no2_mean"], got[key]["no2_min"], got[key]["no2_max"]) == \
+            pytest.approx(stats, rel=1e-6)
+    cli = json.loads(loaded.run("surfaces", "zonal", "no2", "--year", str(year), "--zones",
+                                zones, "--json").output)
+    assert cli["statistics"] == result["statistics"]
+
+
+def test_surfaces_follow_the_edition_rules(env):
+    """Date order, identical content a no-op, one transaction, nothing left by a failure,
+    append-only."""
+    assert env.run("load", "region", "air_quality_stations").exit_code == 0
+    with env.store.connect() as conn:
+        table = "no2_annual_mean"
+        replace_reference(conn, table, read_reference(
+            table, env.store.catalogue.reference_path(table)))
+    root = surfaces_root(env.store.settings)
+    try:
+        first = env.run("surfaces", "build", "no2", "--year", "2023")
+        assert first.exit_code == 0 and "2023: recorded" in first.output, first.output
+        files = sorted(p for p in root.rglob("*") if p.is_file())
+        again = env.run("surfaces", "build", "no2", "--year", "2023")
+        assert again.exit_code == 0 and "2023: unchanged" in again.output
+        # every year at once: 1999 would be backdated, so nothing of the run is recorded
+        failed = env.run("surfaces", "build", "no2")
+        assert failed.exit_code == 4 and "never backdated" in failed.output
+        assert "hint:" in failed.output
+        assert list(_surfaces(env)) == ["2023"]
+        assert sorted(p for p in root.rglob("*") if p.is_file()) == files
+        assert not [p for p in root.iterdir() if p.name.startswith(".build-")]
+        short = env.run("surfaces", "build", "no2", "--year", "1995")
+        assert short.exit_code == 2 and "1999-2023" in short.output
+        with env.store.connect() as conn, pytest.raises(psycopg.errors.RaiseException):
+            conn.execute("UPDATE surface SET cv_rmse = 0")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_collection_describes_its_surfaces(service):
+    body = httpx.get(f"{service}/collections/no2_surface", params={"lang": "nl"}).json()
+    assert body["title"].startswith("NO2, geschatte") and body["derived"] is True
+    assert [s["period"] for s in body["surfaces"]][0] == "1999"
+    assert all(s["cv_rmse_ug_m3"] > 0 for s in body["surfaces"])
+    domain = httpx.get(f"{service}{COVERAGE}/domainset").json()
+    assert domain["generalGrid"]["axisLabels"] == ["E", "N"]
+    assert domain["generalGrid"]["axis"][0]["resolution"] == 50
+    fields = httpx.get(f"{service}{COVERAGE}/rangetype").json()["field"]
+    assert [f["name"] for f in fields] == ["no2", "no2_variance"]

@@ -2,7 +2,7 @@
 #   make demo   install everything, start the local PostGIS, load the real Brussels editions,
 #               then serve them at http://localhost:5000 (Ctrl-C stops)
 #   make test   the same set-up, then the whole test suite against a real PostGIS
-.PHONY: demo test test-deps install system-deps db lint typecheck bench clean
+.PHONY: demo test test-deps install system-deps db lint typecheck bench clean notebooks
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -11,7 +11,7 @@ STRATA := $(VENV)/bin/strata
 $(VENV)/.installed: pyproject.toml
 	@PYTHON=$$(./scripts/find-python.sh) && echo "using $$PYTHON" && "$$PYTHON" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,notebooks]'
 	@touch $@
 
 # The OGC conformance suite pins httpx<0.28: it lives in a virtualenv of its own. Its pin
@@ -40,6 +40,13 @@ demo: db
 	$(STRATA) load
 	$(STRATA) layers
 	$(STRATA) serve
+
+# JupyterLab on notebooks/ against the demo (served by `make demo` in another terminal), with
+# an Open311 key of its own for the reports story; STRATA_URL picks another service.
+notebooks: db
+	STRATA_API_KEY=$$($(STRATA) apikey create notebooks-$$(date +%s) | tail -n 1) \
+	STRATA_URL=$${STRATA_URL:-http://localhost:5000} \
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 # the real clients the tests drive: Debian's Chromium (pages), QGIS and GDAL (GIS clients)
 test-deps:

@@ -66,6 +66,7 @@ bench: db
 	$(PY) bench/bench_service.py
 	$(PY) bench/bench_tiles.py
 	$(PY) bench/bench_link.py
+	$(PY) bench/bench_surfaces.py
 
 clean:
 	-$(STRATA) db down

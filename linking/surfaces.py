@@ -211,6 +211,7 @@ def surface_or_404(conn: psycopg.Connection, collection: str, at: dt.datetime
     first, last = known[0], known[-1]
     raise NotFound(
         f"{collection} has no surface valid at {at.isoformat()}",
-        hint=f"surfaces cover {first['valid_from'].date()} to "
-             f"{(last['valid_to'] - dt.timedelta(days=1)).date()}, one per period "
+        hint=f"surfaces cover {first['valid_from'].astimezone(CITY_TZ).date()} to "
+             f"{(last['valid_to'].astimezone(CITY_TZ) - dt.timedelta(days=1)).date()}, one per "
+             f"period "
              f"({first['period']}-{last['period']}): ask a datetime within one")

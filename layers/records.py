@@ -107,8 +107,10 @@ def records_from_table(frame: pd.DataFrame, source: str, xy: tuple[str, str] | N
         bad = numbers.isna() | ~np.isfinite(numbers.fillna(0).to_numpy())
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0])
-            raise InvalidInput(f"{source}: {col} at row {row + 1} is not a number "
-                               f"({frame[col].iloc[row]!r})",
+            value = frame[col].iloc[row]
+            raise InvalidInput(f"{source}: {col} at row {row + 1} is "
+                               + ("empty" if pd.isna(value) else
+                                  f"not a number ({str(value)!r})"),
                                hint="give every record both coordinates, as numbers with a "
                                     "decimal point")
         values[col] = numbers.to_numpy()

@@ -368,14 +368,18 @@ LINK_EXECUTE = {
     "type": "object", "required": ["inputs"],
     "properties": {"inputs": {
         "type": "object",
-        "description": "features (a GeoJSON FeatureCollection in CRS84) or collection (a "
-                       "stored layer, or incidents); date_field, date, to, within",
+        "description": "features (a GeoJSON FeatureCollection in CRS84), csv (CSV text with "
+                       "lon / lat columns, or x / y with crs, or named by xy) or collection "
+                       "(a stored layer, or incidents); date_field, date, to, within",
         "properties": {
             "features": {"type": "object", "required": ["type", "features"],
                          "properties": {"type": {"type": "string",
                                                  "enum": ["FeatureCollection"]},
                                         "features": {"type": "array", "maxItems": 50,
                                                      "items": {"type": "object"}}}},
+            "csv": {"type": "string"},
+            "xy": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+            "crs": {"type": "string"},
             "collection": {"type": "string"},
             "date_field": {"type": "string"},
             "date": {"type": "string", "format": "date"},

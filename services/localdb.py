@@ -98,12 +98,20 @@ class LocalCluster:
         if not self._running_pid():
             self._remove_stale_pid()
             port = self.port()
-            if port is None or not port_is_free(port):
-                port = free_port()
-                self.port_file.write_text(f"{port}\n")
-            self._run([str(bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
-                       "-w", "-t", "60", "-o", f"-p {port}", "start"],
-                      what="start PostgreSQL")
+            for attempt in range(3):
+                if port is None or not port_is_free(port):
+                    port = free_port(55432 + 17 * attempt)
+                    self.port_file.write_text(f"{port}\n")
+                try:
+                    self._run([str(bindir / "pg_ctl"), "-D", str(self.data), "-l",
+                               str(self.log), "-w", "-t", "60", "-o", f"-p {port}", "start"],
+                              what="start PostgreSQL")
+                    break
+                except Unavailable as exc:
+                    # another cluster took the port between the check and the start
+                    if "Address already in use" not in exc.message or attempt == 2:
+                        raise
+                    port = None
         self._ensure_database(bindir)
         self._require_passwords()
         return self.url()

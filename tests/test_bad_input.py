@@ -82,6 +82,7 @@ GETS = [
     ("/collections/municipalities/items", {"datetime": "2021-13-45"}, 400),
     ("/collections/municipalities/changes", {"from": "yesterday"}, 400),
     ("/collections/municipalities/download", {"date": "2021-02-30"}, 400),
+    ("/collections/permits/download", {"f": "shp"}, 400),  # points and polygons mixed
     ("/geolocate", {"lon": "nan", "lat": "50"}, 400),
     ("/geolocate", {"lon": "4.35", "lat": "50.85", "category": "99999999999999999999"}, 400),
 ]

@@ -78,6 +78,10 @@ def write_batches(batches: Iterable[pa.RecordBatch], schema: pa.Schema, path: Pa
                   fmt: Format, layer: str, geometry_type: str, epsg: int,
                   append: bool = False) -> None:
     """Stream Arrow batches (WKB column ``geom``) into a GDAL file."""
+    if fmt.name == "shp" and geometry_type == "Geometry":
+        raise InvalidInput(f"a Shapefile holds one kind of geometry, and {layer} mixes them "
+                           "(points and polygons)",
+                           hint="download it as f=gpkg, geojson, fgb or csv, which hold both")
     reader = pa.RecordBatchReader.from_batches(schema, _nonempty(batches, schema))
     target = path
     tmpdir = None

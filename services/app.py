@@ -28,7 +28,7 @@ from services.http_errors import ErrorShape, MethodNotAllowed, handle
 from services.language import AcceptLanguageMiddleware
 from services.limits import LimitsMiddleware
 from services.pools import shared_pool
-from services.provider import reader_url
+from services.provider import reader_url, register_app
 from services.ratelimit import FailureLimit
 from services.records import build_records, write_records
 from services.routes import (
@@ -64,7 +64,7 @@ def create_app(store_settings: StoreSettings | None = None,
     config = pygeoapi_config.build(
         store.catalogue, service, {k: v[0] for k, v in ext.items() if v[0]},
         {k: v[1].isoformat() if v[1] else None for k, v in ext.items()}, records,
-        views=store.serves_city)
+        views=store.serves_city, context=register_app(store, service))
 
     own = [
         Route("/collections", inspire.collections),
@@ -116,12 +116,11 @@ def create_app(store_settings: StoreSettings | None = None,
     # the OpenAPI document describes every route of Strata's (write() refuses one it does not)
     cfg_path, oas_path = pygeoapi_config.write(config, folder, catalogue=store.catalogue,
                                                routes=[r.path for r in own])
+    # pygeoapi reads where its configuration is from the environment, once, when it is
+    # imported (one pygeoapi per process): the one thing written there. Strata's own
+    # settings reach its plugins through their configuration (register_app above).
     os.environ["PYGEOAPI_CONFIG"] = str(cfg_path)
     os.environ["PYGEOAPI_OPENAPI"] = str(oas_path)
-    # the store's settings reach pygeoapi's provider through the environment
-    os.environ["STRATA_SCHEMA_NAME"] = store.settings.schema_name
-    os.environ["STRATA_DATABASE_URL"] = store.url
-    os.environ["STRATA_CATALOGUE"] = str(store.settings.catalogue)
     pygeoapi_app = importlib.import_module("pygeoapi.starlette_app").APP
     # pygeoapi paths of features Strata does not configure (jobs, STAC, AsyncAPI, its own
     # tile matrix sets, maps) are not Strata's: 404 in the one shape

@@ -77,7 +77,7 @@ class StationSeriesProvider(BaseEDRProvider):
 
     def __init__(self, provider_def: dict[str, Any]) -> None:
         super().__init__(provider_def)
-        catalogue, self.pool = _context()
+        catalogue, self.pool = _context(provider_def)
         self.table = catalogue.layer(str(self.data)).table
         self.get_fields()
 

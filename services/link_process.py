@@ -22,8 +22,7 @@ from layers.records import read_table, records_from_table
 from linking.bulk import targets
 from linking.roles import LINKER, role_url
 from services.link_job import INCIDENTS, link_records, record_dates, stored_records
-from services.provider import reader_store
-from services.settings import ServiceSettings
+from services.provider import app_of
 from versioning.database import connect
 from versioning.instants import parse_instant
 
@@ -208,17 +207,17 @@ class LinkProcessor(BaseProcessor):  # type: ignore[misc]
     """``link``: the records, linked as of each one's date."""
 
     def __init__(self, processor_def: dict[str, Any]) -> None:
+        self.store, self.service = app_of(processor_def)
         metadata = copy.deepcopy(PROCESS_METADATA)
         # the one nearest-street radius, from config/responsibility.yml
-        metadata["inputs"]["within"]["schema"]["default"] = \
-            reader_store()[0].rules.street_search_m
+        metadata["inputs"]["within"]["schema"]["default"] = self.store.rules.street_search_m
         super().__init__(processor_def, metadata)
 
     def execute(self, data: dict[str, Any], outputs: Any = None) -> tuple[str, Any]:
-        store, _ = reader_store()
+        store = self.store
         schema = store.settings.schema_name
         # the linker reads like the reader, and keeps the link's tables in temporary ones
-        url = ServiceSettings().linker_database_url or role_url(store.url, LINKER)
+        url = self.service.linker_database_url or role_url(store.url, LINKER)
 
         def connect_reader() -> Any:
             return connect(url, schema, application="strata-link")

@@ -31,21 +31,40 @@ def reader_url(store: StoreSettings, service: ServiceSettings, url: str) -> str:
     return service.reader_database_url or role_url(url, READER)
 
 
+# The apps of this process, by the key their pygeoapi configuration gives every plugin
+# (pygeoapi builds its plugins for every request, from that configuration alone): a plugin
+# reaches the settings, the store and the pool of the app that wrote its configuration.
+_APPS: dict[str, tuple[Any, ServiceSettings]] = {}
+
+
+def register_app(store: Any, service: ServiceSettings) -> str:
+    """Make ``store`` and ``service`` reachable by the plugins; the key to put in their
+    configuration."""
+    key = f"{store.settings.schema_name}:{len(_APPS)}"
+    _APPS[key] = (store, service)
+    return key
+
+
 @cache
-def reader_store() -> tuple[Any, str]:
-    """The store and its read-only URL, made once per process (pygeoapi builds its plugins
-    for every request)."""
+def _from_environment() -> tuple[Any, ServiceSettings]:
+    """For a plugin built outside an app of this process (pygeoapi's own tools): the
+    settings the environment gives."""
     from services.store import Store
 
-    store = Store(StoreSettings())
-    return store, reader_url(store.settings, ServiceSettings(), store.url)
+    return Store(StoreSettings()), ServiceSettings()
 
 
-def _context() -> tuple[Catalogue, ConnectionPool]:
-    """The catalogue and the read-only pool (one per process, the one the app made with
-    the same settings)."""
-    store, url = reader_store()
-    return store.catalogue, shared_pool(url, store.settings.schema_name, ServiceSettings())
+def app_of(plugin_def: dict[str, Any] | None = None) -> tuple[Any, ServiceSettings]:
+    """The store and the service settings of the plugin's app."""
+    key = (plugin_def or {}).get("context")
+    return _APPS[key] if key in _APPS else _from_environment()
+
+
+def _context(plugin_def: dict[str, Any] | None = None) -> tuple[Catalogue, ConnectionPool]:
+    """The catalogue and the read-only pool of the plugin's app (the pool the app made)."""
+    store, service = app_of(plugin_def)
+    url = reader_url(store.settings, service, store.url)
+    return store.catalogue, shared_pool(url, store.settings.schema_name, service)
 
 
 class VersionedProvider(BaseProvider):
@@ -53,7 +72,7 @@ class VersionedProvider(BaseProvider):
 
     def __init__(self, provider_def: dict[str, Any]) -> None:
         super().__init__(provider_def)
-        catalogue, self.pool = _context()
+        catalogue, self.pool = _context(provider_def)
         self.spec: LayerSpec = catalogue.layer(self.data)
         self.id_field = self.spec.key.name
         self.get_fields()

@@ -141,8 +141,22 @@ VIEW_BACKED = {**{cid: (view, None) for cid, (view, _, _) in VIEW_COLLECTIONS.it
 
 def build(catalogue: Catalogue, service: ServiceSettings,
           extents: dict[str, list[float]], first_dates: dict[str, str | None],
-          records_path: Path | None = None, views: bool = True) -> dict[str, Any]:
-    """The pygeoapi configuration as a dict."""
+          records_path: Path | None = None, views: bool = True,
+          context: str | None = None) -> dict[str, Any]:
+    """The pygeoapi configuration as a dict; ``context`` (services.provider.register_app)
+    tells every Strata plugin which app of the process it belongs to."""
+    config = _build(catalogue, service, extents, first_dates, records_path, views)
+    if context:
+        for resource in config["resources"].values():
+            for plugin in [*resource.get("providers", []), resource.get("processor")]:
+                if plugin and str(plugin.get("name", "")).startswith("services."):
+                    plugin["context"] = context
+    return config
+
+
+def _build(catalogue: Catalogue, service: ServiceSettings,
+           extents: dict[str, list[float]], first_dates: dict[str, str | None],
+           records_path: Path | None, views: bool) -> dict[str, Any]:
     base = service.public_url()
     resources: dict[str, Any] = {}
     for spec in catalogue.layers.values():

@@ -24,7 +24,7 @@ class ViewProvider(BaseProvider):
 
     def __init__(self, provider_def: dict[str, Any]) -> None:
         super().__init__(provider_def)
-        _, self.pool = _context()
+        _, self.pool = _context(provider_def)
         self.view = str(self.data)
         self.get_fields()
 

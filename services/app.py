@@ -33,6 +33,7 @@ from services.ratelimit import FailureLimit
 from services.records import build_records, write_records
 from services.routes import (
     coverages,
+    dashboard,
     downloads,
     editions,
     features,
@@ -91,6 +92,7 @@ def create_app(store_settings: StoreSettings | None = None,
         Route("/collections/{collection_id}/metadata", inspire.collection_metadata),
         Route("/collections/{collection_id}/editions", editions.editions),
         Route("/map", viewer.viewer),
+        Route("/dashboard", dashboard.dashboard),
         Route("/processes/{process_id}/execution", processes.execute, methods=["POST"]),
         Route("/", inspire.landing),
         Route(f"/collections/{coverages.NO2_COLLECTION}", coverages.collection),

@@ -703,7 +703,8 @@ def editions_paths(layer_ids: list[str]) -> Json:
 
 
 def viewer_paths(layer_ids: list[str]) -> Json:
-    """The planner's map viewer (services/routes/viewer.py); its state is its query."""
+    """The planner's map viewer (services/routes/viewer.py) and the dashboard
+    (services/routes/dashboard.py); their state is their query."""
     date = {"type": "string", "pattern": f"^{DATE_RE}$"}
     return {"/map": {"get": _op(
         "getViewer", "The map viewer (HTML)", ["map"], [
@@ -717,7 +718,20 @@ def viewer_paths(layer_ids: list[str]) -> Json:
             query("lang", {"type": "string", "enum": LANGS}),
             ref("parameters", "Accept-Language")], {
             "200": response("The viewer", {HTML: None}),
-            **error_responses([400, 414])})}}
+            **error_responses([400, 414])})},
+        "/dashboard": {"get": _op(
+            "getDashboard", "The dashboard of the aggregate collections (HTML)", ["map"], [
+                *[query(name, {"type": "integer", "minimum": 1900, "maximum": 2099},
+                        f"the year of the {what} panel")
+                  for name, what in (("reports", "reports per district and month"),
+                                     ("works", "road works per month"),
+                                     ("no2", "mean NO2 per district"))],
+                query("source", {"type": "string", "enum": ["irceline", "curieuzenair"]},
+                      "the source of the NO2 means per district"),
+                query("lang", {"type": "string", "enum": LANGS}),
+                ref("parameters", "Accept-Language")], {
+                "200": response("The dashboard", {HTML: None}),
+                **error_responses([400, 414])})}}
 
 
 def tiles_paths(layer_ids: list[str]) -> Json:

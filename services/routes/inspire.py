@@ -16,7 +16,7 @@ from geo.errors import InvalidInput
 from services import metadata
 from services.ogc_params import check_known
 from services.pygeoapi_config import inspire_links
-from services.routes import tiles, viewer
+from services.routes import dashboard, tiles, viewer
 from services.web import base_url, language, layer
 
 
@@ -123,7 +123,8 @@ async def collection(request: Request) -> Response:
 
 async def landing(request: Request) -> Response:
     """``/``: pygeoapi's landing page, its tiling schemes replaced by the links to the map's
-    vector tiles and to Strata's tile matrix sets; the link to the viewer (``/map``)."""
+    vector tiles and to Strata's tile matrix sets; the links to the viewer (``/map``) and
+    the dashboard (``/dashboard``)."""
     from pygeoapi import starlette_app
 
     response = await starlette_app.landing_page(request)
@@ -131,6 +132,7 @@ async def landing(request: Request) -> Response:
     def amend(body: dict) -> None:
         body["links"] = [link for link in body.get("links", []) if not str(
             link.get("rel", "")).endswith("/tiling-schemes")] + tiles.landing_links(
-            base_url(request)) + viewer.landing_links(base_url(request))
+            base_url(request)) + viewer.landing_links(base_url(request)) + \
+            dashboard.landing_links(base_url(request))
 
     return _amend_json(response, amend)

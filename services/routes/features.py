@@ -20,6 +20,7 @@ from services import ogc_params as p
 from services.http_errors import Gone
 from services.pygeoapi_config import VIEW_BACKED
 from services.web import GEOJSON, cache_headers, db, http_date, language, layer, url, wants_html
+from versioning.instants import parse_instant
 from versioning.pages import CRS84, PageQuery, features_alive, page, timeline, versions_of
 
 ITEMS_PARAMS = {"f", "limit", "offset", "after", "bbox", "bbox-crs", "crs", "datetime",
@@ -149,8 +150,7 @@ def _items(request: Request) -> Response:
         body = body[:-1] + ', "features": [' + result.features + "]}"
         response = Response(body, media_type=GEOJSON, headers={
             "Content-Crs": f"<{crs.uri}>",
-            "Link": ", ".join(f'<{lk["href"]}>; rel="{lk["rel"]}"; type="{lk["type"]}"'
-                              for lk in links)})
+            "Link": _link_header(links)})
         end = pq.interval[1] if pq.interval else None
         if pq.interval and end is None:
             return cache_headers(request, response, conn, spec, None)
@@ -173,7 +173,9 @@ def _item(request: Request) -> Response:
         raise InvalidInput("datetime must be an instant for a single feature",
                            hint="list its versions at .../items/{id}/versions")
     crs = p.crs_param(q, "crs", CRS84)
-    raw_key = request.path_params["item_id"]
+    raw_key, version_at = _version_id(request.path_params["item_id"])
+    if version_at is not None:  # a version's own id (key@instant, as /versions names them)
+        at = version_at
     key = p.key_value(spec, raw_key)
     with db(request) as conn:
         versions = [] if key is None else timeline(conn, spec, key, at, crs)
@@ -188,15 +190,25 @@ def _item(request: Request) -> Response:
         i = alive[0]
         feature, since, _ = versions[i]
         assert feature is not None
+        if version_at is not None and since != version_at:
+            raise NotFound(f"no version of {spec.id} {raw_key} starts at {_iso(version_at)}",
+                           hint=f"its versions: {url(request, _versions_path(spec.id, raw_key))}")
         starts = [v[1] for v in versions]
         base = f"/collections/{spec.id}/items/{raw_key}"
+        history = url(request, _versions_path(spec.id, raw_key))
         links = [
-            {"rel": "self", "type": GEOJSON, "href": url(request, base, **q)},
+            {"rel": "self", "type": GEOJSON,
+             "href": url(request, f"/collections/{spec.id}/items/"
+                                  f"{request.path_params['item_id']}", **q)},
             {"rel": "collection", "type": "application/json",
              "href": url(request, f"/collections/{spec.id}")},
+            # OGC Versioned Features (and Memento): the version's own URI, the feature's
+            # (original, latest), its history (a Time Map)
+            {"rel": "canonical", "type": GEOJSON, "href": url(request, f"{base}@{_iso(since)}")},
+            {"rel": "original", "type": GEOJSON, "href": url(request, base)},
             {"rel": "latest-version", "type": GEOJSON, "href": url(request, base)},
-            {"rel": "version-history", "type": GEOJSON,
-             "href": url(request, _versions_path(spec.id, raw_key))},
+            {"rel": "version-history", "type": GEOJSON, "href": history},
+            {"rel": "timemap", "type": GEOJSON, "href": history},
         ]
         if i > 0:
             links.append({"rel": "predecessor-version", "type": GEOJSON,
@@ -206,7 +218,8 @@ def _item(request: Request) -> Response:
                           "href": url(request, base, datetime=_iso(starts[i + 1]))})
         body = feature[:-1] + ', "links": ' + json.dumps(links) + "}"
         response = Response(body, media_type=GEOJSON, headers={
-            "Content-Crs": f"<{crs.uri}>", "Memento-Datetime": http_date(since)})
+            "Content-Crs": f"<{crs.uri}>", "Memento-Datetime": http_date(since),
+            "Link": _link_header(links)})
         return cache_headers(request, response, conn, spec, at or None)
 
 
@@ -223,16 +236,39 @@ def versions(request: Request) -> Response:
         if not found:
             raise NotFound(f"{spec.id} has no feature {raw_key!r}",
                            hint="list the features at .../items")
+        base = f"/collections/{spec.id}/items/{raw_key}"
+        # a Time Map (Memento): the original, and each version (memento) with its datetime
         links = [{"rel": "self", "type": GEOJSON,
                   "href": url(request, _versions_path(spec.id, raw_key))},
-                 {"rel": "latest-version", "type": GEOJSON,
-                  "href": url(request, f"/collections/{spec.id}/items/{raw_key}")}]
+                 {"rel": "original", "type": GEOJSON, "href": url(request, base)},
+                 {"rel": "latest-version", "type": GEOJSON, "href": url(request, base)},
+                 *({"rel": "memento", "type": GEOJSON, "datetime": _iso(v[1]),
+                    "href": url(request, f"{base}@{_iso(v[1])}")} for v in found)]
         head = {"type": "FeatureCollection", "numberReturned": len(found),
                 "numberMatched": len(found), "links": links}
         body = json.dumps(head)[:-1] + ', "features": [' + ",".join(v[0] for v in found) + "]}"
-        response = Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{crs.uri}>"})
+        response = Response(body, media_type=GEOJSON, headers={
+            "Content-Crs": f"<{crs.uri}>", "Link": _link_header(links)})
         response.headers["Content-Language"] = language(request)
         return response
+
+
+def _version_id(text: str) -> tuple[str, dt.datetime | None]:
+    """``7400@2015-07-19T22:00:00Z`` -> ("7400", that instant); a plain key -> (key, None)."""
+    key, sep, stamp = text.rpartition("@")
+    if not sep:
+        return text, None
+    try:
+        return key, parse_instant(stamp)
+    except InvalidInput:
+        return text, None
+
+
+def _link_header(links: list[dict]) -> str:
+    """The links as an HTTP Link header (with their datetime, for mementos)."""
+    return ", ".join(f'<{lk["href"]}>; rel="{lk["rel"]}"; type="{lk["type"]}"'
+                     + (f'; datetime="{http_date(parse_instant(lk["datetime"]))}"'
+                        if "datetime" in lk else "") for lk in links)
 
 
 def _versions_path(layer_id: str, key: str) -> str:

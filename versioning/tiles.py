@@ -56,7 +56,6 @@ ORIGIN = 20037508.342789244  # half the side of the Web Mercator square, in metr
 NAMES = ("name_fr", "name_nl")  # the properties a tile carries unless told otherwise
 # an interval: (start, end), either open (None)
 When = dt.datetime | tuple[dt.datetime | None, dt.datetime | None]
-_ISO = "YYYY-MM-DD\"T\"HH24:MI:SS\"Z\""
 
 
 @dataclass(frozen=True)
@@ -217,7 +216,8 @@ def _value(spec: LayerSpec, name: str, column: str) -> sql.Composed:
     if kind == "date":
         return sql.SQL("to_char({}, 'YYYY-MM-DD')").format(col)
     if kind == "timestamp":
-        return sql.SQL("to_char({} AT TIME ZONE 'UTC', {})").format(col, sql.Literal(_ISO))
+        return sql.SQL("to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+                       ).format(col)
     if kind == "json":
         return sql.SQL("{}::text").format(col)
     return sql.Composed([col])

@@ -37,11 +37,16 @@ def _pygeoapi_serves(request: Request) -> bool:
 
 
 async def _dispatch(request: Request, handler: Callable[[Request], Response]) -> Response:
-    """pygeoapi's page, or ``handler`` in the thread pool (it talks to the database)."""
+    """pygeoapi's page (its links as they work here), or ``handler`` in the thread pool (it
+    talks to the database)."""
     if _pygeoapi_serves(request):
         from pygeoapi import starlette_app
 
-        return await starlette_app.collection_items(request)
+        from services.routes.inspire import amend_json, true_links
+
+        response = await starlette_app.collection_items(request)
+        return amend_json(response, lambda body: body.update(
+            links=true_links(body.get("links", []))) if isinstance(body, dict) else None)
     return await run_in_threadpool(handler, request)
 
 

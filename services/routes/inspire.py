@@ -7,6 +7,7 @@ landing page, conformance and collections documents."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 from starlette.requests import Request
@@ -64,7 +65,7 @@ async def conformance(request: Request) -> Response:
     from pygeoapi import starlette_app
 
     response = await starlette_app.conformance(request)
-    return _amend_json(response, lambda body: body.update(conformsTo=sorted(
+    return amend_json(response, lambda body: body.update(conformsTo=sorted(
         (set(body.get("conformsTo", [])) | set(CONFORMANCE)) - NOT_IMPLEMENTED)))
 
 
@@ -78,16 +79,18 @@ NOT_IMPLEMENTED = {
 }
 
 
-def _amend_json(response: Response, change: Callable[[dict], object]) -> Response:
-    """Apply ``change`` to a JSON response of pygeoapi (HTML passes through)."""
-    if not response.headers.get("content-type", "").startswith("application/json"):
+def amend_json(response: Response, change: Callable[[dict], object]) -> Response:
+    """Apply ``change`` to a successful JSON answer of pygeoapi (HTML and errors pass
+    through), keeping its media type."""
+    ctype = response.headers.get("content-type", "")
+    if response.status_code >= 400 or "json" not in ctype.split(";")[0]:
         return response
     body = json.loads(bytes(response.body))
     change(body)
     headers = {k: v for k, v in response.headers.items()
-               if k.lower() not in ("content-length", "content-encoding")}
+               if k.lower() not in ("content-length", "content-encoding", "content-type")}
     return Response(json.dumps(body, ensure_ascii=False), status_code=response.status_code,
-                    headers=headers, media_type="application/json")
+                    headers=headers, media_type=ctype)
 
 
 async def collections(request: Request) -> Response:
@@ -103,22 +106,48 @@ async def collections(request: Request) -> Response:
     def amend(body: dict) -> None:
         body.setdefault("links", []).extend(links)
         for entry in body.get("collections", []):
+            entry["links"] = true_links(entry.get("links", []))
             if entry.get("id") in layers:
                 entry.setdefault("links", []).extend(tiles.collection_links(base, entry["id"]))
 
-    return _amend_json(response, amend)
+    return amend_json(response, amend)
+
+
+NOT_SERVED = ("f=jsonld", "f=csv")  # items formats pygeoapi links and Strata does not serve
+EDR_QUERY = re.compile(r"/(position|radius|area)(\?|$)")
+
+
+def true_links(links: list[dict]) -> list[dict]:
+    """pygeoapi's links, as they work here: the items in JSON-LD or CSV (not offered) left
+    out; the EDR queries, which need coordinates, given as templates (``templated``)."""
+    out = []
+    for link in links:
+        href = str(link.get("href", ""))
+        if "/items" in href and any(f in href for f in NOT_SERVED):
+            continue
+        if EDR_QUERY.search(href.split("#")[0]):
+            path, _, query = href.partition("?")
+            link = {**link, "href": f"{path}?coords={{coords}}" + (f"&{query}" if query
+                                                                    else ""),
+                    "templated": True}
+        out.append(link)
+    return out
 
 
 async def collection(request: Request) -> Response:
-    """``/collections/{id}``: pygeoapi's document, plus the link to a layer's tilesets."""
+    """``/collections/{id}``: pygeoapi's document, its links as they work here, plus the link
+    to a layer's tilesets."""
     from pygeoapi import starlette_app
 
     response = await starlette_app.collections(request)
     cid = request.path_params["collection_id"]
-    if cid not in request.app.state.catalogue.layers:
-        return response
-    return _amend_json(response, lambda body: body.setdefault("links", []).extend(
-        tiles.collection_links(base_url(request), cid)))
+    layer = cid in request.app.state.catalogue.layers
+
+    def amend(body: dict) -> None:
+        body["links"] = true_links(body.get("links", [])) + (
+            tiles.collection_links(base_url(request), cid) if layer else [])
+
+    return amend_json(response, amend)
 
 
 async def landing(request: Request) -> Response:
@@ -135,4 +164,4 @@ async def landing(request: Request) -> Response:
             base_url(request)) + viewer.landing_links(base_url(request)) + \
             dashboard.landing_links(base_url(request))
 
-    return _amend_json(response, amend)
+    return amend_json(response, amend)

@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Links that do not lie: a crawl from the landing page (JSON, three levels, every link to
+this service that is not a template) finds no 4xx nor 5xx."""
+
+from __future__ import annotations
+
+from collections import deque
+from urllib.parse import urlsplit
+
+import httpx
+
+MAX_PAGES = 600
+
+
+def test_every_advertised_link_answers(service):
+    host = urlsplit(service).netloc
+    queue: deque[tuple[str, int]] = deque([(f"{service}/?f=json", 0)])
+    seen: set[str] = set()
+    broken = []
+    with httpx.Client(timeout=120) as client:
+        while queue and len(seen) < MAX_PAGES:
+            href, depth = queue.popleft()
+            if href in seen:
+                continue
+            seen.add(href)
+            r = client.get(href)
+            if r.status_code >= 400:
+                broken.append((href, r.status_code, r.text[:200]))
+                continue
+            if depth >= 3 or "json" not in r.headers.get("content-type", ""):
+                continue
+            body = r.json()
+            if not isinstance(body, dict):
+                continue
+            links = list(body.get("links", []))
+            for entry in body.get("collections", []):
+                links += entry.get("links", [])
+            for link in links:
+                target = str(link.get("href", ""))
+                if urlsplit(target).netloc == host and not link.get("templated"):
+                    queue.append((target, depth + 1))
+    assert len(seen) > 100, len(seen)  # the crawl went somewhere
+    assert not broken, broken

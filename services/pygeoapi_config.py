@@ -43,10 +43,32 @@ def crs_list() -> list[str]:
     return [c.uri for c in SUPPORTED.values()]
 
 
-def inspire_links(metadata: str, download: str, title: str) -> list[dict[str, Any]]:
+# the licences of the data, by the catalogue's attribution key (data/brussels/MANIFEST.md)
+LICENCES: dict[str, list[tuple[str, str]]] = {
+    "urbis": [("UrbIS open data licence", LICENCE_URL)],
+    "osm": [("ODbL 1.0 (© OpenStreetMap contributors)",
+             "https://opendatacommons.org/licenses/odbl/1-0/"),
+            ("CC BY-SA 4.0 (EqualStreetNames Brussels)",
+             "https://creativecommons.org/licenses/by-sa/4.0/")],
+    "irceline": [("CC BY 4.0 (IRCEL-CELINE)", "https://creativecommons.org/licenses/by/4.0/")],
+    "curieuzenair": [("CurieuzenAir Brussels open data", "https://curieuzenair.brussels/")],
+    "osiris": [("EUPL-1.2 (OSIRIS / Brussels Mobility)",
+                "https://interoperable-europe.ec.europa.eu/collection/eupl/eupl-text-eupl-12")],
+    "nova": [("NOVA / urban.brussels open data", "https://urban.brussels/")],
+}
+
+
+def licence_links(attribution: str | None) -> list[dict[str, Any]]:
+    """The ``license`` links of a data set (the UrbIS licence when it names none)."""
+    return [{"type": "text/html", "rel": "license", "title": title, "href": href}
+            for title, href in LICENCES.get(attribution or "urbis", LICENCES["urbis"])]
+
+
+def inspire_links(metadata: str, download: str, title: str,
+                  attribution: str | None = None) -> list[dict[str, Any]]:
     """Licence, metadata (ISO 19139 and HTML) and bulk-download links (INSPIRE GP §7)."""
     return [
-        {"type": "text/html", "rel": "license", "title": "Licence", "href": LICENCE_URL},
+        *licence_links(attribution),
         {"type": "application/xml", "rel": "describedby", "title": "ISO 19139 metadata",
          "href": f"{metadata}?f=xml"},
         {"type": "text/html", "rel": "describedby", "title": "Metadata",
@@ -60,7 +82,7 @@ def collection_links(spec: LayerSpec, base: str) -> list[dict[str, Any]]:
     """INSPIRE links of a collection: licence, metadata, bulk download, feature concept."""
     links = inspire_links(f"{base}/collections/{spec.id}/metadata",
                           f"{base}/collections/{spec.id}/download?f=gpkg",
-                          f"{spec.title.en} (GeoPackage, current edition)")
+                          f"{spec.title.en} (GeoPackage, current edition)", spec.attribution)
     if spec.inspire_theme in INSPIRE_THEMES:
         theme, concept = INSPIRE_THEMES[spec.inspire_theme]
         links.append({"type": "text/html", "rel": "tag", "title": concept,

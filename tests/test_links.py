@@ -41,3 +41,16 @@ def test_every_advertised_link_answers(service):
                     queue.append((target, depth + 1))
     assert len(seen) > 100, len(seen)  # the crawl went somewhere
     assert not broken, broken
+
+
+def test_each_collection_links_the_licence_of_its_data(service):
+    """The licences of data/brussels/MANIFEST.md, not the UrbIS one for every collection."""
+    def licences(cid):
+        body = httpx.get(f"{service}/collections/{cid}", params={"f": "json"}, timeout=60).json()
+        return {lk["href"] for lk in body["links"] if lk["rel"] == "license"}
+
+    assert "https://opendatacommons.org/licenses/odbl/1-0/" in licences("streets")
+    assert "https://creativecommons.org/licenses/by-sa/4.0/" in licences("streets")
+    assert licences("air_quality_stations") == {"https://creativecommons.org/licenses/by/4.0/"}
+    assert any("eupl" in href for href in licences("worksites"))
+    assert licences("municipalities") == {"https://datastore.brussels/web/urbis-download"}

@@ -482,6 +482,18 @@ def coverage_paths() -> Json:
              _f(["json"])], {
                 "200": response("The statistics per zone", as_json),
                 **error_responses([400, 404, 414, 503])})},
+        f"/collections/{cid}/position": {"get": _op(
+            "queryPositionNo2Surface", "A point's yearly series from the surfaces", tags,
+            [query("coords", POINT_WKT, "a point: POINT(4.35 50.85) (CRS84)", required=True),
+             query("datetime", INTERVAL, "the years: 2010/2020, an instant, ../2020"),
+             query("parameter-name", {"type": "array", "minItems": 1,
+                                      "items": {"type": "string",
+                                                "enum": ["no2", "no2_variance"]}}),
+             query("crs", {"type": "string", "enum": [CRS84]}),
+             _f(["json"], "json: CoverageJSON (a point series)"), *LANG], {
+                "200": response("The series, one value a year (null: nodata)",
+                                {COVJSON: {"type": "object"}}),
+                **error_responses([400, 404, 414, 503])})},
     }
 
 

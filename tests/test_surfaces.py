@@ -285,3 +285,42 @@ def test_the_collection_describes_its_surfaces(service):
     assert domain["generalGrid"]["axis"][0]["resolution"] == 50
     fields = httpx.get(f"{service}{COVERAGE}/rangetype").json()["field"]
     assert [f["name"] for f in fields] == ["no2", "no2_variance"]
+
+
+def test_position_gives_the_yearly_series_of_a_point(loaded, service):
+    """EDR position: one value a year, each the cell of that year's COG holding the point."""
+    from pyproj import Transformer
+
+    lon, lat = 4.3571, 50.8466
+    r = httpx.get(f"{service}/collections/no2_surface/position",
+                  params={"coords": f"POINT({lon} {lat})", "datetime": "2010/2020"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/prs.coverage+json")
+    cov = r.json()
+    assert cov["domain"]["domainType"] == "PointSeries"
+    assert cov["strata:periods"] == [str(y) for y in range(2010, 2021)]
+    times = cov["domain"]["axes"]["t"]["values"]
+    assert [t[:10] for t in times] == [f"{y}-01-01" for y in range(2010, 2021)]
+    x, y = Transformer.from_crs(4326, 31370, always_xy=True).transform(lon, lat)
+    for i, year in enumerate(range(2010, 2021)):
+        with rasterio.open(_file(loaded, str(year))) as src:
+            row, col = src.index(x, y)
+            cell = src.read(window=Window(col, row, 1, 1))[:, 0, 0]
+        assert cov["ranges"]["no2"]["values"][i] == pytest.approx(float(cell[0]), abs=1e-3)
+        assert cov["ranges"]["no2_variance"]["values"][i] == pytest.approx(float(cell[1]),
+                                                                           abs=1e-3)
+    one = httpx.get(f"{service}/collections/no2_surface/position",
+                    params={"coords": f"POINT({lon} {lat})", "datetime": "2015-06-15",
+                            "parameter-name": "no2"}).json()
+    assert one["strata:periods"] == ["2015"] and list(one["ranges"]) == ["no2"]
+    assert one["ranges"]["no2"]["values"] == [cov["ranges"]["no2"]["values"][5]]
+    # outside the region: 404 with a hint; no surface in the years: 404; bad input: 400
+    for params in ({"coords": "POINT(5.5 50.5)", "datetime": "2015"},
+                   {"coords": f"POINT({lon} {lat})", "datetime": "1990/1995"}):
+        r = httpx.get(f"{service}/collections/no2_surface/position", params=params)
+        assert r.status_code == 404 and r.json()["hint"], (params, r.text)
+    for params in ({"coords": "POINT(4.35)"}, {"coords": "POINT(400 50)"}, {},
+                   {"coords": f"POINT({lon} {lat})", "datetime": "2020/2010"},
+                   {"coords": f"POINT({lon} {lat})", "parameter-name": "pm10"}):
+        r = httpx.get(f"{service}/collections/no2_surface/position", params=params)
+        assert r.status_code == 400 and r.json()["hint"], (params, r.text)

@@ -562,3 +562,141 @@ async def zonal(request: Request) -> Response:
     result = await run_in_threadpool(work)
     return JSONResponse(json.loads(json.dumps(result, default=str)))
 
+
+
+# -- EDR position: a point's yearly series ------------------------------------------------------
+POSITION_PARAMS = {"coords", "datetime", "parameter-name", "crs", "f", "lang"}
+_POINT = re.compile(r"\s*POINT\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\)\s*", re.IGNORECASE)
+_YEAR = re.compile(r"\d{4}")
+_POINT_HINT = "longitude first, in degrees: coords=POINT(4.35 50.85)"
+
+
+def _point(text: str | None) -> tuple[float, float]:
+    if text is None:
+        raise InvalidInput("coords is required", hint=_POINT_HINT)
+    m = _POINT.fullmatch(text)
+    if not m:
+        raise InvalidInput(f"coords {text!r} is not a point", hint=_POINT_HINT)
+    lon = _number(m.group(1), "coords", _POINT_HINT)
+    lat = _number(m.group(2), "coords", _POINT_HINT)
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInput("coords are not longitude -180..180 and latitude -90..90 (CRS84)",
+                           hint=_POINT_HINT)
+    return lon, lat
+
+
+def _years_window(text: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """``datetime`` of a series: an instant, a year, or an interval of them (open ends ``..``);
+    a bare year as the end includes that year."""
+    hint = "give years or dates: datetime=2010/2020, 2015-06-15, ../2020 or 2010/.."
+    if text is None:
+        return None, None
+
+    def one(part: str, end: bool) -> dt.datetime | None:
+        part = part.strip()
+        if part in ("", ".."):
+            return None
+        if _YEAR.fullmatch(part):
+            year = int(part) + (1 if end else 0)
+            return dt.datetime(year, 1, 1, tzinfo=CITY_TZ) - (
+                dt.timedelta(microseconds=1) if end else dt.timedelta(0))
+        moment = p.optional_date_param(part, "datetime")
+        if moment is None:
+            raise InvalidInput(f"datetime {text!r} is not a date", hint=hint)
+        return moment
+
+    if "/" not in text:
+        at = one(text, False)
+        if at is not None and _YEAR.fullmatch(text.strip()):
+            return at, one(text, True)
+        return at, at
+    start_text, end_text = text.split("/", 1)
+    start, end = one(start_text, False), one(end_text, True)
+    if start and end and start > end:
+        raise InvalidInput(f"datetime {text!r}: the interval ends before it starts", hint=hint)
+    return start, end
+
+
+def sample(path: Path, x: float, y: float, bands: list[int]) -> list[float | None]:
+    """The cell of the COG at ``path`` holding the Lambert 72 point (x, y), per band; None
+    for nodata or a point off the grid."""
+    with rasterio.open(path) as src:
+        row, col = src.index(x, y)
+        if not (0 <= row < src.height and 0 <= col < src.width):
+            return [None for _ in bands]
+        cells = src.read(bands, window=Window(col, row, 1, 1))
+    return [None if float(v) == NODATA else round(float(v), 4) for v in cells[:, 0, 0]]
+
+
+async def position(request: Request) -> Response:
+    """``/collections/no2_surface/position?coords=POINT(lon lat)&datetime=2010/2020``: the
+    point's yearly series (CoverageJSON PointSeries), each value from the surface valid in
+    that year."""
+    cid = _collection(request)
+    q = request.query_params
+    p.check_known(q, POSITION_PARAMS)
+    if q.get("f") not in (None, "json", "covjson", "coveragejson"):
+        raise InvalidInput(f"f={q.get('f')} is not offered for a position query",
+                           hint="use f=json (CoverageJSON)")
+    if q.get("crs") not in (None, CRS84.uri, "CRS84", "OGC:CRS84"):
+        raise InvalidInput(f"crs {q.get('crs')!r} is not offered", hint=f"use {CRS84.uri}")
+    lon, lat = _point(q.get("coords"))
+    start, end = _years_window(q.get("datetime"))
+    names = list(BANDS)
+    if q.get("parameter-name") is not None:
+        names = [n.strip() for n in q["parameter-name"].split(",")]
+        unknown = [n for n in names if n not in BANDS]
+        if unknown or not names:
+            raise InvalidInput(f"parameter-name: unknown {', '.join(unknown) or '(none)'}",
+                               hint=f"the parameters: {', '.join(BANDS)}")
+        names = list(dict.fromkeys(names))
+    bands = [BANDS.index(n) + 1 for n in names]
+    root = surfaces_root(request.app.state.store_settings)
+    lang = language(request)
+    x, y = transformer(4326, 31370).transform(lon, lat)
+
+    def work() -> tuple[list[dict[str, Any]], list[list[float | None]]]:
+        with db(request) as conn:
+            known = surfaces(conn, cid)
+        if not known:
+            raise NotFound(f"{cid} has no surface yet",
+                           hint="build them: strata surfaces build no2")
+        chosen = [s for s in known
+                  if (start is None or s["valid_to"] > start)
+                  and (end is None or s["valid_from"] <= end)]
+        if not chosen:
+            raise NotFound(f"{cid} has no surface in {q.get('datetime')!r}",
+                           hint=f"surfaces cover {known[0]['period']}-{known[-1]['period']}: "
+                                "ask years within, e.g. datetime="
+                                f"{known[0]['period']}/{known[-1]['period']}")
+        return chosen, [sample(root / s["file_name"], x, y, bands) for s in chosen]
+
+    chosen, values = await run_in_threadpool(work)
+    if all(v is None for row in values for v in row):
+        raise NotFound(f"POINT({lon:g} {lat:g}) lies outside the region the surfaces cover",
+                       hint="the surfaces cover the Brussels-Capital Region: give a point "
+                            "inside, e.g. coords=POINT(4.35 50.85)")
+    params, ranges = {}, {}
+    for i, name in enumerate(names):
+        params[name] = {"type": "Parameter", "description": {lang: TEXTS[name][lang]},
+                        "unit": {"symbol": {"value": UNITS[name],
+                                            "type": "http://www.opengis.net/def/uom/UCUM/"}},
+                        "observedProperty": {"label": dict(TEXTS[name])}}
+        ranges[name] = {"type": "NdArray", "dataType": "float", "axisNames": ["t"],
+                        "shape": [len(chosen)], "values": [row[i] for row in values]}
+    body = {
+        "type": "Coverage",
+        "domain": {"type": "Domain", "domainType": "PointSeries",
+                   "axes": {"x": {"values": [lon]}, "y": {"values": [lat]},
+                            "t": {"values": [_iso(s["valid_from"]) for s in chosen]}},
+                   "referencing": [
+                       {"coordinates": ["x", "y"],
+                        "system": {"type": "GeographicCRS", "id": CRS84.uri}},
+                       {"coordinates": ["t"],
+                        "system": {"type": "TemporalRS", "calendar": "Gregorian"}}]},
+        "parameters": params, "ranges": ranges,
+        "strata:periods": [s["period"] for s in chosen],
+        "strata:derived": True, "strata:note": DERIVED_NOTE,
+        "strata:method": chosen[-1]["method"],
+        "strata:cv_rmse_ug_m3": [s["cv_rmse"] for s in chosen]}
+    return JSONResponse(body, media_type=COVJSON, headers={"Content-Language": lang})

@@ -7,6 +7,7 @@ generates the pygeoapi configuration from the catalogue, opens a read-only pool.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import os
 import threading
@@ -47,6 +48,7 @@ from services.routes import (
 from services.routes import records as records_routes
 from services.settings import ServiceSettings, StoreSettings
 from services.store import Store
+from versioning.instants import day_start
 from versioning.reading import extents
 
 
@@ -64,7 +66,9 @@ def create_app(store_settings: StoreSettings | None = None,
                             folder / "records.json")
     config = pygeoapi_config.build(
         store.catalogue, service, {k: v[0] for k, v in ext.items() if v[0]},
-        {k: v[1].isoformat() if v[1] else None for k, v in ext.items()}, records,
+        # temporal extents in RFC 3339: the first edition's start (a day of Brussels), in UTC
+        {k: day_start(v[1]).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if v[1] else None
+         for k, v in ext.items()}, records,
         views=store.serves_city, context=register_app(store, service))
 
     own = [

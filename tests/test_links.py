@@ -54,3 +54,13 @@ def test_each_collection_links_the_licence_of_its_data(service):
     assert licences("air_quality_stations") == {"https://creativecommons.org/licenses/by/4.0/"}
     assert any("eupl" in href for href in licences("worksites"))
     assert licences("municipalities") == {"https://datastore.brussels/web/urbis-download"}
+
+
+def test_temporal_extents_are_rfc3339(service):
+    import re
+
+    body = httpx.get(f"{service}/collections/municipalities", params={"f": "json"},
+                     timeout=60).json()
+    begin = body["extent"]["temporal"]["interval"][0][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", begin), begin
+    assert begin == "2015-07-19T22:00:00Z"  # 2015-07-20, the first edition, in Brussels

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -32,6 +33,7 @@ from test_viewer import Viewer, browser  # noqa: F401  (browser: the Chromium fi
 from layers.catalogue import PROJECT_ROOT
 from linking.reports import Report, report
 
+BRUSSELS = ZoneInfo("Europe/Brussels")
 ARTIFACTS = PROJECT_ROOT / ".strata" / "test-artifacts" / "dashboard"
 YEAR = 2024  # the reports made below are dated in this year
 # places in the region (lon, lat): Bruxelles-Ville / Saint-Josse, Grand-Place, Etterbeek,
@@ -165,10 +167,10 @@ def test_the_dashboard_shows_the_collections_figures(dash: Dashboard, reports_20
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "first-render.json").write_text(json.dumps({"first_render_ms": first}))
     with capsys.disabled():
-        print(f"\n/dashboard: first complete render (four panels) {first} ms after navigation")
+        print(f"\n/dashboard: first complete render (every panel) {first} ms after navigation")
     dash.shot("first-render")
     assert dash.js("() => [...document.querySelectorAll('.panel')].map((p) => p.dataset.state)")\
-        == ["ready"] * 4
+        == ["ready"] * 5
 
     # reports per district and month: the collection's rows of 2024
     months = [r for r in items(base, "incidents_district_month", skipGeometry="true")
@@ -234,6 +236,50 @@ def test_the_dashboard_shows_the_collections_figures(dash: Dashboard, reports_20
     assert rows(dash.table("works"), ["month", "n_active"]) == \
         rows(expected, ["month", "n_active"])
     dash.shot("curieuzenair-2021")
+
+
+def families_of_year(base: str, year: int, lang: str) -> dict[str, int]:
+    """Reports of the year (in Brussels) per category family, counted here from the
+    incidents collection and the Open311 categories in ``lang``."""
+    groups = {s["service_code"]: s["group"] for s in httpx.get(
+        f"{base}/open311/v2/services.json", params={"lang": lang}, timeout=60).json()}
+    counts: dict[str, int] = {}
+    for r in items(base, "incidents", skipGeometry="true",
+                   properties="service_code,requested_at"):
+        at = dt.datetime.fromisoformat(r["requested_at"]).astimezone(BRUSSELS)
+        if at.year == year:
+            family = groups[str(r["service_code"])]
+            counts[family] = counts.get(family, 0) + 1
+    return counts
+
+
+def test_reports_by_category_family(dash: Dashboard, reports_2024: list[int],
+                                    tmp_path: Path) -> None:
+    """Reports of the reports panel's year per category family: the table, the CSV and the
+    chart equal a count made here from the incidents and the Open311 families, in English
+    and then in Dutch (the families' names follow the language)."""
+    base = dash.base
+    dash.open(f"?reports={YEAR}&lang=en")
+    expected = families_of_year(base, YEAR, "en")
+    assert sum(expected.values()) >= len(reports_2024) and len(expected) > 1
+    want = sorted((f, float(n)) for f, n in expected.items())
+    assert rows(dash.table("families"), ["family", "n_reports"]) == want
+    downloaded = dash.csv("families", tmp_path)
+    assert list(downloaded[0]) == ["year", "family", "n_reports"]
+    assert {r["year"] for r in downloaded} == {str(YEAR)}
+    assert rows(downloaded, ["family", "n_reports"]) == want
+    chart = dash.js("""() => { const c = window.strataDashboard.charts.families.data;
+        return [c.labels, c.datasets[0].data]; }""")
+    assert dict(zip(chart[0], chart[1], strict=True)) == expected
+    dash.shot("families-en")
+
+    dash.page.select_option("#lang-select", "nl")
+    dash.rendered()
+    dutch = families_of_year(base, YEAR, "nl")
+    assert set(dutch) != set(expected)  # the families' names are translated
+    assert rows(dash.table("families"), ["family", "n_reports"]) == \
+        sorted((f, float(n)) for f, n in dutch.items())
+    assert dash.page.inner_text("#families h2") == f"Meldingen per categoriefamilie, {YEAR}"
 
 
 def test_the_dashboard_speaks_the_users_language(dash: Dashboard, browser: Browser,  # noqa: F811

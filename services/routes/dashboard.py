@@ -4,8 +4,9 @@
 A plain HTML page with JavaScript modules (``services/static/dashboard/``, no build step) and
 Chart.js, vendored with its licence under ``services/static/vendor/`` by
 ``scripts/vendor-frontend.sh`` from ``frontend/package-lock.json``. Every figure it shows is
-read from Strata's own aggregate collections as JSON (``incidents_district_month``,
-``worksite_links``, ``no2_district_year``, ``no2_station_series``), and every panel's figures
+read from Strata's own collections as JSON (``incidents_district_month``, ``incidents`` with
+the category families of ``/open311/v2/services.json``, ``worksite_links``,
+``no2_district_year``, ``no2_station_series``), and every panel's figures
 download as CSV built in the page from the same JSON. Nothing is loaded from another host.
 
 The state lives in the URL::
@@ -41,7 +42,8 @@ WHO_GUIDELINE_UG_M3 = 10  # WHO global air quality guidelines (2021), annual mea
 TITLE = {"en": "Strata: Brussels in figures",
          "fr": "Strata : Bruxelles en chiffres",
          "nl": "Strata: Brussel in cijfers"}
-COLLECTIONS = {"reports": "incidents_district_month", "works": "worksite_links",
+COLLECTIONS = {"reports": "incidents_district_month", "incidents": "incidents",
+               "works": "worksite_links",
                "no2": "no2_district_year", "stations": "no2_station_series"}
 
 

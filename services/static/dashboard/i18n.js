@@ -39,6 +39,10 @@ export const STRINGS = {
     no2_axis: 'NO2 (µg/m³)',
     'source:irceline': 'IRCEL-CELINE stations',
     'source:curieuzenair': 'CurieuzenAir (citizens\' measures, 2021)',
+    family: 'Category family',
+    unknown_family: 'Unknown category',
+    families_title: 'Reports by category family,',
+    families_note: 'Open311 reports of the year chosen for reports per district, counted by the family of their category (the groups of /open311/v2/services.json; collection incidents).',
   },
   fr: {
     title: 'Strata : Bruxelles en chiffres',
@@ -75,6 +79,10 @@ export const STRINGS = {
     no2_axis: 'NO2 (µg/m³)',
     'source:irceline': 'Stations IRCEL-CELINE',
     'source:curieuzenair': 'CurieuzenAir (mesures citoyennes, 2021)',
+    family: 'Famille de catégories',
+    unknown_family: 'Catégorie inconnue',
+    families_title: 'Signalements par famille de catégories,',
+    families_note: 'Signalements Open311 de l\'année choisie pour les signalements par quartier, comptés par famille de leur catégorie (les groupes de /open311/v2/services.json ; collection incidents).',
   },
   nl: {
     title: 'Strata: Brussel in cijfers',
@@ -111,6 +119,10 @@ export const STRINGS = {
     no2_axis: 'NO2 (µg/m³)',
     'source:irceline': 'IRCEL-CELINE-meetstations',
     'source:curieuzenair': 'CurieuzenAir (burgermetingen, 2021)',
+    family: 'Categoriefamilie',
+    unknown_family: 'Onbekende categorie',
+    families_title: 'Meldingen per categoriefamilie,',
+    families_note: 'Open311-meldingen van het jaar gekozen voor de meldingen per wijk, geteld per familie van hun categorie (de groepen van /open311/v2/services.json; collectie incidents).',
   },
 };
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: EUPL-1.2
-// The dashboard at /dashboard: four panels drawn with Chart.js (vendored, window.Chart) from
+// The dashboard at /dashboard: its panels drawn with Chart.js (vendored, window.Chart) from
 // Strata's own aggregate collections, read as JSON (every page of items, following `next`).
 // Each panel shows its figures in a table (data-* attributes hold the raw values) and offers
 // them as CSV, built here from the same rows: what is drawn is what is downloaded.
@@ -159,7 +159,7 @@ const monthsOf = (year) => Array.from({ length: 12 }, (_, i) => `${year}-${Strin
 
 // ---------------------------------------------------------------- the panels
 
-const data = {}; // collection rows, loaded once
+const data = { families: {} }; // collection rows, loaded once; families by language
 
 function renderReports() {
   const rows = data.reports;
@@ -277,7 +277,48 @@ function renderStations() {
   setCsv('stations', ['id', 'station', 'year', 'no2_ug_m3'], rows, 'no2_station_series.csv');
 }
 
-const PANELS = { reports: renderReports, works: renderWorks, no2: renderNo2, stations: renderStations };
+/** The year (in Brussels) of an instant written by the API, as incidents_district_month counts it. */
+const CITY_YEAR = new Intl.DateTimeFormat('en-GB', { year: 'numeric', timeZone: 'Europe/Brussels' });
+const cityYear = (instant) => Number(CITY_YEAR.format(new Date(instant)));
+
+/** Reports of the reports panel's year per category family (Open311's `group`, in the page's
+ * language): the incidents' service codes, the families of /open311/v2/services.json. */
+function renderFamilies() {
+  const families = data.families[state.lang];
+  if (!families) { track(loadFamilies().then(() => render('families'))); return; }
+  const counts = new Map();
+  for (const r of data.incidents) {
+    if (cityYear(r.requested_at) !== state.reports) continue; // eslint-disable-line no-continue
+    const family = families.get(String(r.service_code)) ?? t('unknown_family');
+    counts.set(family, (counts.get(family) || 0) + 1);
+  }
+  const shown = [...counts].map(([family, n]) => ({ year: state.reports, family, n_reports: n }))
+    .sort((a, b) => b.n_reports - a.n_reports || a.family.localeCompare(b.family));
+  $('families').querySelector('.year-shown').textContent = state.reports ?? '';
+  draw('families', {
+    type: 'bar',
+    data: { labels: shown.map((r) => r.family),
+      datasets: [{ label: t('reports'), data: shown.map((r) => r.n_reports), backgroundColor: PALETTE[1] }] },
+    options: { indexAxis: 'y', scales: { x: { beginAtZero: true, ticks: { precision: 0 } },
+      y: { ticks: { autoSkip: false } } } },
+  }, Math.max(220, 60 + 22 * shown.length));
+  showEmpty('families', !shown.length);
+  fillTable('families', shown, (r) => [['family', r.family], ['n_reports', r.n_reports, formatNumber(r.n_reports)]]);
+  setCsv('families', ['year', 'family', 'n_reports'], shown,
+    `reports_per_family_${state.reports}_${state.lang}.csv`);
+}
+
+async function loadFamilies() {
+  const lang = state.lang;
+  const r = await fetch(`/open311/v2/services.json?lang=${lang}`);
+  if (!r.ok) throw new Error(`HTTP ${r.status}`);
+  data.families[lang] = new Map((await r.json()).map((s) => [String(s.service_code), s.group]));
+}
+
+const PANELS = { reports: renderReports, families: renderFamilies, works: renderWorks,
+  no2: renderNo2, stations: renderStations };
+const FOLLOWERS = { reports: ['families'] }; // panels drawn for another panel's year
+const ready = (panel) => (panel === 'families' ? data.incidents : data[panel]); // its rows loaded
 
 function render(panel) {
   try {
@@ -321,7 +362,7 @@ function wire() {
     state.lang = e.target.value;
     writeState();
     applyStaticStrings();
-    for (const panel of Object.keys(PANELS)) if (data[panel]) render(panel);
+    for (const panel of Object.keys(PANELS)) if (ready(panel)) render(panel);
     if (!errors && dashboard.firstRenderMs !== undefined) {
       $('status').textContent = t('rendered', { ms: dashboard.firstRenderMs });
     }
@@ -330,6 +371,7 @@ function wire() {
     select.addEventListener('change', (e) => {
       state[e.target.dataset.param] = Number(e.target.value);
       render(e.target.dataset.param);
+      for (const panel of FOLLOWERS[e.target.dataset.param] || []) if (ready(panel)) render(panel);
       writeState();
     });
   }
@@ -349,13 +391,24 @@ async function load(panel, collection, params) {
   render(panel);
 }
 
+/** The incidents' codes and dates, the families in the page's language, once the reports
+ * panel (whose year this panel follows) is drawn. */
+async function loadFamiliesPanel(after) {
+  [data.incidents] = await Promise.all([
+    allItems(config.collections.incidents, { properties: 'service_code,requested_at', skipGeometry: 'true' }),
+    loadFamilies(), after]);
+  render('families');
+}
+
 async function start() {
   applyStaticStrings();
   $('status').textContent = t('loading');
   wire();
   const c = config.collections;
+  const reports = load('reports', c.reports);
   const loads = await Promise.allSettled([
-    load('reports', c.reports),
+    reports,
+    loadFamiliesPanel(reports),
     load('works', c.works, { properties: 'start_date,end_date' }),
     load('no2', c.no2),
     load('stations', c.stations, { properties: 'id,station,year,no2_ug_m3' }),

@@ -261,5 +261,6 @@ class StrataManager(DummyManager):  # type: ignore[misc]
         mime, outputs = processor.execute(data_dict, outputs=requested_outputs)
         headers = {"Preference-Applied": "wait"} if execution_mode is not None else None
         if requested_response == RequestedResponse.document.value:
-            outputs = {"outputs": [outputs]}
+            # OGC API Processes: the results of a document response, keyed by output id
+            outputs = {next(iter(processor.metadata["outputs"])): outputs}
         return str(uuid.uuid1()), mime, outputs, JobStatus.successful, headers

@@ -107,3 +107,32 @@ def test_qgis_reads_every_collection_through_its_oapif_provider(service, loaded,
     for layer in layers:
         assert got[layer][0], (layer, got[layer])
         assert got[layer][1] == len(snap(loaded, layer, "2100-01-01")), (layer, got[layer])
+
+
+def test_owslib_reads_records_edr_and_processes(service):
+    """OWSLib's clients of OGC API Records, EDR and Processes against the real service."""
+    import json
+
+    from owslib.ogcapi.edr import EnvironmentalDataRetrieval
+    from owslib.ogcapi.processes import Processes
+    from owslib.ogcapi.records import Records
+
+    records = Records(service)
+    found = records.collection_items("catalogue", q="streets")
+    assert any(r["id"] == "streets" for r in found["features"]), found
+    edr = EnvironmentalDataRetrieval(service)
+    series = edr.query_data("no2_station_series", "position", coords="POINT(4.3855 50.8242)",
+                            datetime="2015-01-01/2020-12-31")
+    covjson = series if isinstance(series, dict) else json.loads(
+        series.read() if hasattr(series, "read") else series)
+    assert covjson["type"] in ("Coverage", "CoverageCollection"), covjson
+    processes = Processes(service)
+    assert [p["id"] for p in processes.processes()] == ["link"]
+    result = processes.execute("link", {"features": {  # response=document, as OWSLib asks
+        "type": "FeatureCollection", "features": [{
+            "type": "Feature", "geometry": {"type": "Point", "coordinates": [4.3525, 50.8467]},
+            "properties": {"d": "2016-05-01"}}]}, "date_field": "d",
+        "to": ["municipalities"]})
+    linked = result if isinstance(result, dict) else json.loads(result)
+    props = linked["linked"]["features"][0]["properties"]  # keyed by the output's id
+    assert props["municipalities_name_fr"] == "Bruxelles-Ville"

@@ -494,6 +494,19 @@ def coverage_paths() -> Json:
                 "200": response("The series, one value a year (null: nodata)",
                                 {COVJSON: {"type": "object"}}),
                 **error_responses([400, 404, 414, 503])})},
+        f"/collections/{cid}/map": {"get": _op(
+            "getNo2SurfaceMap", "The surface of a date as a coloured picture (for the viewer)",
+            tags,
+            [when, query("bbox", {"type": "array", "minItems": 4, "maxItems": 4,
+                                  "items": {"type": "number"}},
+                         "west,south,east,north in CRS84 (default the surfaces' extent)"),
+             query("width", {"type": "integer", "minimum": 16, "maximum": 2048},
+                   "pixels (default 800)"),
+             query("height", {"type": "integer", "minimum": 16, "maximum": 2048},
+                   "pixels (default from the box's shape in EPSG:3857)"),
+             _f(["png"], "png: RGBA in EPSG:3857, nodata transparent")], {
+                "200": response("The picture", {"image/png": None}),
+                **error_responses([400, 404, 414, 503])})},
     }
 
 

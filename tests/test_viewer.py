@@ -13,6 +13,7 @@ are kept in ``.strata/test-artifacts/viewer/``; the first complete map's time is
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from collections import Counter
@@ -495,3 +496,60 @@ def test_vendored_front_end_is_the_locked_one(service: str) -> None:
         assert httpx.get(f"{service}/assets/vendor/{folder}/{licence}").status_code == 200
     page = httpx.get(f"{service}/map").text
     assert not re.findall(r"(?:src|href)=\"(?:https?:)?//", page)
+
+
+def test_the_no2_surface_toggles_on_as_an_image_layer_with_its_legend(viewer: Viewer,
+                                                                       service: str) -> None:
+    """The NO2 surface of the map's year, drawn from a PNG of this service placed by its four
+    corners; its legend (ug/m3, WHO guideline 10 and EU limit 40 marked) in the page's
+    language; another year's date asks that year's picture; off again, it is gone."""
+    from PIL import Image
+
+    viewer.open("?layers=municipalities&date=2021-06-15&lang=en")
+    assert viewer.page.is_hidden("#surface-legend")
+    assert viewer.js("() => window.map.getLayer('surface')") is None
+    viewer.page.check("#surface-toggle")
+    viewer.rendered()
+    assert viewer.query()["surface"] == ["no2"]
+    assert viewer.js("() => window.map.getLayer('surface').type") == "raster"
+    images = [u for u in viewer.requests if "/collections/no2_surface/map?" in u]
+    assert images and all(u.startswith(f"{service}/") for u in images), images
+    assert parse_qs(urlsplit(images[-1]).query)["datetime"] == ["2021-07-01"]
+    assert viewer.page.is_visible("#surface-legend")
+    legend = viewer.page.inner_text("#surface-legend")
+    for words in ("WHO guideline: 10 µg/m³", "EU limit value: 40 µg/m³", "µg/m³",
+                  "The surface of 2021"):
+        assert words in legend, legend
+    # the marks sit at 10 and 40 on the ramp's scale of 0 to 60
+    lefts = viewer.js("() => ['mark-who', 'mark-eu'].map((id) => "
+                      "parseFloat(document.getElementById(id).style.left))")
+    assert lefts == [pytest.approx(100 * 10 / 60, abs=1e-3),
+                     pytest.approx(100 * 40 / 60, abs=1e-3)]
+    viewer.shot("no2-2021")
+    # the picture: a PNG of the region, transparent outside it
+    r = httpx.get(images[-1])
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    picture = Image.open(io.BytesIO(r.content))
+    alpha = picture.getchannel("A")
+    assert picture.size[0] == 800 and alpha.getextrema() == (0, 255)
+
+    viewer.page.fill("#date-input", "2015-03-01")
+    viewer.rendered()
+    images = [u for u in viewer.requests if "/collections/no2_surface/map?" in u]
+    assert parse_qs(urlsplit(images[-1]).query)["datetime"] == ["2015-07-01"]
+    assert "The surface of 2015" in viewer.page.inner_text("#surface-legend")
+
+    viewer.page.select_option("#lang-select", "fr")
+    viewer.rendered()
+    legend = viewer.page.inner_text("#surface-legend")
+    assert "Valeur limite de l'UE : 40 µg/m³" in legend and "OMS : 10 µg/m³" in legend
+    viewer.page.select_option("#lang-select", "nl")
+    viewer.rendered()
+    legend = viewer.page.inner_text("#surface-legend")
+    assert "EU-grenswaarde: 40 µg/m³" in legend and "WHO-richtwaarde: 10 µg/m³" in legend
+    assert "[" not in viewer.page.inner_text("#panel")
+
+    viewer.page.uncheck("#surface-toggle")
+    viewer.rendered()
+    assert viewer.js("() => window.map.getLayer('surface')") is None
+    assert viewer.page.is_hidden("#surface-legend") and "surface" not in viewer.query()

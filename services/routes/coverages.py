@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import math
 import re
@@ -700,3 +701,84 @@ async def position(request: Request) -> Response:
         "strata:method": chosen[-1]["method"],
         "strata:cv_rmse_ug_m3": [s["cv_rmse"] for s in chosen]}
     return JSONResponse(body, media_type=COVJSON, headers={"Content-Language": lang})
+
+
+# -- a picture of the surface for the viewer -----------------------------------------------------
+# the colour scale of NO2 (ug/m3) -> RGB, shared with the viewer's legend (page_config); the WHO
+# guideline (10) and the EU limit (40) are stops of their own
+RAMP = [(0.0, (49, 54, 149)), (10.0, (69, 170, 120)), (20.0, (254, 224, 90)),
+        (30.0, (244, 130, 50)), (40.0, (215, 25, 28)), (60.0, (120, 20, 100))]
+WHO_GUIDELINE = 10.0
+EU_LIMIT = 40.0
+PICTURE_PARAMS = {"datetime", "bbox", "width", "height", "f"}
+MAX_SIDE = 2048
+
+
+def colour(values: np.ndarray) -> np.ndarray:
+    """NO2 values (nodata where NODATA) -> RGBA bytes (rows, cols, 4): the ramp, transparent
+    nodata."""
+    stops = [s for s, _ in RAMP]
+    out = np.zeros((*values.shape, 4), dtype=np.uint8)
+    for channel in range(3):
+        out[..., channel] = np.interp(values, stops, [c[channel] for _, c in RAMP]).round()
+    out[..., 3] = np.where(values == NODATA, 0, 255)
+    return out
+
+
+def picture(path: Path, bbox: tuple[float, float, float, float], width: int,
+            height: int | None) -> bytes:
+    """The NO2 band of the COG at ``path`` over ``bbox`` (CRS84), in EPSG:3857 (so that its
+    four corners place it on a web map), coloured by RAMP, as a PNG."""
+    from PIL import Image
+    from rasterio.transform import from_bounds
+    from rasterio.warp import reproject
+
+    west, south, east, north = _mercator(bbox)
+    if height is None:
+        height = max(1, min(MAX_SIDE, round(width * (north - south) / (east - west))))
+    out = np.full((height, width), NODATA, dtype="float32")
+    with rasterio.open(path) as src:
+        reproject(source=rasterio.band(src, 1), destination=out,
+                  dst_transform=from_bounds(west, south, east, north, width, height),
+                  dst_crs="EPSG:3857", dst_nodata=NODATA, resampling=Resampling.nearest)
+    buffer = io.BytesIO()
+    Image.fromarray(colour(out), mode="RGBA").save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def _mercator(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    t = transformer(4326, 3857)
+    x1, y1 = t.transform(bbox[0], bbox[1])
+    x2, y2 = t.transform(bbox[2], bbox[3])
+    return x1, y1, x2, y2
+
+
+async def map_picture(request: Request) -> Response:
+    """``/collections/no2_surface/map?datetime=&bbox=&width=``: the surface valid at
+    ``datetime`` as a coloured PNG in EPSG:3857 over ``bbox`` (CRS84; default the surfaces'
+    extent), for the viewer's image layer."""
+    cid = _collection(request)
+    q = request.query_params
+    p.check_known(q, PICTURE_PARAMS)
+    if q.get("f") not in (None, "png"):
+        raise InvalidInput(f"f={q.get('f')} is not offered for a map of the surface",
+                           hint="use f=png")
+    at = _instant(q, None)
+    box = p.bbox_param(q)
+    if box is not None and not (box[0] < box[2] and -85 <= box[1] < box[3] <= 85):
+        raise InvalidInput("bbox must be west,south,east,north in CRS84 (latitudes within "
+                           "-85..85), not empty", hint="e.g. bbox=4.24,50.76,4.48,50.92")
+    width = p.int_param(q, "width", 800, 16, MAX_SIDE)
+    height = (p.int_param(q, "height", 800, 16, MAX_SIDE) if q.get("height") is not None
+              else None)
+    root = surfaces_root(request.app.state.store_settings)
+
+    def work() -> tuple[bytes, dict[str, Any]]:
+        with db(request) as conn:
+            surface = _surface(conn, cid, at)
+        west, south, east, north = box if box is not None else _bounds_crs84(surface["bounds"])
+        return (picture(root / surface["file_name"], (west, south, east, north), width, height),
+                surface)
+
+    body, surface = await run_in_threadpool(work)
+    return _cache(request, Response(body, media_type="image/png"), surface, at is not None)

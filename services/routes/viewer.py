@@ -36,7 +36,7 @@ from geo.crs import SUPPORTED
 from geo.errors import InvalidInput
 from services import ogc_params as p
 from services.language import LANGUAGES
-from services.routes import features
+from services.routes import coverages, features
 from services.web import base_url, catalogue, language, layer, wants_html
 from versioning.export import DIFF_FORMATS, FORMATS
 from versioning.instants import parse_date
@@ -47,7 +47,7 @@ ASSETS = "/assets"
 BASEMAP = ("region", "municipalities", "districts", "streets")  # the layers of /tiles
 DEFAULT_LAYERS = "municipalities"  # drawn over the basemap when the URL names none
 MODES = ("side", "swipe")
-PARAMS = {"layers", "date", "compare", "mode", "lang", "changes"}
+PARAMS = {"layers", "date", "compare", "mode", "lang", "changes", "surface"}
 TITLE = {"en": "Strata: the map of Brussels on any date",
          "fr": "Strata : la carte de Bruxelles à toute date",
          "nl": "Strata: de kaart van Brussel op elke datum"}
@@ -81,6 +81,9 @@ def _check(request: Request) -> None:
     if "mode" in q and q["mode"] not in MODES:
         raise InvalidInput(f"mode={q['mode']} is not a compare mode",
                            hint="use mode=side (side by side) or mode=swipe")
+    if "surface" in q and q["surface"] != "no2":
+        raise InvalidInput(f"surface={q['surface']} is not a surface of Strata",
+                           hint="use surface=no2 (the yearly NO2 surfaces)")
     if "lang" in q and q["lang"] not in LANGUAGES:
         raise InvalidInput(f"lang={q['lang']} is not a language of Strata",
                            hint="use lang=fr, lang=nl or lang=en")
@@ -99,6 +102,11 @@ def page_config(request: Request) -> dict[str, Any]:
         "change_formats": ["geojson", "gpkg", "csv", *DIFF_FORMATS],
         "crs": [{"id": "CRS84" if k == "CRS84" else f"EPSG:{k}", "title": c.title}
                 for k, c in SUPPORTED.items()],
+        # the NO2 surfaces as an image layer: their colour scale (ug/m3) and its two marks
+        "surface": {"id": coverages.NO2_COLLECTION,
+                    "ramp": [[stop, "#" + "".join(f"{c:02x}" for c in rgb)]
+                             for stop, rgb in coverages.RAMP],
+                    "who": coverages.WHO_GUIDELINE, "eu": coverages.EU_LIMIT},
     }
 
 

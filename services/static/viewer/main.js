@@ -57,6 +57,7 @@ function readState() {
     mode: q.get('mode') === 'swipe' ? 'swipe' : 'side',
     changes: changes in LAYER ? changes : null,
     lang: pickLanguage(q.get('lang'), navigator.languages),
+    surface: q.get('surface') === 'no2',
   };
 }
 
@@ -71,6 +72,7 @@ function writeState() {
     q.set('mode', state.mode);
     if (state.changes) q.set('changes', state.changes);
   }
+  if (state.surface) q.set('surface', 'no2');
   q.set('lang', state.lang);
   const query = q.toString().replaceAll('%2C', ',');
   window.history.replaceState(null, '', `${window.location.pathname}?${query}${window.location.hash}`);
@@ -166,6 +168,68 @@ function loadFor(ids) {
 
 const title = (id) => titles[id] || id;
 
+// ---------------------------------------------------------------- the NO2 surface
+
+let surfaceInfo = null; // the collection /collections/no2_surface (extent, surfaces), once loaded
+
+async function loadSurface() {
+  if (state.surface && !surfaceInfo) {
+    surfaceInfo = await getJSON(`/collections/${config.surface.id}?f=json&lang=en`);
+  }
+}
+
+/** The surface valid on `date` (a year's mean is valid from 1 January to 1 January). */
+function surfaceFor(date) {
+  if (!surfaceInfo) return null;
+  return surfaceInfo.surfaces.find((s) => s.valid_from.slice(0, 10) <= date
+    && date < s.valid_to.slice(0, 10)) || null;
+}
+
+/** The image source of the surface of `date`: a PNG in EPSG:3857 of the collection's extent
+ * (services/routes/coverages.py, map_picture), placed by its four corners. */
+function surfaceSource(date) {
+  const surface = surfaceFor(date);
+  if (!surface) return null;
+  const [w, s, e, n] = surfaceInfo.extent.spatial.bbox[0];
+  const query = new URLSearchParams({ datetime: `${surface.period}-07-01`, bbox: `${w},${s},${e},${n}`, width: '800' });
+  return {
+    type: 'image',
+    url: `${window.location.origin}/collections/${config.surface.id}/map?${query.toString().replaceAll('%2C', ',')}`,
+    coordinates: [[w, n], [e, n], [e, s], [w, s]],
+  };
+}
+
+function rampGradient() {
+  const ramp = config.surface.ramp;
+  const top = ramp.at(-1)[0];
+  return `linear-gradient(to right, ${ramp.map(([v, c]) => `${c} ${(100 * v) / top}%`).join(', ')})`;
+}
+
+function renderSurfacePanel() {
+  const top = config.surface.ramp.at(-1)[0];
+  $('surface-toggle').checked = state.surface;
+  $('surface-legend').hidden = !state.surface;
+  document.documentElement.style.setProperty('--ramp', rampGradient());
+  $('mark-who').style.left = `${(100 * config.surface.who) / top}%`;
+  $('mark-eu').style.left = `${(100 * config.surface.eu) / top}%`;
+  $('mark-who').title = t('surface_who');
+  $('mark-eu').title = t('surface_eu');
+  $('ramp-min').textContent = `0 ${t('surface_unit')}`;
+  $('ramp-max').textContent = `≥ ${formatNumber(top)} ${t('surface_unit')}`;
+  const surface = surfaceFor(state.date);
+  const known = surfaceInfo ? surfaceInfo.surfaces : [];
+  $('surface-year').textContent = surface ? t('surface_year', { year: surface.period })
+    : (known.length ? t('surface_none', { first: known[0].period, last: known.at(-1).period }) : '');
+}
+
+async function toggleSurface(on) {
+  state.surface = on;
+  writeState();
+  await loadSurface();
+  renderSurfacePanel();
+  await updateMaps();
+}
+
 // ---------------------------------------------------------------- dates of the tiles
 
 /** The date of the newest edition at or before `date` among these layers' editions: the map
@@ -245,6 +309,12 @@ function buildStyle(date, withChanges) {
     basemap: tileSource(BASEMAP_TILES, BASEMAP_TILES, { datetime: tileDate(config.basemap, date) }),
   };
   const layers = [BACKGROUND, ...basemapLayers()];
+  const surface = state.surface ? surfaceSource(date) : null;
+  if (surface) {
+    sources.surface = surface;
+    layers.push({ id: 'surface', type: 'raster', source: 'surface',
+      paint: { 'raster-opacity': 0.7, 'raster-fade-duration': 0 } });
+  }
   const cid = withChanges ? changesLayerId() : null;
   for (const id of state.layers) {
     sources[`layer-${id}`] = tileSource(tilesPath(id), tilesPath(id),
@@ -326,6 +396,13 @@ function refresh(map, date, withChanges) {
   if (same) {
     let changed = false;
     for (const [id, source] of Object.entries(style.sources)) {
+      if (source.type === 'image') {
+        if (current.sources[id].url !== source.url) {
+          map.getSource(id).updateImage({ url: source.url, coordinates: source.coordinates });
+          changed = true;
+        }
+        continue;
+      }
       if (JSON.stringify(current.sources[id].tiles) !== JSON.stringify(source.tiles)) {
         map.getSource(id).setTiles(source.tiles);
         changed = true;
@@ -417,6 +494,7 @@ async function updateMaps(initial = false) {
   layoutMaps();
   if (!initial) refresh(mapA, state.date, comparing);
   if (mapB && !made) refresh(mapB, state.compare, true);
+  renderSurfacePanel();
   $('label-a').textContent = formatDate(state.date);
   $('label-b').textContent = state.compare ? formatDate(state.compare) : '';
 }
@@ -775,6 +853,7 @@ async function setLanguage(lang) {
 
 function renderAll() {
   renderLayerList();
+  renderSurfacePanel();
   renderDatePanel();
   renderComparePanel();
   renderDownloadPanel();
@@ -794,6 +873,7 @@ function showError(what, error) {
 
 function wire() {
   $('lang-select').addEventListener('change', (e) => track(setLanguage(e.target.value)));
+  $('surface-toggle').addEventListener('change', (e) => track(toggleSurface(e.target.checked)));
   let frame = null;
   $('date-slider').addEventListener('input', () => {
     const date = sliderDate();
@@ -839,7 +919,7 @@ function wire() {
 async function start() {
   performance.mark('strata-start');
   const titlesLoaded = loadTitles();
-  const documents = loadFor(state.layers);
+  const documents = Promise.all([loadFor(state.layers), loadSurface()]);
   prewarm(); // the map's workers start while the documents arrive
   applyStaticStrings();
   wire();

@@ -170,7 +170,7 @@ def test_the_dashboard_shows_the_collections_figures(dash: Dashboard, reports_20
         print(f"\n/dashboard: first complete render (every panel) {first} ms after navigation")
     dash.shot("first-render")
     assert dash.js("() => [...document.querySelectorAll('.panel')].map((p) => p.dataset.state)")\
-        == ["ready"] * 5
+        == ["ready"] * 6
 
     # reports per district and month: the collection's rows of 2024
     months = [r for r in items(base, "incidents_district_month", skipGeometry="true")
@@ -280,6 +280,50 @@ def test_reports_by_category_family(dash: Dashboard, reports_2024: list[int],
     assert rows(dash.table("families"), ["family", "n_reports"]) == \
         sorted((f, float(n)) for f, n in dutch.items())
     assert dash.page.inner_text("#families h2") == f"Meldingen per categoriefamilie, {YEAR}"
+
+
+def communes_of_year(base: str, year: int) -> list[dict[str, Any]]:
+    """Worksites active during the year per commune, counted here from worksite_links (the
+    page's rule: a start and an end date, started by 31 December, not ended before 1 January)."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    counts: dict[object, dict[str, Any]] = {}
+    for w in items(base, "worksite_links", skipGeometry="true",
+                   properties="start_date,end_date,municipality_id,municipality_fr,"
+                              "municipality_nl"):
+        if not (w["start_date"] and w["end_date"]
+                and dt.date.fromisoformat(w["start_date"]) <= last
+                and dt.date.fromisoformat(w["end_date"]) >= first):
+            continue
+        row = counts.setdefault(w["municipality_id"], {
+            "year": year, "municipality_id": w["municipality_id"],
+            "municipality_fr": w["municipality_fr"], "municipality_nl": w["municipality_nl"],
+            "n_active": 0})
+        row["n_active"] += 1
+    return list(counts.values())
+
+
+def test_road_works_per_commune(dash: Dashboard, tmp_path: Path) -> None:
+    """Road works active per commune in the works panel's year: the table, the CSV and the
+    chart equal a count made here from worksite_links; another year chosen, they follow."""
+    base = dash.base
+    dash.open("?works=2026&lang=fr")
+    expected = communes_of_year(base, 2026)
+    assert len(expected) > 1 and all(e["n_active"] > 0 for e in expected)
+    keys = ["municipality_id", "n_active"]
+    assert rows(dash.table("communes"), keys) == rows(expected, keys)
+    columns = ["year", "municipality_id", "municipality_fr", "municipality_nl", "n_active"]
+    downloaded = dash.csv("communes", tmp_path)
+    assert list(downloaded[0]) == columns
+    assert rows(downloaded, columns) == rows(expected, columns)
+    assert sorted(dash.js("() => window.strataDashboard.charts.communes.data.datasets[0].data"))\
+        == sorted(e["n_active"] for e in expected)
+    assert dash.page.inner_text("#communes h2") == "Chantiers en cours par commune, 2026"
+    dash.shot("communes-2026")
+
+    dash.page.select_option("#works select.year", "2027")
+    dash.rendered()
+    assert rows(dash.table("communes"), keys) == rows(communes_of_year(base, 2027), keys)
+    assert dash.page.inner_text("#communes h2") == "Chantiers en cours par commune, 2027"
 
 
 def test_the_dashboard_speaks_the_users_language(dash: Dashboard, browser: Browser,  # noqa: F811

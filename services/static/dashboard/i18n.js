@@ -43,6 +43,10 @@ export const STRINGS = {
     unknown_family: 'Unknown category',
     families_title: 'Reports by category family,',
     families_note: 'Open311 reports of the year chosen for reports per district, counted by the family of their category (the groups of /open311/v2/services.json; collection incidents).',
+    commune: 'Commune',
+    no_commune: 'In no commune',
+    communes_title: 'Road works active per commune,',
+    communes_note: 'OSIRIS worksites active during the year chosen for road works per month (started by 31 December, not ended before 1 January; with an end date), counted in the commune that held them at their start date (collection worksite_links).',
   },
   fr: {
     title: 'Strata : Bruxelles en chiffres',
@@ -83,6 +87,10 @@ export const STRINGS = {
     unknown_family: 'Catégorie inconnue',
     families_title: 'Signalements par famille de catégories,',
     families_note: 'Signalements Open311 de l\'année choisie pour les signalements par quartier, comptés par famille de leur catégorie (les groupes de /open311/v2/services.json ; collection incidents).',
+    commune: 'Commune',
+    no_commune: 'Dans aucune commune',
+    communes_title: 'Chantiers en cours par commune,',
+    communes_note: 'Chantiers OSIRIS en cours pendant l\'année choisie pour les chantiers par mois (commencés au plus tard le 31 décembre, pas terminés avant le 1er janvier ; avec une date de fin), comptés dans la commune qui les contenait à leur date de début (collection worksite_links).',
   },
   nl: {
     title: 'Strata: Brussel in cijfers',
@@ -123,6 +131,10 @@ export const STRINGS = {
     unknown_family: 'Onbekende categorie',
     families_title: 'Meldingen per categoriefamilie,',
     families_note: 'Open311-meldingen van het jaar gekozen voor de meldingen per wijk, geteld per familie van hun categorie (de groepen van /open311/v2/services.json; collectie incidents).',
+    commune: 'Gemeente',
+    no_commune: 'In geen gemeente',
+    communes_title: 'Lopende werven per gemeente,',
+    communes_note: 'OSIRIS-werven die lopen tijdens het jaar gekozen voor de werven per maand (begonnen uiterlijk op 31 december, niet beëindigd voor 1 januari; met een einddatum), geteld in de gemeente waarin ze lagen op hun begindatum (collectie worksite_links).',
   },
 };
 

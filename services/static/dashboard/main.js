@@ -277,6 +277,39 @@ function renderStations() {
   setCsv('stations', ['id', 'station', 'year', 'no2_ug_m3'], rows, 'no2_station_series.csv');
 }
 
+/** Road works active during the works panel's year, per commune (worksite_links' municipality
+ * at the worksite's start date): the same rule as per month, over the whole year. */
+function renderCommunes() {
+  const year = state.works;
+  const counts = new Map();
+  for (const r of data.works) {
+    if (!(year && r.start_date && r.end_date && r.start_date <= `${year}-12-31`
+      && r.end_date >= `${year}-01-01`)) continue; // eslint-disable-line no-continue
+    const key = r.municipality_id ?? '';
+    const row = counts.get(key) || { year, municipality_id: r.municipality_id ?? '',
+      municipality_fr: r.municipality_fr ?? '', municipality_nl: r.municipality_nl ?? '', n_active: 0 };
+    row.n_active += 1;
+    counts.set(key, row);
+  }
+  const communeName = (r) => (r.municipality_id === '' ? t('no_commune')
+    : (state.lang === 'nl' ? r.municipality_nl || r.municipality_fr : r.municipality_fr || r.municipality_nl));
+  const shown = [...counts.values()]
+    .sort((a, b) => b.n_active - a.n_active || String(a.municipality_id).localeCompare(String(b.municipality_id)));
+  $('communes').querySelector('.year-shown').textContent = year ?? '';
+  draw('communes', {
+    type: 'bar',
+    data: { labels: shown.map(communeName),
+      datasets: [{ label: t('active_works'), data: shown.map((r) => r.n_active), backgroundColor: PALETTE[0] }] },
+    options: { indexAxis: 'y', scales: { x: { beginAtZero: true, ticks: { precision: 0 } },
+      y: { ticks: { autoSkip: false } } } },
+  }, Math.max(220, 60 + 20 * shown.length));
+  showEmpty('communes', !shown.length);
+  fillTable('communes', shown, (r) => [['municipality_id', r.municipality_id, communeName(r)],
+    ['n_active', r.n_active, formatNumber(r.n_active)]]);
+  setCsv('communes', ['year', 'municipality_id', 'municipality_fr', 'municipality_nl', 'n_active'], shown,
+    `worksites_active_per_commune_${year}.csv`);
+}
+
 /** The year (in Brussels) of an instant written by the API, as incidents_district_month counts it. */
 const CITY_YEAR = new Intl.DateTimeFormat('en-GB', { year: 'numeric', timeZone: 'Europe/Brussels' });
 const cityYear = (instant) => Number(CITY_YEAR.format(new Date(instant)));
@@ -316,9 +349,10 @@ async function loadFamilies() {
 }
 
 const PANELS = { reports: renderReports, families: renderFamilies, works: renderWorks,
-  no2: renderNo2, stations: renderStations };
-const FOLLOWERS = { reports: ['families'] }; // panels drawn for another panel's year
-const ready = (panel) => (panel === 'families' ? data.incidents : data[panel]); // its rows loaded
+  communes: renderCommunes, no2: renderNo2, stations: renderStations };
+const FOLLOWERS = { reports: ['families'], works: ['communes'] }; // panels drawn for another panel's year
+const ROWS_OF = { families: 'incidents', communes: 'works' };
+const ready = (panel) => data[ROWS_OF[panel] || panel]; // its rows loaded
 
 function render(panel) {
   try {
@@ -406,10 +440,13 @@ async function start() {
   wire();
   const c = config.collections;
   const reports = load('reports', c.reports);
+  const works = load('works', c.works,
+    { properties: 'start_date,end_date,municipality_id,municipality_fr,municipality_nl' });
   const loads = await Promise.allSettled([
     reports,
     loadFamiliesPanel(reports),
-    load('works', c.works, { properties: 'start_date,end_date' }),
+    works,
+    works.then(() => render('communes')),
     load('no2', c.no2),
     load('stations', c.stations, { properties: 'id,station,year,no2_ug_m3' }),
   ]);

@@ -5,6 +5,7 @@ boundaries of their year. Real data, real PostGIS, real GDAL / QGIS clients."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -323,4 +324,24 @@ def test_position_gives_the_yearly_series_of_a_point(loaded, service):
                    {"coords": f"POINT({lon} {lat})", "datetime": "2020/2010"},
                    {"coords": f"POINT({lon} {lat})", "parameter-name": "pm10"}):
         r = httpx.get(f"{service}/collections/no2_surface/position", params=params)
+        assert r.status_code == 400 and r.json()["hint"], (params, r.text)
+
+
+def test_the_map_picture_of_a_surface_and_its_bad_input(service):
+    """The viewer's picture: a PNG of the year's surface in EPSG:3857, transparent outside
+    the region; a date with no surface 404, bad parameters 400, each with a hint."""
+    from PIL import Image
+
+    path = "/collections/no2_surface/map"
+    r = httpx.get(f"{service}{path}", params={"datetime": "2021-07-01", "width": "300",
+                                              "bbox": "4.24,50.76,4.48,50.92"})
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png", r.text
+    picture = Image.open(io.BytesIO(r.content))
+    assert picture.mode == "RGBA" and picture.size[0] == 300
+    assert picture.getchannel("A").getextrema() == (0, 255)
+    r = httpx.get(f"{service}{path}", params={"datetime": "1990-06-01"})
+    assert r.status_code == 404 and "1999" in r.json()["hint"], r.text
+    for params in ({"f": "jpeg"}, {"width": "5"}, {"bbox": "4.4,50.8,4.3,50.9"},
+                   {"bbox": "4.3,-89,4.4,89"}, {"datetime": "2010/2020"}, {"size": "3"}):
+        r = httpx.get(f"{service}{path}", params=params)
         assert r.status_code == 400 and r.json()["hint"], (params, r.text)

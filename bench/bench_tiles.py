@@ -27,6 +27,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import httpx
@@ -34,7 +35,7 @@ import psycopg
 from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_service import SCHEMA, load, peers_venv, start, wait_idle  # noqa: E402
+from bench_service import SCHEMA, load, peers_venv, start  # noqa: E402
 
 from layers.catalogue import PROJECT_ROOT  # noqa: E402
 from services.localdb import LocalCluster, cluster_root  # noqa: E402
@@ -45,6 +46,18 @@ CAP = 10_000  # tipg's default max_features_per_tile
 ATTRIBUTES = "height,use,floors"
 STREETS_SCHEMA = "bench_tiles_streets"
 STREETS_PAST = "2020-06-01"  # between the streets' editions of April and October 2020
+
+
+def settle(url: str, patience: float = 60.0) -> None:
+    """Let the database finish what a previous cell left running, for at most ``patience``
+    seconds; unlike bench_service.wait_idle it cancels nothing (the cluster may serve others
+    than this bench)."""
+    query = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+             "AND state = 'active' AND pid <> pg_backend_pid()")
+    with psycopg.connect(url, autocommit=True) as conn:
+        deadline = time.time() + patience
+        while (conn.execute(query).fetchone() or (0,))[0] and time.time() < deadline:
+            time.sleep(0.5)
 
 
 def tiles_over(bbox: tuple[float, float, float, float], z: int) -> list[tuple[int, int, int]]:
@@ -137,7 +150,7 @@ def compare(layer: str, bbox: tuple[float, float, float, float], strata: tuple[i
             first = httpx.get(f"http://127.0.0.1:{port}{paths[len(paths) // 2]}", timeout=60)
             assert first.status_code == 200, (server, first.text[:300])
             for c in (1, 8):
-                wait_idle(url)
+                settle(url)
                 cell = wrk_script(f"http://127.0.0.1:{port}", paths, c, seconds)
                 results[(f"{layer} z{z}", server, c)] = cell
                 print(f"{layer} z{z}", server, c, cell, flush=True)
@@ -191,7 +204,7 @@ def main() -> None:
                     f"?datetime={PAST}&properties={ATTRIBUTES}")
             etag = httpx.get(f"http://127.0.0.1:5101{path}", timeout=60).headers["etag"]
             for c in (1, 8):
-                wait_idle(url)
+                settle(url)
                 results[("fresh", "strata", c)] = wrk_script(
                     "http://127.0.0.1:5101", [path], c, args.seconds)
                 results[("304", "strata", c)] = wrk_script(

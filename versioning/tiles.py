@@ -122,7 +122,7 @@ class Frame:
 _FRAMES: OrderedDict[TileAddress, Frame] = OrderedDict()
 _FRAMES_LOCK = threading.Lock()
 _FRAMES_MAX = 20_000
-GRID = 9  # points per side of the grid the affine map is fitted and checked on
+GRID = 5  # points per side of the grid the affine map is fitted and checked on
 MAX_AFFINE_ERROR = 0.5  # tile units
 
 
@@ -226,7 +226,7 @@ def _value(spec: LayerSpec, name: str, column: str) -> sql.Composed:
 def _common(spec: LayerSpec, tile: TileAddress, fr: Frame, cap: int) -> dict[str, Any]:
     xmin, ymin, xmax, ymax = fr.area
     return {"xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax, "z": tile.z, "x": tile.x,
-            "y": tile.y, "cap": cap, "name": spec.id,
+            "y": tile.y, "cap": cap, "name": spec.id, "layers": list(spec.edition_layers),
             "id_name": "fid" if spec.key.type == "integer" else None}
 
 
@@ -263,7 +263,7 @@ def layer_tile(conn: psycopg.Connection, spec: LayerSpec, tile: TileAddress, whe
         properties=sql.SQL("").join(sql.SQL(", {} AS {}").format(
             _value(spec, n, n), sql.Identifier(n)) for n in names),
         mercator=_mercator("p.geom", fr, params))
-    data, capped = conn.execute(query, params).fetchone() or (b"", False)
+    data, capped = conn.execute(query, params, binary=True).fetchone() or (b"", False)
     return Tile(bytes(data), bool(capped))
 
 
@@ -292,7 +292,7 @@ def changes_tile(conn: psycopg.Connection, spec: LayerSpec, tile: TileAddress,
                                          sql.Identifier(f"{side}_{n}"))
             for n in names for side in ("old", "new")),
         mercator=_mercator("p.shape", fr, params))
-    data, capped = conn.execute(query, params).fetchone() or (b"", False)
+    data, capped = conn.execute(query, params, binary=True).fetchone() or (b"", False)
     return Tile(bytes(data), bool(capped))
 
 

@@ -8,7 +8,9 @@
 -- tile unit) stays in the tile as a point: nothing of the map of a date vanishes at a zoom
 -- by being small. One feature more than the cap is read: the second column says
 -- whether the cap was reached. Features are encoded in key order, so a tile's bytes depend on
--- its content only.
+-- its content only. ST_AsMVT skips the rows whose geometry is NULL (outside the tile): no
+-- filter on it, which would compute every geometry twice. Lifespans are written once per
+-- edition instant (every version starts and ends at one), not once per feature.
 WITH picked AS (
     SELECT v.fid, v.sys_from, v.sys_to{attributes}, v.geom
     FROM {table} AS v
@@ -19,18 +21,27 @@ WITH picked AS (
 bounds AS (
     SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile
 ),
+instants AS (
+    SELECT DISTINCT e.valid_from AS at,
+           to_char(e.valid_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS iso
+    FROM edition AS e
+    WHERE e.layer_id = ANY(%(layers)s)
+),
 shaped AS (
     SELECT {feature_id}p.fid AS {key}{properties},
-           to_char(p.sys_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-               AS "beginLifespanVersion",
-           to_char(lifespan_end(p.sys_to) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-               AS "endLifespanVersion",
+           coalesce(f.iso, to_char(p.sys_from AT TIME ZONE 'UTC',
+                                   'YYYY-MM-DD"T"HH24:MI:SS"Z"')) AS "beginLifespanVersion",
+           coalesce(t.iso, to_char(lifespan_end(p.sys_to) AT TIME ZONE 'UTC',
+                                   'YYYY-MM-DD"T"HH24:MI:SS"Z"')) AS "endLifespanVersion",
            coalesce(ST_AsMVTGeom({mercator}, b.tile, 4096, 64, true),
                     ST_AsMVTGeom(ST_PointOnSurface({mercator}), b.tile, 4096, 64, true))
                AS geom
-    FROM (SELECT * FROM picked LIMIT %(cap)s) AS p, bounds AS b
+    FROM (SELECT * FROM picked LIMIT %(cap)s) AS p
+    CROSS JOIN bounds AS b
+    LEFT JOIN instants AS f ON f.at = p.sys_from
+    LEFT JOIN instants AS t ON t.at = p.sys_to
 )
 SELECT coalesce((SELECT ST_AsMVT(s, %(name)s, 4096, 'geom', %(id_name)s
                                  ORDER BY s.{key}, s."beginLifespanVersion")
-                 FROM shaped AS s WHERE s.geom IS NOT NULL), ''::bytea),
+                 FROM shaped AS s), ''::bytea),
        (SELECT count(*) FROM picked) > %(cap)s;

@@ -37,5 +37,5 @@ shaped AS (
     FROM (SELECT * FROM picked LIMIT %(cap)s) AS p, bounds AS b
 )
 SELECT coalesce((SELECT ST_AsMVT(s, %(name)s, 4096, 'geom', %(id_name)s ORDER BY s.{key})
-                 FROM shaped AS s WHERE s.geom IS NOT NULL), ''::bytea),
+                 FROM shaped AS s), ''::bytea),
        (SELECT count(*) FROM picked) > %(cap)s;

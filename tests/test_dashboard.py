@@ -170,7 +170,7 @@ def test_the_dashboard_shows_the_collections_figures(dash: Dashboard, reports_20
         print(f"\n/dashboard: first complete render (every panel) {first} ms after navigation")
     dash.shot("first-render")
     assert dash.js("() => [...document.querySelectorAll('.panel')].map((p) => p.dataset.state)")\
-        == ["ready"] * 6
+        == ["ready"] * 7
 
     # reports per district and month: the collection's rows of 2024
     months = [r for r in items(base, "incidents_district_month", skipGeometry="true")
@@ -280,6 +280,50 @@ def test_reports_by_category_family(dash: Dashboard, reports_2024: list[int],
     assert rows(dash.table("families"), ["family", "n_reports"]) == \
         sorted((f, float(n)) for f, n in dutch.items())
     assert dash.page.inner_text("#families h2") == f"Meldingen per categoriefamilie, {YEAR}"
+
+
+def test_reports_per_district_on_the_map(dash: Dashboard, reports_2024: list[int],
+                                         tmp_path: Path) -> None:
+    """The map of reports per district of the reports panel's year: the districts' tiles of
+    the year's middle (from the service itself), drawn in the page; the table, the CSV and the
+    map's colours follow the sums of incidents_district_month for the year."""
+    base = dash.base
+    dash.open(f"?reports={YEAR}&lang=en")
+    sums: dict[str, dict[str, Any]] = {}
+    for r in items(base, "incidents_district_month", skipGeometry="true"):
+        if r["month"].startswith(f"{YEAR}-"):
+            row = sums.setdefault(str(r["district_id"]), {
+                "year": YEAR, "district_id": r["district_id"], "name_fr": r["name_fr"],
+                "name_nl": r["name_nl"], "n_incidents": 0})
+            row["n_incidents"] += r["n_incidents"]
+    expected = list(sums.values())
+    assert sum(e["n_incidents"] for e in expected) == len(reports_2024)
+    keys = ["district_id", "n_incidents"]
+    assert rows(dash.table("districts-map"), keys) == rows(expected, keys)
+    columns = ["year", "district_id", "name_fr", "name_nl", "n_incidents"]
+    downloaded = dash.csv("districts-map", tmp_path)
+    assert list(downloaded[0]) == columns
+    assert rows(downloaded, columns) == rows(expected, columns)
+
+    # the map: the districts' tiles of the year's middle, every counted district coloured
+    source = dash.js("() => window.strataDashboard.map.getStyle().sources.districts.tiles[0]")
+    assert source == f"{base}/collections/districts/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}" \
+        f"?datetime={YEAR}-07-01"
+    colours = dash.js("""() => window.strataDashboard.map
+        .getPaintProperty('districts-fill', 'fill-color')""")
+    assert colours[0] == "match"
+    coloured = dict(zip(colours[2:-1:2], colours[3:-1:2], strict=True))
+    assert set(coloured) == set(sums)
+    top = max(e["n_incidents"] for e in expected)
+    most = [d for d, e in sums.items() if e["n_incidents"] == top]
+    assert {coloured[d] for d in most} == {"#b30000"}
+    drawn = dash.js("""() => [...new Set(window.strataDashboard.map
+        .queryRenderedFeatures({ layers: ['districts-fill'] })
+        .map((f) => f.properties.district_id))]""")
+    assert len(drawn) > 50 and set(sums) <= set(drawn)
+    assert any(url.startswith(f"{base}/collections/districts/tiles/WebMercatorQuad/")
+               and f"datetime={YEAR}-07-01" in url for url in dash.requests)
+    dash.shot("map")
 
 
 def communes_of_year(base: str, year: int) -> list[dict[str, Any]]:

@@ -7,7 +7,9 @@ Chart.js, vendored with its licence under ``services/static/vendor/`` by
 read from Strata's own collections as JSON (``incidents_district_month``, ``incidents`` with
 the category families of ``/open311/v2/services.json``, ``worksite_links``,
 ``no2_district_year``, ``no2_station_series``), and every panel's figures
-download as CSV built in the page from the same JSON. Nothing is loaded from another host.
+download as CSV built in the page from the same JSON. The map of reports per district draws
+the viewer's tiles of ``districts`` (MapLibre, vendored) as of the middle of the year.
+Nothing is loaded from another host.
 
 The state lives in the URL::
 

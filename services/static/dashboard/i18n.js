@@ -47,6 +47,8 @@ export const STRINGS = {
     no_commune: 'In no commune',
     communes_title: 'Road works active per commune,',
     communes_note: 'OSIRIS worksites active during the year chosen for road works per month (started by 31 December, not ended before 1 January; with an end date), counted in the commune that held them at their start date (collection worksite_links).',
+    map_title: 'Reports per district,',
+    map_note: 'Open311 reports of the year chosen for reports per district and month, summed per district (collection incidents_district_month), on the districts of the middle of that year.',
   },
   fr: {
     title: 'Strata : Bruxelles en chiffres',
@@ -91,6 +93,8 @@ export const STRINGS = {
     no_commune: 'Dans aucune commune',
     communes_title: 'Chantiers en cours par commune,',
     communes_note: 'Chantiers OSIRIS en cours pendant l\'année choisie pour les chantiers par mois (commencés au plus tard le 31 décembre, pas terminés avant le 1er janvier ; avec une date de fin), comptés dans la commune qui les contenait à leur date de début (collection worksite_links).',
+    map_title: 'Signalements par quartier,',
+    map_note: 'Signalements Open311 de l\'année choisie pour les signalements par quartier et par mois, additionnés par quartier (collection incidents_district_month), sur les quartiers du milieu de cette année.',
   },
   nl: {
     title: 'Strata: Brussel in cijfers',
@@ -135,6 +139,8 @@ export const STRINGS = {
     no_commune: 'In geen gemeente',
     communes_title: 'Lopende werven per gemeente,',
     communes_note: 'OSIRIS-werven die lopen tijdens het jaar gekozen voor de werven per maand (begonnen uiterlijk op 31 december, niet beëindigd voor 1 januari; met een einddatum), geteld in de gemeente waarin ze lagen op hun begindatum (collectie worksite_links).',
+    map_title: 'Meldingen per wijk,',
+    map_note: 'Open311-meldingen van het jaar gekozen voor de meldingen per wijk en per maand, opgeteld per wijk (collectie incidents_district_month), op de wijken van het midden van dat jaar.',
   },
 };
 

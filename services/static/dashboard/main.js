@@ -10,6 +10,8 @@
 
 import { LANGS, LOCALES, LANGUAGE_NAMES, pickLanguage } from '../viewer/i18n.js';
 import { translate } from './i18n.js';
+import { Map as MapLibreMap, NavigationControl } from '../vendor/maplibre-gl/maplibre-gl.mjs';
+import { BACKGROUND, vectorSource } from '../viewer/basemap.js';
 
 const config = JSON.parse(document.getElementById('strata-config').textContent);
 const { Chart } = window;
@@ -310,6 +312,76 @@ function renderCommunes() {
     `worksites_active_per_commune_${year}.csv`);
 }
 
+/** Reports of the reports panel's year per district, on the districts of the year's middle
+ * (the viewer's tiles of /collections/districts), coloured by incidents_district_month. */
+const MAP_COLOURS = ['#fef0d9', '#fdcc8a', '#fc8d59', '#e34a33', '#b30000'];
+const BRUSSELS = [[4.24, 50.76], [4.48, 50.92]];
+let districtMap = null;
+let districtStyle = null; // the style last given to the map
+
+/** The class of a count: class i holds the counts above i/5 of the top, up to (i+1)/5 of it. */
+const mapClass = (n, top) => Math.max(0, Math.ceil((n * MAP_COLOURS.length) / top) - 1);
+
+function districtColours(counts) { // a MapLibre expression: district_id -> colour of its class
+  const top = Math.max(1, ...counts.map((r) => r.n_incidents));
+  const colour = (n) => MAP_COLOURS[mapClass(n, top)];
+  if (!counts.length) return 'rgba(0,0,0,0)';
+  return ['match', ['get', 'district_id'], ...counts.flatMap((r) => [String(r.district_id), colour(r.n_incidents)]),
+    'rgba(0,0,0,0)'];
+}
+
+function renderMap() {
+  const year = state.reports;
+  const counts = new Map();
+  for (const r of data.reports) {
+    if (Number(r.month.slice(0, 4)) !== year) continue; // eslint-disable-line no-continue
+    const row = counts.get(r.district_id) || { year, district_id: r.district_id, name_fr: r.name_fr,
+      name_nl: r.name_nl, n_incidents: 0 };
+    row.n_incidents += r.n_incidents;
+    counts.set(r.district_id, row);
+  }
+  const shown = [...counts.values()]
+    .sort((a, b) => b.n_incidents - a.n_incidents || String(a.district_id).localeCompare(String(b.district_id)));
+  $('districts-map').querySelector('.year-shown').textContent = year ?? '';
+  const tiles = vectorSource('/collections/districts/tiles/WebMercatorQuad', { datetime: `${year}-07-01` },
+    { minzoom: 10, maxzoom: 16 });
+  const style = {
+    version: 8,
+    sources: { districts: tiles },
+    layers: [BACKGROUND,
+      { id: 'districts-fill', type: 'fill', source: 'districts', 'source-layer': 'districts',
+        paint: { 'fill-color': districtColours(shown), 'fill-opacity': 0.85 } },
+      { id: 'districts-line', type: 'line', source: 'districts', 'source-layer': 'districts',
+        paint: { 'line-color': '#555555', 'line-width': 0.6 } }],
+  };
+  if (!districtMap) {
+    districtMap = new MapLibreMap({ container: $('districts-map').querySelector('.map'), style, bounds: BRUSSELS,
+      minZoom: 10, attributionControl: false, dragRotate: false, pitchWithRotate: false });
+    districtMap.addControl(new NavigationControl({ showCompass: false }), 'top-right');
+    districtMap.on('error', (event) => showError(t('map_title'), event.error || new Error('map')));
+    dashboard.map = districtMap;
+    track(new Promise((resolve) => { districtMap.once('idle', resolve); }));
+  } else if (JSON.stringify(style) !== JSON.stringify(districtStyle)) {
+    // another year (or other counts): a map that changes is drawn again, then idle
+    districtMap.setStyle(style);
+    track(new Promise((resolve) => { districtMap.once('idle', resolve); }));
+  }
+  districtStyle = style;
+  const top = Math.max(1, ...shown.map((r) => r.n_incidents));
+  $('districts-map').querySelector('.legend').replaceChildren(...MAP_COLOURS.flatMap((c, i) => {
+    const from = Math.floor((i * top) / MAP_COLOURS.length) + 1; // the counts of class i
+    const to = Math.floor(((i + 1) * top) / MAP_COLOURS.length);
+    if (from > to) return [];
+    return [el('span', { className: 'key' }, el('i', { style: `background:${c}` }),
+      from === to ? formatNumber(from) : `${formatNumber(from)}–${formatNumber(to)}`)];
+  }));
+  showEmpty('districts-map', false);
+  fillTable('districts-map', shown, (r) => [['district_id', r.district_id, `${nameOf(r)} (${r.district_id})`],
+    ['n_incidents', r.n_incidents, formatNumber(r.n_incidents)]]);
+  setCsv('districts-map', ['year', 'district_id', 'name_fr', 'name_nl', 'n_incidents'], shown,
+    `incidents_per_district_${year}.csv`);
+}
+
 /** The year (in Brussels) of an instant written by the API, as incidents_district_month counts it. */
 const CITY_YEAR = new Intl.DateTimeFormat('en-GB', { year: 'numeric', timeZone: 'Europe/Brussels' });
 const cityYear = (instant) => Number(CITY_YEAR.format(new Date(instant)));
@@ -348,10 +420,10 @@ async function loadFamilies() {
   data.families[lang] = new Map((await r.json()).map((s) => [String(s.service_code), s.group]));
 }
 
-const PANELS = { reports: renderReports, families: renderFamilies, works: renderWorks,
+const PANELS = { reports: renderReports, 'districts-map': renderMap, families: renderFamilies, works: renderWorks,
   communes: renderCommunes, no2: renderNo2, stations: renderStations };
-const FOLLOWERS = { reports: ['families'], works: ['communes'] }; // panels drawn for another panel's year
-const ROWS_OF = { families: 'incidents', communes: 'works' };
+const FOLLOWERS = { reports: ['districts-map', 'families'], works: ['communes'] }; // panels drawn for another panel's year
+const ROWS_OF = { 'districts-map': 'reports', families: 'incidents', communes: 'works' };
 const ready = (panel) => data[ROWS_OF[panel] || panel]; // its rows loaded
 
 function render(panel) {
@@ -444,6 +516,7 @@ async function start() {
     { properties: 'start_date,end_date,municipality_id,municipality_fr,municipality_nl' });
   const loads = await Promise.allSettled([
     reports,
+    reports.then(() => render('districts-map')),
     loadFamiliesPanel(reports),
     works,
     works.then(() => render('communes')),

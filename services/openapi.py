@@ -492,7 +492,7 @@ def coverage_paths() -> Json:
              query("crs", {"type": "string", "enum": [CRS84]}),
              _f(["json"], "json: CoverageJSON (a point series)"), *LANG], {
                 "200": response("The series, one value a year (null: nodata)",
-                                {COVJSON: {"type": "object"}}),
+                                {"application/prs.coverage+json": {"type": "object"}}),
                 **error_responses([400, 404, 414, 503])})},
         f"/collections/{cid}/map": {"get": _op(
             "getNo2SurfaceMap", "The surface of a date as a coloured picture (for the viewer)",

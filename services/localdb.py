@@ -96,25 +96,28 @@ class LocalCluster:
         if not (self.data / "PG_VERSION").exists():
             self._init(bindir)
         if not self._running_pid():
-            self._remove_stale_pid()
-            port = self.port()
-            for attempt in range(3):
-                if port is None or not port_is_free(port):
-                    port = free_port(55432 + 17 * attempt)
-                    self.port_file.write_text(f"{port}\n")
-                try:
-                    self._run([str(bindir / "pg_ctl"), "-D", str(self.data), "-l",
-                               str(self.log), "-w", "-t", "60", "-o", f"-p {port}", "start"],
-                              what="start PostgreSQL")
-                    break
-                except Unavailable as exc:
-                    # another cluster took the port between the check and the start
-                    if "Address already in use" not in exc.message or attempt == 2:
-                        raise
-                    port = None
+            self._start(bindir)
         self._ensure_database(bindir)
         self._require_passwords()
         return self.url()
+
+    def _start(self, bindir: Path) -> None:
+        self._remove_stale_pid()
+        port = self.port()
+        for attempt in range(3):
+            if port is None or not port_is_free(port):
+                port = free_port(55432 + 17 * attempt)
+                self.port_file.write_text(f"{port}\n")
+            try:
+                self._run([str(bindir / "pg_ctl"), "-D", str(self.data), "-l",
+                           str(self.log), "-w", "-t", "60", "-o", f"-p {port}", "start"],
+                          what="start PostgreSQL")
+                return
+            except Unavailable as exc:
+                # another cluster took the port between the check and the start
+                if "Address already in use" not in exc.message or attempt == 2:
+                    raise
+                port = None
 
     def down(self) -> None:
         """Stop the cluster (a no-op when it is not running)."""
@@ -174,6 +177,11 @@ class LocalCluster:
                     return
             except psycopg.OperationalError as exc:
                 last = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+                if not self._running_pid():
+                    # it was dying when `up` looked (a killed postmaster lingers a moment,
+                    # longer in an uninterruptible write): it is gone now, start it
+                    self._start(bindir)
+                    continue
                 time.sleep(0.2)
         raise Unavailable(f"the local PostgreSQL does not answer ({last}); see {self.log}",
                           hint="`strata db status` tells its state; `strata db up` starts it")
@@ -215,9 +223,11 @@ class LocalCluster:
             return None
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (FileNotFoundError, PermissionError):
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+        except (FileNotFoundError, PermissionError, IndexError):
             return None
-        return pid if b"postgres" in cmdline else None
+        # a zombie (killed, not reaped by an init that does not reap) is not running
+        return pid if b"postgres" in cmdline and state not in ("Z", "X") else None
 
     def _remove_stale_pid(self) -> None:
         pidfile = self.data / "postmaster.pid"

@@ -10,7 +10,8 @@ current map copied into a plain table. Same machine, same database, same feature
 (tipg's default, 10,000: Strata's cap is set to it), the same attributes (tipg sends every
 column of its table; Strata sends them too, the key and the lifespan). wrk (from Debian)
 cycles through every tile over the layer's area at zoom 12, 14 and 16 (the same tiles, in the
-same order, for both servers), with 1 and 8 connections, bounded in time; then a past-date
+same order, for both servers), with 1 and 8 connections, bounded in time, after the tables
+are vacuumed and analysed and both servers warmed alike over the same tiles; then a past-date
 building tile asked again with its ETag (304) against the same tile without it (made anew
 every time). Prints requests/s and p50 / p99 and the ratios.
 
@@ -44,6 +45,7 @@ ZOOMS = (12, 14, 16)
 PAST = "2024-06-15"  # between the editions of June and July
 CAP = 10_000  # tipg's default max_features_per_tile
 ATTRIBUTES = "height,use,floors"
+LOADS: list[float] = []  # the machine's 1-minute load after each cell (others may share it)
 STREETS_SCHEMA = "bench_tiles_streets"
 STREETS_PAST = "2020-06-01"  # between the streets' editions of April and October 2020
 
@@ -144,16 +146,22 @@ def compare(layer: str, bbox: tuple[float, float, float, float], strata: tuple[i
     for z in ZOOMS:
         tiles = tiles_over(bbox, z)
         counts[f"{layer} z{z}"] = len(tiles)
-        for server, (port, template) in (("strata", strata), ("tipg", tipg)):
-            paths = [template.replace("{z}", str(z)).replace("{x}", str(x))
-                     .replace("{y}", str(y)) for z, x, y in tiles]
-            first = httpx.get(f"http://127.0.0.1:{port}{paths[len(paths) // 2]}", timeout=60)
+        paths = {server: [template.replace("{z}", str(z)).replace("{x}", str(x))
+                          .replace("{y}", str(y)) for z, x, y in tiles]
+                 for server, (_, template) in (("strata", strata), ("tipg", tipg))}
+        for server, (port, _) in (("strata", strata), ("tipg", tipg)):
+            first = httpx.get(f"http://127.0.0.1:{port}{paths[server][len(tiles) // 2]}",
+                              timeout=60)
             assert first.status_code == 200, (server, first.text[:300])
+            # warm both alike (caches, prepared statements) before any cell is measured
+            wrk_script(f"http://127.0.0.1:{port}", paths[server], 2, 2)
+        for server, (port, _) in (("strata", strata), ("tipg", tipg)):
             for c in (1, 8):
                 settle(url)
-                cell = wrk_script(f"http://127.0.0.1:{port}", paths, c, seconds)
+                cell = wrk_script(f"http://127.0.0.1:{port}", paths[server], c, seconds)
                 results[(f"{layer} z{z}", server, c)] = cell
-                print(f"{layer} z{z}", server, c, cell, flush=True)
+                LOADS.append(os.getloadavg()[0])
+                print(f"{layer} z{z}", server, c, cell, f"load {LOADS[-1]:.2f}", flush=True)
 
 
 def main() -> None:
@@ -168,6 +176,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="strata-bench-tiles-") as tmp:
         cat_path = load(url, args.features, Path(tmp))
         load_streets(url)
+        with psycopg.connect(url, autocommit=True) as conn:  # no autovacuum during the cells
+            for table in (f"{SCHEMA}.layer_buildings", "public.bench_buildings",
+                          f"{STREETS_SCHEMA}.layer_streets", "public.bench_streets"):
+                conn.execute(sql.SQL("VACUUM ANALYZE {}").format(
+                    sql.Identifier(*table.split("."))))
         strata_env = {"STRATA_DATABASE_URL": url, "STRATA_WORKERS": "2",
                       "STRATA_TILE_MAX_FEATURES": str(CAP)}
         servers = {
@@ -240,6 +253,8 @@ def main() -> None:
               f"  {cached[0] / fresh[0]:10.2f}x  {fresh[1] / cached[1]:8.2f}x")
     print("\nratios: Strata / tipg in requests/s, tipg / Strata in p50 (above 1: Strata ahead);"
           " 304 / fresh likewise")
+    print(f"1-minute load after the cells: {min(LOADS):.2f} to {max(LOADS):.2f} (2 cores; the "
+          "bench itself keeps about 2 busy)")
     print(json.dumps({"done": True}))
 
 

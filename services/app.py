@@ -29,9 +29,10 @@ from services.http_errors import ErrorShape, MethodNotAllowed, handle
 from services.language import AcceptLanguageMiddleware
 from services.limits import LimitsMiddleware
 from services.pools import shared_pool
-from services.provider import reader_url, register_app
+from services.provider import reader_url, register_app, register_reads
 from services.ratelimit import FailureLimit
 from services.records import build_records, write_records
+from services.replicas import RouteMiddleware, make_router
 from services.routes import (
     coverages,
     dashboard,
@@ -69,7 +70,7 @@ def create_app(store_settings: StoreSettings | None = None,
         # temporal extents in RFC 3339: the first edition's start (a day of Brussels), in UTC
         {k: day_start(v[1]).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if v[1] else None
          for k, v in ext.items()}, records,
-        views=store.serves_city, context=register_app(store, service))
+        views=store.serves_city, context=(context := register_app(store, service)))
 
     own = [
         Route("/collections", inspire.collections),
@@ -142,6 +143,10 @@ def create_app(store_settings: StoreSettings | None = None,
                 Exception: handle}
     for exc_class in (StrataError, psycopg.Error):  # pygeoapi's routes, same shape
         pygeoapi_app.add_exception_handler(exc_class, handle)
+    # every read: the primary's pool, or a standby's when one holds what is read
+    reads = make_router(reader_url(store.settings, service, store.url),
+                        store.settings.schema_name, service)
+    register_reads(context, reads)
     app = Starlette(routes=routes, exception_handlers=handlers, middleware=[
         # outermost: every answer, errors included, can be read from another origin
         Middleware(CORSMiddleware, allow_origins=service.cors_origins,
@@ -150,7 +155,10 @@ def create_app(store_settings: StoreSettings | None = None,
         Middleware(ErrorShape),
         Middleware(LimitsMiddleware, max_url_length=service.max_url_length,
                    max_body_bytes=service.max_body_bytes),
-        Middleware(AcceptLanguageMiddleware)])
+        Middleware(AcceptLanguageMiddleware),
+        # innermost: which server reads for the request (the primary keeps the reports)
+        Middleware(RouteMiddleware, router=reads, live_paths=(
+            "/open311", *(f"/collections/{cid}" for cid in pygeoapi_config.REPORT_COLLECTIONS)))])
     app.state.catalogue = store.catalogue
     app.state.store_settings = store.settings  # where the surfaces' files live
     app.state.responsibility = store.responsibility if store.serves_city else None
@@ -161,10 +169,10 @@ def create_app(store_settings: StoreSettings | None = None,
     app.state.key_failures = FailureLimit(service.failed_key_limit)
     app.state.extents = ext
     app.state.records_path = records
-    app.state.download_cache = downloads.DownloadCache(Path(folder) / "downloads",
-                                                       service.cache_max_bytes)
-    app.state.pool = shared_pool(reader_url(store.settings, service, store.url),
-                                 store.settings.schema_name, service)
+    # shared storage when several instances serve (STRATA_CACHE_DIR), bounded in size
+    app.state.download_cache = downloads.DownloadCache(
+        service.cache_dir or Path(folder) / "downloads", service.cache_max_bytes)
+    app.state.pool = reads
     # reports are the one thing the service writes (Open311 POST), through a role that can
     # read and insert reports, nothing else
     app.state.writer_pool = shared_pool(

@@ -259,8 +259,8 @@ class LocalCluster:
             pg = pwd.getpwnam(server_user())
             os.chown(path, pg.pw_uid, pg.pw_gid)
 
-    def _run(self, cmd: list[str], what: str) -> None:
-        kwargs: dict = {}
+    def _run(self, cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
+        kwargs: dict = {"env": {**os.environ, **env}} if env else {}
         if os.geteuid() == 0:
             kwargs["user"] = server_user()
             kwargs["cwd"] = "/"

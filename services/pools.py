@@ -52,5 +52,8 @@ def shared_pool(url: str, schema: str, service: ServiceSettings, size: int | Non
                 check=ConnectionPool.check_connection, timeout=service.pool_timeout_s,
                 reconnect_timeout=service.pool_timeout_s, open=True, name=name,
                 kwargs={"application_name": name,
-                        "connect_timeout": max(1, int(service.pool_timeout_s))})
+                        "connect_timeout": max(1, int(service.pool_timeout_s)),
+                        # PgBouncer in transaction mode hands each transaction to any
+                        # server connection: a statement prepared on one is unknown to others
+                        **({"prepare_threshold": None} if service.pgbouncer else {})})
         return _POOLS[key]

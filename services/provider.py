@@ -37,12 +37,21 @@ def reader_url(store: StoreSettings, service: ServiceSettings, url: str) -> str:
 _APPS: dict[str, tuple[Any, ServiceSettings]] = {}
 
 
+# the app's read connections (services/replicas.py: the primary's pool, or standbys')
+_READS: dict[str, Any] = {}
+
+
 def register_app(store: Any, service: ServiceSettings) -> str:
     """Make ``store`` and ``service`` reachable by the plugins; the key to put in their
     configuration."""
     key = f"{store.settings.schema_name}:{len(_APPS)}"
     _APPS[key] = (store, service)
     return key
+
+
+def register_reads(key: str, reads: Any) -> None:
+    """The read connections (``.connection()``) the plugins of app ``key`` use."""
+    _READS[key] = reads
 
 
 @cache
@@ -61,8 +70,11 @@ def app_of(plugin_def: dict[str, Any] | None = None) -> tuple[Any, ServiceSettin
 
 
 def _context(plugin_def: dict[str, Any] | None = None) -> tuple[Catalogue, ConnectionPool]:
-    """The catalogue and the read-only pool of the plugin's app (the pool the app made)."""
+    """The catalogue and the read connections of the plugin's app (those the app made)."""
     store, service = app_of(plugin_def)
+    reads = _READS.get(str((plugin_def or {}).get("context")))
+    if reads is not None:
+        return store.catalogue, reads
     url = reader_url(store.settings, service, store.url)
     return store.catalogue, shared_pool(url, store.settings.schema_name, service)
 

@@ -94,6 +94,8 @@ def _texts(fr: str, nl: str, en: str) -> dict[str, str]:
     return {"fr": fr, "nl": nl, "en": en}
 
 
+# the collections of reports: only the primary is sure to hold the last report
+REPORT_COLLECTIONS = ("incidents", "incidents_district_month")
 # read-only views served as collections: id -> (view, title, description); their key is "id"
 VIEW_COLLECTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "incidents": (

@@ -69,16 +69,31 @@ class ServiceSettings(BaseSettings):
     tile_max_features: int = 20_000
     tile_map_layers: list[str] = ["region", "municipalities", "districts", "streets"]
     basemap_url: str | None = None
+    # beyond one machine (docs/DEPLOYMENT.md): PostgreSQL standbys for reads, as the reader
+    # role, comma-separated; how often their replay position and health are read; how long
+    # a request waits for a standby's connection before the primary answers it instead
+    read_urls: str = ""
+    replica_check_s: float = 0.5
+    replica_timeout_s: float = 1.0
+    # connections go through PgBouncer in transaction pooling mode: no prepared statements
+    pgbouncer: bool = False
+    # the download cache: a folder every instance sees (shared storage); default
+    # .strata/pygeoapi/<schema>/downloads under the project
+    cache_dir: Path | None = None
 
     @field_validator("pool_size", "max_items", "statement_timeout_ms", "pool_timeout_s",
                      "retry_after_s", "max_body_bytes", "max_url_length", "max_filter_length",
                      "max_filter_depth", "cache_max_bytes", "failed_key_limit",
-                     "tile_max_features")
+                     "tile_max_features", "replica_check_s", "replica_timeout_s")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("must be greater than 0")
         return value
+
+    def replica_urls(self) -> list[str]:
+        """The standbys' URLs or connection strings (``read_urls``, split on commas)."""
+        return [u.strip() for u in self.read_urls.split(",") if u.strip()]
 
     def public_url(self) -> str:
         """The service's public base URL, without a trailing slash."""

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from layers.catalogue import Catalogue, LayerSpec
+from services import replicas
 from services.language import DEFAULT, negotiate
 from services.settings import ServiceSettings
 from versioning.pages import latest_edition
@@ -85,7 +86,8 @@ def cache_headers(request: Request, response: Response, conn: psycopg.Connection
     edition (editions are never backdated) is immutable; others may change."""
     latest = latest_edition(conn, spec)
     moment = end if end is not None else at
-    if latest and moment is not None and moment <= latest[1]:
+    # a standby behind the newest edition may still learn a lifespan's end (replicas.py)
+    if latest and moment is not None and moment <= latest[1] and replicas.settled():
         tag = hashlib.sha1(f"{request.url}|{latest[0]}|{language(request)}".encode()).hexdigest()
         response.headers["ETag"] = f'"{tag}"'
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"

@@ -12,9 +12,12 @@ import base64
 import datetime as dt
 import json
 import shutil
+import sqlite3
 import tempfile
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from pyproj import CRS
 
 from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
+from versioning.pages import latest_edition
 from versioning.reading import ARROW_TYPES, Delta, changes, snapshot, snapshot_schema
 
 
@@ -215,7 +219,43 @@ def export_snapshot(conn: psycopg.Connection, specs: list[LayerSpec], at: dt.dat
 
         write_batches(snapshot(conn, spec, at, epsg, counted), snapshot_schema(spec), path,
                       fmt, spec.id, spec.geometry_type, epsg, append=i > 0)
+    settle(path, fmt, _newest(conn, specs))
     return counts
+
+
+def _newest(conn: psycopg.Connection, specs: list[LayerSpec]) -> dt.datetime:
+    """When the layers last changed: their newest edition's start (which may also have ended
+    versions of an earlier date)."""
+    found = [e[1] for e in (latest_edition(conn, s) for s in specs) if e]
+    return max(found) if found else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def settle(path: Path, fmt: Format, stamp: dt.datetime) -> None:
+    """Make the file the same bytes wherever and whenever it is made: the times GDAL writes
+    (a GeoPackage's ``last_change``, a Shapefile's DBF date, the zip's entry times) become
+    ``stamp``, the data's last change. Several Strata instances then build identical files
+    of one map."""
+    stamp = stamp.astimezone(dt.UTC)
+    if fmt.name == "gpkg":
+        with closing(sqlite3.connect(path)) as db, db:
+            db.execute("UPDATE gpkg_contents SET last_change = ?",
+                       (stamp.strftime("%Y-%m-%dT%H:%M:%S.000Z"),))
+    elif fmt.name == "shp":
+        entries = []
+        with zipfile.ZipFile(path) as zin:
+            for info in zin.infolist():
+                data = zin.read(info)
+                if info.filename.lower().endswith(".dbf") and len(data) > 4:
+                    data = bytes([data[0], stamp.year - 1900, stamp.month, stamp.day]) + data[4:]
+                entries.append((info.filename, data, info.compress_type))
+        tmp = path.with_name(path.name + ".settle")
+        with zipfile.ZipFile(tmp, "w") as zout:
+            for name, data, compression in entries:
+                info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+                info.compress_type = compression
+                info.external_attr = 0o644 << 16
+                zout.writestr(info, data)
+        tmp.replace(path)
 
 
 def export_changes(conn: psycopg.Connection, spec: LayerSpec, t1: dt.datetime,
@@ -238,4 +278,5 @@ def export_changes(conn: psycopg.Connection, spec: LayerSpec, t1: dt.datetime,
         schema = flat_diff_schema(spec)
         write_batches(flat_diff_batches(deltas, spec, schema), schema, path, fmt,
                       f"{spec.id}_changes", spec.geometry_type, epsg)
+        settle(path, fmt, _newest(conn, [spec]))
     return tally

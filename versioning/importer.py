@@ -123,6 +123,9 @@ def import_batch(conn: psycopg.Connection, batch: Batch, day: dt.date, source_fi
             conn.execute(render("import_retire", table=spec.table), params)
             conn.execute(render("import_insert", table=spec.table, columns=columns,
                                 staged_columns=staged), params)
+    # committed: where the WAL stands, for the standbys that serve reads (a failure here
+    # loses nothing: an edition without a position is read from the primary)
+    conn.execute(render("edition_lsn"), {"edition_id": edition_id})
     # fresh statistics, so that the planner uses the lifespan indexes for reads, and a
     # visibility map, so that paging reads the covering index alone
     conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(spec.table)))

@@ -21,8 +21,9 @@ KEY_TYPES = {"integer": "bigint", "text": "text"}
 MIGRATION_LOCK = 0x5354524154  # "STRAT"
 # the newest version migrations.sql records; a store below it is migrated on first use
 # (3: the history trigger refuses any change of a version but its closing; 4: the temporal
-# rules as SQL functions read_at, alive_at, lifespan_end, city_time; 5: raster surfaces)
-SCHEMA_VERSION = 5
+# rules as SQL functions read_at, alive_at, lifespan_end, city_time; 5: raster surfaces;
+# 6: the WAL position of each edition, for reads on standbys)
+SCHEMA_VERSION = 6
 
 
 def schema_version(conn: psycopg.Connection) -> int:

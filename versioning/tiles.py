@@ -181,8 +181,7 @@ def _to_storage(conn: psycopg.Connection, xs: np.ndarray, ys: np.ndarray
 
 def _postgis_to_storage(conn: psycopg.Connection, xs: np.ndarray, ys: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray]:
-    rows = conn.execute(render("tile_frame"), {"xs": xs.tolist(), "ys": ys.tolist()},
-                        prepare=True).fetchall()
+    rows = conn.execute(render("tile_frame"), {"xs": xs.tolist(), "ys": ys.tolist()}).fetchall()
     px, py = (np.array(c, dtype=float) for c in zip(*rows, strict=True))
     return px, py
 
@@ -335,8 +334,8 @@ def editions_state(conn: psycopg.Connection, specs: list[LayerSpec],
     """The :class:`EditionsState` of ``specs`` (their source layers, for derived ones) at
     each of ``instants``, in one query."""
     layers = sorted({name for s in specs for name in s.edition_layers})
-    rows = conn.execute(render("tile_editions"), {"layers": layers, "instants": instants},
-                        prepare=True).fetchall()
+    rows = conn.execute(render("tile_editions"),
+                        {"layers": layers, "instants": instants}).fetchall()
     made = "|".join(f"{r[0]}#{r[1]}:{r[2]}@{_stamp(r[3])}/{r[4]}@{_stamp(r[5])}" for r in rows)
     return EditionsState(hashlib.sha1(made.encode()).hexdigest()[:20],
                          {r[0]: r[6] for r in rows})

@@ -73,3 +73,67 @@ def init(ctx: click.Context) -> None:
         prepare(conn, s.settings.schema_name, s.catalogue)
     click.echo(f"store ready (schema {s.settings.schema_name!r}, "
                f"{len(s.catalogue.layers)} layers)")
+
+
+@command.group("replica")
+def replica() -> None:
+    """A local streaming standby of the local PostGIS (reads for STRATA_READ_URLS)."""
+
+
+def _standby(ctx: click.Context):  # noqa: ANN202 - the local standby
+    from geo.errors import InvalidInput
+    from services.localstandby import LocalStandby
+
+    s = store(ctx)
+    if s.settings.database_url:
+        raise InvalidInput("STRATA_DATABASE_URL is set: there is no local cluster to copy",
+                           hint="make a standby of that server with pg_basebackup -R, or unset "
+                                "STRATA_DATABASE_URL to use the local cluster")
+    return LocalStandby.of(s.local)
+
+
+@replica.command("up")
+@click.option("--apply-delay", default=None, metavar="DURATION",
+              help="recovery_min_apply_delay of the standby (0, 500ms, 5s, 1min): a standby "
+                   "that lags on purpose. Default: keep the last setting (0 at creation).")
+@click.pass_context
+def replica_up(ctx: click.Context, apply_delay: str | None) -> None:
+    """Make (first time, pg_basebackup -R) and start the local standby. Idempotent."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from linking.roles import READER, role_url
+
+    standby = _standby(ctx)
+    reader = conninfo_to_dict(role_url(standby.up(apply_delay), READER))
+    click.echo(f"local standby running on 127.0.0.1:{standby.port()} (data in {standby.root})",
+               err=True)
+    click.echo("its URL for STRATA_READ_URLS (as strata_reader):", err=True)
+    click.echo(f"postgresql://{reader['user']}:{reader.get('password', '')}@"
+               f"{reader['host']}:{reader['port']}/{reader['dbname']}")
+
+
+@replica.command("down")
+@click.option("--remove", is_flag=True, help="Also delete its data (made anew by `up`).")
+@click.pass_context
+def replica_down(ctx: click.Context, remove: bool) -> None:
+    """Stop the local standby (its data stays, unless --remove)."""
+    standby = _standby(ctx)
+    standby.remove() if remove else standby.down()
+    click.echo(f"local standby {standby.status()}")
+
+
+@replica.command("status")
+@click.pass_context
+def replica_status(ctx: click.Context) -> None:
+    """Say whether the local standby runs, and how far behind the primary it is."""
+    standby = _standby(ctx)
+    state = standby.status()
+    port = standby.port()
+    click.echo(f"local standby: {state}" + (f" on 127.0.0.1:{port}" if port else ""))
+    if state != "running":
+        ctx.exit(1)
+    lag = standby.lag()
+    age = lag["last_replay_age_s"]
+    click.echo(f"  {lag['bytes_behind']} bytes of WAL not replayed yet; last transaction "
+               f"replayed {'never' if age is None else f'{float(age):.1f} s ago'}; "  # type: ignore[arg-type]
+               f"apply delay {lag['apply_delay']}")

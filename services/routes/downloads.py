@@ -30,6 +30,7 @@ from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
 from services import ogc_params as p
 from services.download_cache import DownloadCache
+from services.replicas import settled
 from services.web import catalogue, db, layer
 from versioning.export import DIFF_FORMATS, FORMATS, Format, export_changes, export_snapshot
 from versioning.instants import parse_instant
@@ -65,8 +66,10 @@ def _crs_key(crs: CrsInfo) -> str:
 
 def _editions_key(conn: psycopg.Connection, specs: list[LayerSpec], at: dt.datetime) -> str:
     """Which editions make these layers at ``at`` (the map is the same while they are):
-    their ids and import instants (a store built anew reuses ids)."""
+    their ids and import instants (a store built anew reuses ids); and each layer's newest
+    edition, which may have ended a version alive at ``at`` (its endLifespanVersion)."""
     made = [f"{e[0]}@{e[4].timestamp()}" for s in specs for e in editions_in_force(conn, s, at)]
+    made += [f"newest {lt[0]}" for lt in (latest_edition(conn, s) for s in specs) if lt]
     return hashlib.sha1("|".join(made).encode()).hexdigest()[:16] if made else "none"
 
 
@@ -143,7 +146,7 @@ def _download(request: Request, everything: bool) -> Response:
     advertised = "date" not in q and fmt.name == "gpkg" and crs == LAMBERT
     with db(request) as conn:
         latest = [latest_edition(conn, s) for s in specs]
-        immutable = all(lt is not None and at <= lt[1] for lt in latest)
+        immutable = settled() and all(lt is not None and at <= lt[1] for lt in latest)
         name = "brussels" if everything else specs[0].id
         key = f"{name}-e{_editions_key(conn, specs, at)}-{_crs_key(crs)}-{_fmt_key(fmt)}"
         return _serve(request, key, fmt, f"{name}_{at:%Y-%m-%d}{fmt.suffix}", immutable,
@@ -174,7 +177,7 @@ def _changes(request: Request) -> Response:
         e1, e2 = _editions_key(conn, [spec], t1), _editions_key(conn, [spec], t2)
         key = f"{spec.id}-changes-e{e1}-e{e2}-{_crs_key(crs)}-{_fmt_key(fmt)}"
         latest = latest_edition(conn, spec)
-        immutable = latest is not None and t2 <= latest[1]
+        immutable = settled() and latest is not None and t2 <= latest[1]
         return _serve(request, key, fmt,
                       f"{spec.id}_changes_{t1:%Y-%m-%d}_{t2:%Y-%m-%d}{fmt.suffix}", immutable,
                       lambda out: export_changes(conn, spec, t1, t2, out, fmt, crs.epsg,

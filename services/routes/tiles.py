@@ -38,6 +38,7 @@ from starlette.responses import JSONResponse, Response
 from geo.errors import InvalidInput, NotFound
 from layers.catalogue import MAX_ZOOM, LayerSpec
 from services import ogc_params as p
+from services import replicas
 from services.web import base_url, catalogue, db, language, settings
 from versioning import tiles as store_tiles
 from versioning.tiles import ORIGIN, EditionsState, Tile, TileAddress
@@ -398,8 +399,9 @@ def _matches(header: str | None, etag: str) -> bool:
 
 def _answer(request: Request, etag: str, settled: bool, make: Callable[[], Tile]) -> Response:
     """304 when the client holds this tile, else the tile; with its caching headers."""
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable" if settled
-               else "public, max-age=60"}
+    # a standby behind the newest edition may still learn a lifespan's end (replicas.py)
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable"
+               if settled and replicas.settled() else "public, max-age=60"}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     tile = make()

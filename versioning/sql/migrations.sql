@@ -112,5 +112,9 @@ END $$;
 CREATE OR REPLACE TRIGGER surface_append_only BEFORE UPDATE OR DELETE ON {schema}.surface
     FOR EACH ROW EXECUTE FUNCTION {schema}.guard_surface();
 -- statement
-INSERT INTO {schema}.schema_migration (version) VALUES (1), (2), (3), (4), (5)
+-- Where the primary's WAL stood once an edition was committed: a standby that has replayed
+-- that far holds the edition (services/replicas.py routes reads by it). NULL until recorded.
+ALTER TABLE {schema}.edition ADD COLUMN IF NOT EXISTS lsn pg_lsn;
+-- statement
+INSERT INTO {schema}.schema_migration (version) VALUES (1), (2), (3), (4), (5), (6)
 ON CONFLICT DO NOTHING;

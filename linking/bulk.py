@@ -177,11 +177,15 @@ def _link_chunk(conn: psycopg.Connection, tgts: list[Target], first: dict[str, d
             for data in copy:
                 out.write(data)
     out.seek(0)
-    dtypes = {c: "string" for t in tgts for c in t.columns[1:3]}
-    return pd.read_csv(out, dtype=dtypes)
+    # names as text, and keys as text unless integers (a key "0042" stays "0042"); only an
+    # empty field is missing (a street called "NA" is no gap)
+    dtypes = {c: "string" for t in tgts
+              for c in t.columns[int(t.spec.key.type == "integer"):3]}
+    return pd.read_csv(out, dtype=dtypes, keep_default_na=False, na_values=[""])
 
 
-def _check(records: Records) -> None:
+def check_records(records: Records) -> None:
+    """Unique ids, a geometry and a date for every record, or InvalidInput."""
     if len(np.unique(records.rid)) != len(records):
         raise InvalidInput("record ids must be unique", hint="give each record its own id")
     empty = shapely.is_missing(records.geom) | shapely.is_empty(records.geom)
@@ -203,7 +207,7 @@ def link(connect: Callable[[], AbstractContextManager[psycopg.Connection]],
     parallel. Returns one row per record (index ``rid``): per target its key and names, the
     edition that answered, and for nearest targets the distance in metres (empty beyond it).
     """
-    _check(records)
+    check_records(records)
     tgts = catalogue_targets
     with connect() as conn:
         editions = _first_editions(conn, [t.spec for t in tgts])
@@ -223,39 +227,67 @@ def link(connect: Callable[[], AbstractContextManager[psycopg.Connection]],
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         parts = [p for done in pool.map(run, range(workers)) for p in done]
-    result = pd.concat(parts, ignore_index=True).set_index("rid").reindex(records.rid)
+    return linked_result(pd.concat(parts, ignore_index=True).set_index("rid"), tgts, records,
+                         editions)
+
+
+def linked_result(found: pd.DataFrame, tgts: list[Target], records: Records,
+                  editions: dict[str, list[tuple[dt.datetime, dt.date]]]) -> pd.DataFrame:
+    """The answer of a link, whoever computed ``found`` (index: rid; per target its
+    columns): one row per record, in the records' order (index ``rid``); per target its key
+    (Int64 for integer keys, else string), the edition that answered, its names (string; an
+    empty name is missing) and for nearest targets the distance in metres (float64)."""
+    result = found.reindex(records.rid)
     for t in tgts:
-        result.insert(result.columns.get_loc(t.columns[0]) + 1, f"{t.spec.id}_edition",
+        key, names = t.columns[0], t.columns[1:3]
+        result[key] = result[key].astype("Int64" if t.spec.key.type == "integer"
+                                         else "string")
+        for name in names:
+            text = result[name].astype("string")
+            result[name] = text.mask(text == "")
+        if t.mode == "nearest":
+            result[t.columns[3]] = result[t.columns[3]].astype("float64")
+        result.insert(result.columns.get_loc(key) + 1, f"{t.spec.id}_edition",
                       _edition_of(records.at, editions[t.spec.id]))
-        result[t.columns[0]] = result[t.columns[0]].astype(
-            "Int64" if t.spec.key.type == "integer" else "string")
     return result
+
+
+def target_editions(conn: psycopg.Connection, tgts: list[Target]
+                   ) -> dict[str, list[tuple[dt.datetime, dt.date]]]:
+    """Each target layer's editions (instant, date), in order; a layer without one is said."""
+    return _first_editions(conn, [t.spec for t in tgts])
 
 
 def _edition_of(at: pd.DatetimeIndex, editions: list[tuple[dt.datetime, dt.date]]) -> np.ndarray:
     """The edition date in force at each instant (the first edition for older instants)."""
     starts = pd.DatetimeIndex([pd.Timestamp(v) for v, _ in editions]).tz_convert("UTC")
     days = np.array([d.isoformat() for _, d in editions], dtype=object)
-    index = np.searchsorted(starts.asi8, at.tz_convert("UTC").asi8, side="right") - 1
+    index = np.searchsorted(starts.as_unit("ns").asi8,
+                            at.tz_convert("UTC").as_unit("ns").asi8, side="right") - 1
     return days[np.clip(index, 0, len(days) - 1)]
 
 
-
-def versioned_layers(conn: psycopg.Connection, tgts: list[Target]) -> list[VersionedLayer]:
-    """Every version of each target layer, in memory (for the geopandas / Dask joins)."""
+def versioned_layers(conn: psycopg.Connection, tgts: list[Target], pieces: bool = False
+                     ) -> list[VersionedLayer]:
+    """Every version of each target layer, in memory (for the geopandas / Dask joins), with
+    the instant of its first edition. With ``pieces``, each version cut into the pieces the
+    database's link measures (``link_pieces.sql``): the in-memory join then gives the
+    database's answers, distances to the last bit."""
+    firsts = _first_editions(conn, [t.spec for t in tgts])
     out = []
     for t in tgts:
-        labels = _labels(t.spec)
+        geom = sql.SQL("ST_Subdivide(v.geom, {})").format(constant(MAX_VERTICES[t.mode])) \
+            if pieces else sql.SQL("v.geom")
         rows = conn.execute(sql.SQL(
-            "SELECT v.fid, v.sys_from, lifespan_end(v.sys_to), {}, ST_AsBinary(v.geom) "
+            "SELECT v.fid, v.sys_from, lifespan_end(v.sys_to), {}, ST_AsBinary({}) "
             "FROM {} AS v "
             "WHERE v.geom IS NOT NULL ORDER BY v.fid, v.sys_from").format(
-                labels, sql.Identifier(t.spec.table))).fetchall()
+                _labels(t.spec), geom, sql.Identifier(t.spec.table))).fetchall()
         frame = pd.DataFrame(rows, columns=["fid", "sys_from", "sys_to", "name_fr", "name_nl",
                                             "wkb"])
         for col in ("sys_from", "sys_to"):
             frame[col] = pd.to_datetime(frame[col], utc=True)
         geometry = gpd.GeoSeries.from_wkb(frame.pop("wkb").map(bytes), crs=STORAGE_EPSG)
         out.append(VersionedLayer(t.spec.id, t.mode, gpd.GeoDataFrame(frame, geometry=geometry),
-                                  t.within_m))
+                                  t.within_m, pd.Timestamp(firsts[t.spec.id][0][0])))
     return out

@@ -13,17 +13,34 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import shapely
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.crs import STORAGE_EPSG
 from geo.errors import InvalidInput
 from layers.catalogue import Catalogue
 from layers.records import in_storage_crs, record_instants
 from linking.bulk import Records, link, targets
+from linking.dask_link import link_on_dask
 from linking.reports import public_incidents
 from versioning.reading import snapshot
 
 INCIDENTS = "incidents"
 Connect = Callable[[], AbstractContextManager[Any]]
+
+
+class LinkSettings(BaseSettings):
+    """Where bulk links run: ``dask_scheduler`` (``STRATA_DASK_SCHEDULER``), the address of
+    a Dask cluster's scheduler (tcp://HOST:8786) for `strata link` and the ``link`` process;
+    unset, in PostGIS."""
+
+    model_config = SettingsConfigDict(env_prefix="STRATA_", env_file=None, extra="ignore")
+
+    dask_scheduler: str | None = None
+
+    @property
+    def dask(self) -> str | None:
+        """The scheduler's address, None when unset or blank."""
+        return (self.dask_scheduler or "").strip() or None
 
 
 def stored_records(connect: Connect, catalogue: Catalogue, source: str) -> gpd.GeoDataFrame:
@@ -62,14 +79,16 @@ def record_dates(frame: gpd.GeoDataFrame, date_field: str | None,
 
 def link_records(connect: Connect, catalogue: Catalogue, frame: gpd.GeoDataFrame,
                  to: list[str], at: pd.DatetimeIndex, within_m: float, workers: int = 2,
-                 progress: Callable[[int], None] | None = None
+                 progress: Callable[[int], None] | None = None, dask: str | None = None
                  ) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
     """The records with, per target layer, the feature's key, names, edition (and distance);
-    and per target the number of records linked."""
+    and per target the number of records linked. In PostGIS on ``workers`` connections, or
+    on the Dask cluster whose scheduler is at ``dask`` (the same answers)."""
     tgts = targets(catalogue, to, within_m)
     records = Records(pd.RangeIndex(len(frame)).to_numpy(), at,
                       in_storage_crs(frame).to_numpy())
-    linked = link(connect, tgts, records, workers, progress)
+    linked = link_on_dask(connect, tgts, records, dask, progress) if dask \
+        else link(connect, tgts, records, workers, progress)
     out = frame.join(linked.reset_index(drop=True).set_axis(frame.index))
     found = {t.spec.id: int(linked[t.columns[0]].notna().sum()) for t in tgts}
     return gpd.GeoDataFrame(out, geometry=frame.geometry.name, crs=frame.crs), found

@@ -21,7 +21,13 @@ from geo.errors import InvalidInput, NotFound
 from layers.records import read_table, records_from_table
 from linking.bulk import targets
 from linking.roles import LINKER, role_url
-from services.link_job import INCIDENTS, link_records, record_dates, stored_records
+from services.link_job import (
+    INCIDENTS,
+    LinkSettings,
+    link_records,
+    record_dates,
+    stored_records,
+)
 from services.provider import app_of
 from versioning.database import connect
 from versioning.instants import parse_instant
@@ -240,7 +246,8 @@ class LinkProcessor(BaseProcessor):  # type: ignore[misc]
             raise InvalidInput(err.message, err.hint) from None
         default = parse_instant(data["date"]) if data.get("date") else None
         at = record_dates(frame, data.get("date_field"), default)
-        linked, _ = link_records(connect_reader, store.catalogue, frame, to, at, within)
+        linked, _ = link_records(connect_reader, store.catalogue, frame, to, at, within,
+                                 dask=LinkSettings().dask)
         linked = linked.to_crs(4326)
         for col in linked.columns[linked.dtypes.astype(str) == "Int64"]:  # ints, not floats
             linked[col] = linked[col].astype(object).where(linked[col].notna(), None)

@@ -12,6 +12,7 @@ import pandas as pd
 from geo.errors import InvalidInput
 from layers.records import WRITERS, read_records, write_records
 from linking.bulk import targets
+from linking.dask_link import scheduler_workers
 from services.cli.common import (
     check_output,
     echo_err,
@@ -21,7 +22,13 @@ from services.cli.common import (
     store,
     warn_first_edition,
 )
-from services.link_job import INCIDENTS, link_records, record_dates, stored_records
+from services.link_job import (
+    INCIDENTS,
+    LinkSettings,
+    link_records,
+    record_dates,
+    stored_records,
+)
 from versioning.instants import parse_instant
 
 
@@ -55,10 +62,16 @@ def _columns(text: str) -> tuple[str, str]:
                    "lon / lat columns; x / y need one (EPSG:31370, 3812, 4326, ...).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Database connections working in parallel.")
+@click.option("--dask", "dask", metavar="SCHEDULER_ADDRESS",
+              help="Run the join on the Dask cluster whose scheduler is at this address "
+                   "(tcp://HOST:8786) instead of in PostGIS: the same answers; the database "
+                   "only reads the layers once. For millions of records, or to keep "
+                   "PostgreSQL free. Default: STRATA_DASK_SCHEDULER if set.")
 @click.pass_context
 def command(ctx: click.Context, source: str, output: Path, to: str, date_field: str | None,
             default_date, within: float | None, file_layer: str | None,
-            xy: tuple[str, str] | None, crs: str | None, workers: int) -> None:
+            xy: tuple[str, str] | None, crs: str | None, workers: int,
+            dask: str | None) -> None:
     """Link the records of INPUT (a vector file, layer:ID for a stored layer, or
     "incidents") to the features of the --to layers as they were at each record's date."""
     s = store(ctx)
@@ -66,6 +79,10 @@ def command(ctx: click.Context, source: str, output: Path, to: str, date_field: 
     within = s.rules.street_search_m if within is None else within
     tgts = targets(s.catalogue, layers, within)  # a wrong --to is said before any work
     check_output(output, WRITERS)
+    dask = LinkSettings().dask if dask is None else dask
+    if dask is not None:  # an unreachable cluster too
+        n = scheduler_workers(dask)
+        echo_err(f"on the Dask cluster at {dask} ({n} worker{'s' if n > 1 else ''})")
     if source.startswith("layer:") or source == INCIDENTS:
         frame = stored_records(s.connect, s.catalogue, source)
     else:
@@ -82,7 +99,7 @@ def command(ctx: click.Context, source: str, output: Path, to: str, date_field: 
     echo_err(f"linking {len(frame)} records to {', '.join(layers)} ...")
     with progress_bar(len(frame), "linking", "records") as tick:
         out, found = link_records(s.connect, s.catalogue, frame, layers, at, within, workers,
-                                  tick)
+                                  tick, dask)
     write_records(out, output)
     for layer_id, n in found.items():
         echo_err(f"  {layer_id}: {n} of {len(frame)} records linked")

@@ -48,9 +48,10 @@ notebooks: db
 	STRATA_URL=$${STRATA_URL:-http://localhost:5000} \
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
-# the real clients the tests drive: Debian's Chromium (pages), QGIS and GDAL (GIS clients)
+# the real clients the tests drive: Debian's Chromium (pages), QGIS and GDAL (GIS clients);
+# HAProxy and PgBouncer (several instances, tests/test_scaleout.py)
 test-deps:
-	@./scripts/system-deps.sh chromium qgis python3-qgis
+	@./scripts/system-deps.sh chromium qgis python3-qgis haproxy pgbouncer
 
 test: db lint test-deps $(OGCTESTS)/.installed
 	$(PY) -m pytest -q

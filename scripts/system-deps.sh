@@ -2,7 +2,8 @@
 # Install the system packages Strata needs when they are missing:
 # PostgreSQL 15+ with PostGIS 3 (the store) and gdal-bin (ogr2ogr, for benchmarks and clients).
 # Extra Debian packages named as arguments are ensured too (`make bench` asks for wrk;
-# `make test` for the real clients the tests drive: chromium, qgis, python3-qgis).
+# `make test` for the real clients the tests drive: chromium, qgis, python3-qgis, haproxy,
+# pgbouncer).
 # Uses apt-get as root, or through sudo; otherwise says exactly what to install.
 set -euo pipefail
 

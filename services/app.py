@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from geo.errors import NotFound, StrataError
-from linking.roles import REPORTER, role_url
+from linking.roles import READER, REPORTER, role_url
 from services import pygeoapi_config
 from services.http_errors import ErrorShape, MethodNotAllowed, handle
 from services.language import AcceptLanguageMiddleware
@@ -145,7 +145,7 @@ def create_app(store_settings: StoreSettings | None = None,
         pygeoapi_app.add_exception_handler(exc_class, handle)
     # every read: the primary's pool, or a standby's when one holds what is read
     reads = make_router(reader_url(store.settings, service, store.url),
-                        store.settings.schema_name, service)
+                        role_url(store.url, READER), store.settings.schema_name, service)
     register_reads(context, reads)
     app = Starlette(routes=routes, exception_handlers=handlers, middleware=[
         # outermost: every answer, errors included, can be read from another origin

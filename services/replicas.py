@@ -338,14 +338,16 @@ def _replayed(receive: Receive) -> Receive:
     return again
 
 
-def make_router(primary_url: str, schema: str, service: ServiceSettings) -> ReadRouter:
+def make_router(primary_url: str, watch_url: str, schema: str, service: ServiceSettings
+                ) -> ReadRouter:
     """The read connections of an app: the primary (``primary_url``, the reader role) and
-    the standbys of ``service.read_urls``, watched from now on."""
+    the standbys of ``service.read_urls``, watched from now on through ``watch_url`` (a
+    direct connection to the primary: LISTEN does not pass PgBouncer's transaction mode)."""
     primary = shared_pool(primary_url, schema, service)
     standbys = [Standby(f"standby-{i}", url,
                         shared_pool(url, schema, service, name=f"strata-standby-{i}"))
                 for i, url in enumerate(service.replica_urls(), 1)]
-    router = ReadRouter(primary, standbys, primary_url, schema, service.replica_check_s,
+    router = ReadRouter(primary, standbys, watch_url, schema, service.replica_check_s,
                         service.replica_timeout_s)
     router.start()
     return router

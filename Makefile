@@ -68,6 +68,7 @@ bench: db
 	$(PY) bench/bench_tiles.py
 	$(PY) bench/bench_link.py
 	$(PY) bench/bench_surfaces.py
+	$(PY) bench/bench_scaleout.py
 
 clean:
 	-$(STRATA) db down

@@ -291,9 +291,12 @@ def test_statement_timeout_and_pool_come_from_the_settings(loaded):
         assert r.status_code == 503, r.text[:300]
         assert "longer than the service allows" in r.json()["description"]
         assert r.headers["retry-after"]
-    probe = ("from services.app import create_app; from services.provider import _context; "
-             "app = create_app(); print('pool', app.state.pool.max_size, "
-             "_context()[1] is app.state.pool)")
+    # the app's reads go through its router (services/replicas.py): its primary pool, and
+    # the plugins of the app (their configuration names it) get that same router
+    probe = ("from services.app import create_app; from services.provider import _APPS, "
+             "_context; app = create_app(); key = list(_APPS)[-1]; "
+             "print('pool', app.state.pool.primary.max_size, "
+             "_context({'context': key})[1] is app.state.pool)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          env={**__import__("os").environ, **loaded.environ,
                               "STRATA_POOL_SIZE": "11"}, timeout=120)

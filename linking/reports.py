@@ -49,6 +49,21 @@ def key_name(conn: psycopg.Connection, key: str | None) -> str | None:
     return None if row is None else str(row[0])
 
 
+def key_wait(conn: psycopg.Connection, address: str, limit: int, window_s: float = 60.0
+             ) -> int:
+    """Seconds ``address`` must wait before it may try a key again (0: now), after ``limit``
+    wrong keys within ``window_s`` seconds. Counted in the database: every instance of the
+    service sees the same failures."""
+    row = conn.execute(load_sql("key_failure_wait"), {
+        "address": address, "limit": limit, "window_s": window_s}).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def key_failed(conn: psycopg.Connection, address: str, window_s: float = 60.0) -> None:
+    """Count one wrong key from ``address``."""
+    conn.execute(load_sql("key_failure_add"), {"address": address, "window_s": window_s})
+
+
 def revoke_key(conn: psycopg.Connection, name: str) -> bool:
     """Remove the key of client ``name``, which can then no longer report (the reports it
     filed keep its name); False when there is no such key."""

@@ -30,7 +30,6 @@ from services.language import AcceptLanguageMiddleware
 from services.limits import LimitsMiddleware
 from services.pools import shared_pool
 from services.provider import reader_url, register_app, register_reads
-from services.ratelimit import FailureLimit
 from services.records import build_records, write_records
 from services.replicas import RouteMiddleware, make_router
 from services.routes import (
@@ -166,7 +165,6 @@ def create_app(store_settings: StoreSettings | None = None,
     # clock starts, instead of slowing every answer by sharing two cores among sixteen
     app.state.locate_slots = threading.BoundedSemaphore(os.cpu_count() or 2)
     app.state.service = service
-    app.state.key_failures = FailureLimit(service.failed_key_limit)
     app.state.extents = ext
     app.state.records_path = records
     # shared storage when several instances serve (STRATA_CACHE_DIR), bounded in size

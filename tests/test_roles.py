@@ -48,6 +48,7 @@ def test_the_reader_reads_and_creates_nothing(loaded):
         assert conn.execute("SELECT count(*) FROM incident_public").fetchone() is not None
         assert _refused(conn, "SELECT email FROM incident")
         assert _refused(conn, "SELECT * FROM api_key")
+        assert _refused(conn, "SELECT * FROM key_failure")  # client addresses
         assert _refused(conn, "CREATE TABLE scratch (x int)")
         assert _refused(conn, "CREATE TABLE public.scratch (x int)")
         assert _refused(conn, "CREATE TEMP TABLE scratch (x int)")

@@ -385,3 +385,11 @@ def test_files_built_apart_are_identical(topology: dict, tmp_path: Path) -> None
 def t_url(topology: dict) -> str:
     return topology["environ"]["STRATA_DATABASE_URL"]
 
+
+def test_wrong_keys_are_counted_for_every_instance(topology: dict) -> None:
+    """The limit of wrong API keys per address is one count, whichever instance answers."""
+    t = topology
+    statuses = [httpx.post(f"http://127.0.0.1:{t['ports'][i % 2]}/open311/v2/requests.json",
+                           data={"api_key": f"wrong-{i}", "service_code": "152"},
+                           timeout=30).status_code for i in range(12)]
+    assert statuses == [403] * 10 + [429, 429], statuses

@@ -67,3 +67,15 @@ CREATE TABLE IF NOT EXISTS {schema}.api_key (
     key_sha256 text NOT NULL UNIQUE,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+-- statement
+-- Wrong Open311 API keys per client address, for the limit of failures a minute: in the
+-- database, so that every instance of the service counts the same (rows older than the
+-- window are deleted as new ones come). Unlogged: a crash may forget them, nothing more.
+CREATE UNLOGGED TABLE IF NOT EXISTS {schema}.key_failure (
+    address text NOT NULL,
+    failed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+-- statement
+CREATE INDEX IF NOT EXISTS key_failure_address ON {schema}.key_failure (address, failed_at);
+-- statement
+CREATE INDEX IF NOT EXISTS key_failure_failed_at ON {schema}.key_failure (failed_at);

@@ -28,8 +28,10 @@ GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO strata_reader, strata_reporter,
 ALTER DEFAULT PRIVILEGES IN SCHEMA {schema}
     GRANT SELECT ON TABLES TO strata_reader, strata_reporter, strata_linker;
 -- statement
-REVOKE ALL ON {schema}.incident, {schema}.api_key
+REVOKE ALL ON {schema}.incident, {schema}.api_key, {schema}.key_failure
     FROM strata_reader, strata_reporter, strata_linker;
+-- statement
+GRANT SELECT, INSERT, DELETE ON {schema}.key_failure TO strata_reporter;
 -- statement
 GRANT INSERT, SELECT (id) ON {schema}.incident TO strata_reporter;
 -- statement

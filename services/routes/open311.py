@@ -21,7 +21,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from geo.errors import InvalidInput, NotFound, StrataError, Unavailable
-from linking.reports import PRIVATE, Report, incidents, key_name, report
+from linking.reports import (
+    PRIVATE,
+    Report,
+    incidents,
+    key_failed,
+    key_name,
+    key_wait,
+    report,
+)
 from services import ogc_params as p
 from services.http_errors import (
     Forbidden,
@@ -282,17 +290,18 @@ async def post_request(request: Request) -> Response:
             raise Unavailable("reports need the Brussels layers, which this catalogue lacks",
                               hint="serve the shipped catalogue (config/layers.yml)")
         address = request.client.host if request.client else "unknown"
-        wait = state.key_failures.wait(address)
-        if wait:
-            raise TooManyRequests("too many wrong API keys from this address", wait)
+        limit = state.service.failed_key_limit
         with state.writer_pool.connection() as conn:
+            wait = key_wait(conn, address, limit)
+            if wait:
+                raise TooManyRequests("too many wrong API keys from this address", wait)
             if form.get("api_key") in (None, ""):
-                state.key_failures.fail(address)
+                key_failed(conn, address)
                 raise Unauthorized("an api_key is needed to report",
                                    hint="ask the service desk for a key")
             client = key_name(conn, form.get("api_key"))
             if client is None:
-                state.key_failures.fail(address)
+                key_failed(conn, address)
                 raise Forbidden("this api_key is not valid", hint="check the key")
             code = _code(form.get("service_code") or "")
             if conn.execute("SELECT 1 FROM fms_category WHERE category_id = %s",

@@ -116,5 +116,5 @@ CREATE OR REPLACE TRIGGER surface_append_only BEFORE UPDATE OR DELETE ON {schema
 -- that far holds the edition (services/replicas.py routes reads by it). NULL until recorded.
 ALTER TABLE {schema}.edition ADD COLUMN IF NOT EXISTS lsn pg_lsn;
 -- statement
-INSERT INTO {schema}.schema_migration (version) VALUES (1), (2), (3), (4), (5), (6)
+INSERT INTO {schema}.schema_migration (version) VALUES (1), (2), (3), (4), (5), (6), (7)
 ON CONFLICT DO NOTHING;

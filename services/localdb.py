@@ -101,12 +101,16 @@ class LocalCluster:
         self._require_passwords()
         return self.url()
 
+    def _first_port(self) -> int:
+        """Where the search for a free port starts."""
+        return 55432
+
     def _start(self, bindir: Path) -> None:
         self._remove_stale_pid()
         port = self.port()
         for attempt in range(3):
             if port is None or not port_is_free(port):
-                port = free_port(55432 + 17 * attempt)
+                port = free_port(self._first_port() + 17 * attempt)
                 self.port_file.write_text(f"{port}\n")
             try:
                 self._run([str(bindir / "pg_ctl"), "-D", str(self.data), "-l",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo.errors import InvalidInput, Unavailable
-from services.localdb import LocalCluster, find_bindir, free_port, port_is_free
+from services.localdb import LocalCluster, find_bindir
 
 SETTINGS_FILE = "strata_standby.conf"
 REPLICATION_RULE = "host replication strata 127.0.0.1/32 scram-sha-256"
@@ -138,14 +138,8 @@ class LocalStandby(LocalCluster):
         return {"bytes_behind": max(0, int(behind or 0)), "last_replay_age_s": age,
                 "apply_delay": delay}
 
-    def _start(self, bindir: Path) -> None:
-        self._remove_stale_pid()
-        port = self.port()
-        if port is None or not port_is_free(port):
-            port = free_port((self.primary.port() or 55432) + 1)
-            self.port_file.write_text(f"{port}\n")
-        self._run([str(bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w",
-                   "-t", "60", "-o", f"-p {port}", "start"], what="start the standby")
+    def _first_port(self) -> int:
+        return (self.primary.port() or 55432) + 1
 
     def remove(self) -> None:
         """Stop the standby and delete it (``strata db replica up`` makes it anew)."""

@@ -35,13 +35,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from geo.errors import StrataError
 from services.pools import shared_pool
 from services.settings import ServiceSettings
 from versioning.instants import parse_instant
@@ -82,7 +82,6 @@ class Standby:
     pool: ConnectionPool
     healthy: bool = False
     position: int | None = None
-    age_s: float | None = None
     watch: psycopg.Connection | None = field(default=None, repr=False)
 
 
@@ -94,7 +93,6 @@ class ReadRouter:
         self.primary = primary
         self.standbys = standbys
         self.frontier = Frontier()
-        self.served: dict[str, int] = {"primary": 0, **{s.name: 0 for s in standbys}}
         self._watch_url = watch_url
         self._schema = schema
         self._check_s = check_s
@@ -153,8 +151,8 @@ class ReadRouter:
             return None
         return ready[next(self._turn) % len(ready)]
 
-    def _count(self, state: RouteState | None, name: str) -> None:
-        self.served[name] = self.served.get(name, 0) + 1
+    @staticmethod
+    def _count(state: RouteState | None, name: str) -> None:
         if state is not None:
             state.served_by = name
 
@@ -204,7 +202,7 @@ class ReadRouter:
             if not state.standby:
                 self._down(standby, RuntimeError("not in recovery: not a standby"))
                 continue
-            standby.position, standby.age_s = state.position, state.age_s
+            standby.position = state.position
             if not standby.healthy:
                 log.warning("standby %s in use", standby.name)
             standby.healthy = state.position is not None
@@ -259,7 +257,7 @@ def read_instant(path: str, query: str) -> dt.datetime | None:
         for segment in path.split("/"):
             if "@" in segment:  # a version id: key@instant
                 found.append(parse_instant(unquote(segment.split("@", 1)[1])))
-    except Exception:  # noqa: BLE001 - the route says what is wrong; the primary answers
+    except (StrataError, ValueError):  # the route says what is wrong; the primary answers
         return None
     return max(found) if found else None
 
@@ -351,12 +349,3 @@ def make_router(primary_url: str, watch_url: str, schema: str, service: ServiceS
                         service.replica_timeout_s)
     router.start()
     return router
-
-
-def status(router: Any) -> dict[str, Any]:
-    """The router's view of the standbys (for logs and the bench)."""
-    if not isinstance(router, ReadRouter):
-        return {"standbys": []}
-    return {"newest": router.frontier.newest, "served": dict(router.served),
-            "standbys": [{"name": s.name, "healthy": s.healthy, "position": s.position,
-                          "age_s": s.age_s} for s in router.standbys]}

@@ -349,7 +349,6 @@ def test_replica_commands_without_a_local_cluster() -> None:
 
 def test_downloads_are_the_same_bytes_through_both_instances(topology: dict) -> None:
     t = topology
-    names = []
     for date in ("2016-01-01", "2019-01-01", "2022-01-01"):
         for f in ("gpkg", "geojson", "shp"):
             path = f"/collections/municipalities/download?date={date}&f={f}"
@@ -357,7 +356,6 @@ def test_downloads_are_the_same_bytes_through_both_instances(topology: dict) -> 
                    for port in t["ports"]]
             assert all(r.status_code == 200 for r in got), [r.text[:200] for r in got]
             assert got[0].content == got[1].content, path
-            names.append(path)
     total = sum(p.stat().st_size for p in t["cache"].iterdir() if p.is_file())
     assert 0 < total <= 3_000_000
 
@@ -369,7 +367,8 @@ def test_files_built_apart_are_identical(topology: dict, tmp_path: Path) -> None
     from versioning.export import FORMATS, export_snapshot
     from versioning.instants import parse_instant
 
-    store = Store(StoreSettings(database_url=t_url(topology), schema_name=SCHEMA))
+    store = Store(StoreSettings(database_url=topology["environ"]["STRATA_DATABASE_URL"],
+                                schema_name=SCHEMA))
     spec = store.catalogue.layer("districts")
     for name, fmt in FORMATS.items():
         made = []
@@ -380,10 +379,6 @@ def test_files_built_apart_are_identical(topology: dict, tmp_path: Path) -> None
             made.append(out.read_bytes())
             time.sleep(1.1)  # a second later: a clock in the file would differ
         assert made[0] == made[1], name
-
-
-def t_url(topology: dict) -> str:
-    return topology["environ"]["STRATA_DATABASE_URL"]
 
 
 def test_wrong_keys_are_counted_for_every_instance(topology: dict) -> None:

@@ -53,16 +53,14 @@ def frontier(conn: psycopg.Connection) -> Frontier:
 
 @dataclass(frozen=True)
 class Replay:
-    """A server's replay state: a standby (in recovery) or not, how far it has replayed,
-    and how old the last transaction it replayed is (seconds; None before any)."""
+    """A server's replay state: a standby (in recovery) or not, and how far it has
+    replayed (None before its first replay)."""
 
     standby: bool
     position: int | None
-    age_s: float | None
 
 
 def replay(conn: psycopg.Connection) -> Replay:
     """The :class:`Replay` of the server ``conn`` is on."""
-    standby, position, age = conn.execute(render("replay_position")).fetchone() or (
-        False, None, None)
-    return Replay(bool(standby), position, age)
+    standby, position = conn.execute(render("replay_position")).fetchone() or (False, None)
+    return Replay(bool(standby), position)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from services.cli.common import store
+from services.localstandby import LocalStandby
 
 
 @click.group("db")
@@ -80,9 +81,8 @@ def replica() -> None:
     """A local streaming standby of the local PostGIS (reads for STRATA_READ_URLS)."""
 
 
-def _standby(ctx: click.Context):  # noqa: ANN202 - the local standby
+def _standby(ctx: click.Context) -> LocalStandby:
     from geo.errors import InvalidInput
-    from services.localstandby import LocalStandby
 
     s = store(ctx)
     if s.settings.database_url:

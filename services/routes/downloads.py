@@ -64,12 +64,13 @@ def _crs_key(crs: CrsInfo) -> str:
     return f"{authority}-{code}"
 
 
-def _editions_key(conn: psycopg.Connection, specs: list[LayerSpec], at: dt.datetime) -> str:
+def _editions_key(conn: psycopg.Connection, specs: list[LayerSpec], at: dt.datetime,
+                  newest: list[tuple[int, dt.datetime] | None]) -> str:
     """Which editions make these layers at ``at`` (the map is the same while they are):
     their ids and import instants (a store built anew reuses ids); and each layer's newest
     edition, which may have ended a version alive at ``at`` (its endLifespanVersion)."""
     made = [f"{e[0]}@{e[4].timestamp()}" for s in specs for e in editions_in_force(conn, s, at)]
-    made += [f"newest {lt[0]}" for lt in (latest_edition(conn, s) for s in specs) if lt]
+    made += [f"newest {lt[0]}" for lt in newest if lt]
     return hashlib.sha1("|".join(made).encode()).hexdigest()[:16] if made else "none"
 
 
@@ -148,7 +149,7 @@ def _download(request: Request, everything: bool) -> Response:
         latest = [latest_edition(conn, s) for s in specs]
         immutable = settled() and all(lt is not None and at <= lt[1] for lt in latest)
         name = "brussels" if everything else specs[0].id
-        key = f"{name}-e{_editions_key(conn, specs, at)}-{_crs_key(crs)}-{_fmt_key(fmt)}"
+        key = f"{name}-e{_editions_key(conn, specs, at, latest)}-{_crs_key(crs)}-{_fmt_key(fmt)}"
         return _serve(request, key, fmt, f"{name}_{at:%Y-%m-%d}{fmt.suffix}", immutable,
                       lambda out: export_snapshot(conn, specs, at, out, fmt, crs.epsg),
                       advertised)
@@ -174,9 +175,9 @@ def _changes(request: Request) -> Response:
     fmt = _format(q.get("f"), CHANGE_FORMATS, "geojson")
     crs = p.crs_param(q, "crs", CRS84 if fmt.name == "geojson" else LAMBERT)
     with db(request) as conn:
-        e1, e2 = _editions_key(conn, [spec], t1), _editions_key(conn, [spec], t2)
-        key = f"{spec.id}-changes-e{e1}-e{e2}-{_crs_key(crs)}-{_fmt_key(fmt)}"
         latest = latest_edition(conn, spec)
+        e1, e2 = (_editions_key(conn, [spec], t, [latest]) for t in (t1, t2))
+        key = f"{spec.id}-changes-e{e1}-e{e2}-{_crs_key(crs)}-{_fmt_key(fmt)}"
         immutable = settled() and latest is not None and t2 <= latest[1]
         return _serve(request, key, fmt,
                       f"{spec.id}_changes_{t1:%Y-%m-%d}_{t2:%Y-%m-%d}{fmt.suffix}", immutable,

@@ -7,7 +7,11 @@ The real store (``strata load`` into a schema of the bench, surfaces included), 
 - a 1 km² subset (``subset=E(..),N(..)``, GeoTIFF) at random places in the region, 2021;
 - the whole region as GeoTIFF (a COG, both bands);
 - zonal statistics of the 145 districts (route), and the same computation in process.
-Prints p50 / p90 / max in milliseconds.
+Side by side, in the same run: pygeoapi's own rasterio coverage provider (the pygeoapi of
+Strata's virtualenv, under uvicorn) serving the same 2021 COG file, asked the same boxes
+(``subset=x(..),y(..)``, native GeoTIFF) and the whole file. pygeoapi has no zonal statistics
+and ignores ``datetime`` (one file per collection): those rows have no peer.
+Prints p50 / p90 / max in milliseconds, and Strata's p50 against pygeoapi's.
 
 Usage: .venv/bin/python bench/bench_surfaces.py [--requests N]
 """
@@ -46,7 +50,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _times(label: str, run: int, call) -> None:  # type: ignore[no-untyped-def]
+def _times(label: str, run: int, call) -> float:  # type: ignore[no-untyped-def]
     spent = []
     for i in range(run):
         start = time.perf_counter()
@@ -55,6 +59,71 @@ def _times(label: str, run: int, call) -> None:  # type: ignore[no-untyped-def]
     spent.sort()
     print(f"{label:<48} n={run:<4} p50 {statistics.median(spent):8.1f} ms   "
           f"p90 {spent[int(0.9 * (run - 1))]:8.1f} ms   max {spent[-1]:8.1f} ms")
+    return statistics.median(spent)
+
+
+def _wait(url: str, proc: subprocess.Popen, log: Path) -> None:  # type: ignore[type-arg]
+    deadline = time.time() + 120
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.time() > deadline or proc.poll() is not None:
+            raise SystemExit(log.read_text()[-2000:])
+        time.sleep(0.3)
+
+
+def pygeoapi_config(cog: Path, port: int) -> dict:  # type: ignore[type-arg]
+    """A pygeoapi configuration of one coverage collection: the COG through pygeoapi's
+    rasterio provider."""
+    return {
+        "server": {"bind": {"host": "127.0.0.1", "port": port},
+                   "url": f"http://localhost:{port}", "mimetype": "application/json",
+                   "encoding": "utf-8", "languages": ["en-US"], "pretty_print": False,
+                   "limits": {"default_items": 10, "max_items": 10},
+                   "map": {"url": "http://localhost/{z}/{x}/{y}.png", "attribution": "none"}},
+        "logging": {"level": "ERROR"},
+        "metadata": {"identification": {"title": "peer", "description": "peer",
+                                        "keywords": ["no2"], "keywords_type": "theme",
+                                        "terms_of_service": "https://example.org",
+                                        "url": "https://example.org"},
+                     "license": {"name": "CC-BY 4.0", "url": "https://example.org"},
+                     "provider": {"name": "bench", "url": "https://example.org"},
+                     "contact": {"name": "bench", "position": "bench", "address": "-",
+                                 "city": "Brussels", "stateorprovince": "-", "postalcode": "-",
+                                 "country": "BE", "phone": "-", "fax": "-", "email": "-",
+                                 "url": "https://example.org", "hours": "-",
+                                 "instructions": "-", "role": "pointOfContact"}},
+        "resources": {"no2_2021": {
+            "type": "collection", "title": "NO2 2021", "description": "the same COG",
+            "keywords": ["no2"], "links": [],
+            "extents": {"spatial": {"bbox": [4.24, 50.76, 4.48, 50.92],
+                                    "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+            "providers": [{"type": "coverage", "name": "rasterio", "data": str(cog),
+                           "format": {"name": "GTiff", "mimetype": "image/tiff"}}]}}}
+
+
+def start_pygeoapi(cog: Path, workdir: Path) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
+    """pygeoapi (uvicorn, one worker) serving ``cog`` on a free port; its process and URL."""
+    import yaml
+
+    port = _free_port()
+    config, openapi, log = (workdir / "pygeoapi.yml", workdir / "openapi.yml",
+                            workdir / "pygeoapi.log")
+    config.write_text(yaml.safe_dump(pygeoapi_config(cog, port)))
+    env = {**os.environ, "PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
+    cli = Path(sys.executable).parent / "pygeoapi"
+    subprocess.run([str(cli), "openapi", "generate", str(config), "--output-file",
+                    str(openapi)], env=env, check=True, stdout=subprocess.DEVNULL)
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "pygeoapi.starlette_app:APP",
+                                 "--port", str(port), "--log-level", "error"], env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://localhost:{port}"
+    _wait(f"{base}/collections/no2_2021", proc, log)
+    return proc, base
 
 
 def main() -> None:
@@ -77,29 +146,36 @@ def main() -> None:
                                 env={**env, "STRATA_PORT": str(port)}, stdout=log,
                                 stderr=subprocess.STDOUT)
         try:
-            deadline = time.time() + 120
-            while True:
+            _wait(f"{base}/", proc, Path(log.name))
+            with tempfile.TemporaryDirectory() as work:
+                peer, peer_base = start_pygeoapi(_cog(store, "2021"), Path(work))
                 try:
-                    if httpx.get(f"{base}/", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    if time.time() > deadline or proc.poll() is not None:
-                        raise SystemExit(Path(log.name).read_text()[-2000:]) from None
-                    time.sleep(0.3)
-            _measure(base, store, n)
+                    _measure(base, peer_base, store, n)
+                finally:
+                    peer.terminate()
+                    peer.wait(timeout=30)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
 
 
-def _measure(base: str, store: Store, n: int) -> None:
+def _cog(store: Store, period: str) -> Path:
+    with store.connect() as conn:
+        chosen = [s for s in surfaces(conn, "no2_surface") if s["period"] == period]
+    return surfaces_root(store.settings) / chosen[0]["file_name"]
+
+
+def _measure(base: str, peer: str, store: Store, n: int) -> None:
     coverage = f"{base}/collections/no2_surface/coverage"
+    peer_coverage = f"{peer}/collections/no2_2021/coverage"
     rng = random.Random(14)
-    boxes = []
+    corners = []
     for _ in range(n):
-        x = rng.uniform(REGION[0] + 2000, REGION[2] - 3000)
-        y = rng.uniform(REGION[1] + 2000, REGION[3] - 3000)
-        boxes.append(f"E({x:.0f}:{x + 1000:.0f}),N({y:.0f}:{y + 1000:.0f})")
+        corners.append((rng.uniform(REGION[0] + 2000, REGION[2] - 3000),
+                        rng.uniform(REGION[1] + 2000, REGION[3] - 3000)))
+    boxes = [f"E({x:.0f}:{x + 1000:.0f}),N({y:.0f}:{y + 1000:.0f})" for x, y in corners]
+    peer_boxes = [f"x({x:.0f}:{x + 1000:.0f}),y({y:.0f}:{y + 1000:.0f})" for x, y in corners]
+    ratios = {}
     with httpx.Client(timeout=60) as client:
         client.get(coverage, params={"datetime": "2021-06-15"})  # warm the pool
 
@@ -115,15 +191,33 @@ def _measure(base: str, store: Store, n: int) -> None:
                        params={"datetime": "2021-06-15", "zones": "districts"}
                        ).raise_for_status()
 
+        def peer_subset(i: int) -> None:
+            r = client.get(peer_coverage, params={"subset": peer_boxes[i], "f": "GTiff"})
+            r.raise_for_status()
+
+        def peer_whole(i: int) -> None:
+            client.get(peer_coverage, params={"f": "GTiff"}).raise_for_status()
+
         size = len(client.get(coverage, params={"datetime": "2021-06-15"}).content)
-        _times("1 km² subset, GeoTIFF (20 x 20 cells, 2 bands)", n, subset)
-        _times(f"whole region, GeoTIFF COG ({size / 1e6:.2f} MB)", max(10, n // 10), whole)
-        _times("zonal statistics, 145 districts (route)", max(10, n // 10), zonal)
+        peer_size = len(client.get(peer_coverage, params={"f": "GTiff"}).content)
+        peer_subset(0)  # warm the peer
+        ratios["1 km² subset"] = (
+            _times("1 km² subset, GeoTIFF (20 x 20 cells, 2 bands)", n, subset),
+            _times("  pygeoapi rasterio provider, same boxes", n, peer_subset))
+        ratios["whole region"] = (
+            _times(f"whole region, GeoTIFF COG ({size / 1e6:.2f} MB)", max(10, n // 10), whole),
+            _times(f"  pygeoapi rasterio provider, whole file ({peer_size / 1e6:.2f} MB)",
+                   max(10, n // 10), peer_whole))
+        _times("zonal statistics, 145 districts (route; no peer)", max(10, n // 10), zonal)
     root = surfaces_root(store.settings)
     with store.connect() as conn:
         _times("zonal statistics, 145 districts (in process)", max(10, n // 10),
                lambda i: zonal_statistics(conn, store.catalogue, root, "no2_surface",
                                           mid_year(2021), "districts"))
+    print("\np50, pygeoapi / Strata (above 1: Strata faster):")
+    for label, (ours, theirs) in ratios.items():
+        print(f"  {label:<16} {theirs / ours:6.2f}  (Strata {ours:.1f} ms, pygeoapi "
+              f"{theirs:.1f} ms)")
 
 
 if __name__ == "__main__":

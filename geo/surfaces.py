@@ -11,6 +11,13 @@ data can support, and its leave-one-out error is as low as the spherical or expo
 models'. Kriging is an exact interpolator at the measuring points (``exact_values``), and
 gives the estimation variance, written as the second band.
 
+A citizen campaign (CurieuzenAir: some 2,500 points measured in one season) is kriged in a
+moving neighbourhood (:func:`interpolate_local`): the variogram (exponential) is fitted once
+to every point, each cell is estimated from its :data:`NEIGHBOURS` nearest points, and the
+leave-one-out check keeps the fitted variogram (refitting it 2,500 times would say the same at
+a thousand times the cost). Points at the same place are merged first (their mean): the
+kriging system of two points at one place has no solution.
+
 >>> g = Grid.covering((140_012.0, 160_030.0, 141_000.0, 161_000.0), 50.0)
 >>> g.bounds, g.width, g.height
 ((140000.0, 160000.0, 141000.0, 161000.0), 20, 20)
@@ -42,6 +49,11 @@ DERIVED_NOTE = ("A derived estimate, interpolated from point measurements; not a
                 "Its leave-one-out cross-validation error (cv_rmse_ug_m3) says how far it "
                 "strays from a station it did not see.")
 BANDS = ("no2", "no2_variance")
+NEIGHBOURS = 16  # the points each cell of a moving-neighbourhood kriging is estimated from
+LOCAL_VARIOGRAM = "exponential"
+LOCAL_METHOD = (f"ordinary kriging (moving neighbourhood of the {NEIGHBOURS} nearest points), "
+                f"{LOCAL_VARIOGRAM} variogram fitted to the points (PyKrige)")
+_CHUNK = 8192  # cells solved at once (a chunk's systems take about 20 MB)
 
 
 @dataclass(frozen=True)
@@ -154,7 +166,102 @@ def interpolate(x: np.ndarray, y: np.ndarray, z: np.ndarray, labels: list[str],
                    {"model": VARIOGRAM, "slope": slope, "nugget": nugget}, predict)
 
 
-def write_cog(path: Path, surface: Surface, tags: dict[str, str]) -> str:
+def merge_coincident(x: np.ndarray, y: np.ndarray, z: np.ndarray, labels: list[str],
+                     tolerance: float = 0.01
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Points at the same place (to ``tolerance`` metres) as one, with the mean of their
+    values and their labels joined by ``+``; the others as they are, in their order."""
+    places: dict[tuple[int, int], list[int]] = {}
+    for i, (px, py) in enumerate(zip(x, y, strict=True)):
+        places.setdefault((round(px / tolerance), round(py / tolerance)), []).append(i)
+    groups = list(places.values())
+    return (np.array([x[g[0]] for g in groups], float), np.array([y[g[0]] for g in groups], float),
+            np.array([float(np.mean(z[g])) for g in groups]),
+            ["+".join(labels[i] for i in g) for g in groups])
+
+
+def _fitted_variogram(x: np.ndarray, y: np.ndarray, z: np.ndarray, model: str
+                      ) -> tuple[Callable[[np.ndarray], np.ndarray], dict[str, Any]]:
+    """The variogram ``model`` fitted to the points by PyKrige: gamma(h) and its parameters."""
+    from pykrige.ok import OrdinaryKriging
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = OrdinaryKriging(x, y, z, variogram_model=model, nlags=20,
+                                 enable_plotting=False, verbose=False)
+    params = [float(v) for v in fitted.variogram_model_parameters]
+    function = fitted.variogram_function
+
+    def gamma(h: np.ndarray) -> np.ndarray:
+        return np.asarray(function(params, h), float)
+    names = ("slope", "nugget") if model == "linear" else ("psill", "range", "nugget")
+    return gamma, {"model": model, **dict(zip(names, params, strict=True))}
+
+
+def local_kriging(x: np.ndarray, y: np.ndarray, z: np.ndarray,
+                  gamma: Callable[[np.ndarray], np.ndarray], px: np.ndarray, py: np.ndarray,
+                  neighbours: int = NEIGHBOURS, leave_out: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Ordinary kriging at (``px``, ``py``) from the ``neighbours`` nearest points, with the
+    variogram ``gamma`` (gamma(0) = 0: exact at a point); the estimates and their variances.
+    ``leave_out[i]``, when given, is a point the i-th estimate must not use (leave-one-out)."""
+    from scipy.spatial import cKDTree
+
+    k = min(neighbours, len(z) - (leave_out is not None))
+    targets = np.column_stack([px, py]).astype(float)
+    distances, index = cKDTree(np.column_stack([x, y])).query(
+        targets, k + (leave_out is not None))
+    distances, index = np.atleast_2d(distances), np.atleast_2d(index)
+    if leave_out is not None:  # drop the point left out, or else the farthest
+        keep = index != leave_out[:, None]
+        keep[keep.all(axis=1), -1] = False
+        distances = distances[keep].reshape(len(targets), k)
+        index = index[keep].reshape(len(targets), k)
+    points = np.column_stack([x, y])
+    estimate, variance = np.empty(len(targets)), np.empty(len(targets))
+    for start in range(0, len(targets), _CHUNK):
+        part = slice(start, start + _CHUNK)
+        near, dist = index[part], distances[part]
+        xy = points[near]
+        lhs = np.ones((len(near), k + 1, k + 1))
+        lhs[:, :k, :k] = gamma(np.linalg.norm(xy[:, :, None, :] - xy[:, None, :, :], axis=-1))
+        lhs[:, np.arange(k), np.arange(k)] = 0.0
+        lhs[:, k, k] = 0.0
+        rhs = np.ones((len(near), k + 1))
+        rhs[:, :k] = np.where(dist == 0.0, 0.0, gamma(dist))
+        weights = np.linalg.solve(lhs, rhs[..., None])[..., 0]
+        estimate[part] = np.einsum("ij,ij->i", weights[:, :k], z[near])
+        variance[part] = np.einsum("ij,ij->i", weights, rhs)
+    return estimate, np.maximum(variance, 0.0)
+
+
+def interpolate_local(x: np.ndarray, y: np.ndarray, z: np.ndarray, labels: list[str],
+                      region: BaseGeometry, cell: float = CELL_SIZE_M,
+                      neighbours: int = NEIGHBOURS) -> Surface:
+    """Ordinary kriging in a moving neighbourhood of many points (EPSG:31370) on the grid that
+    covers ``region`` (cells whose centre lies outside are NODATA); points at one place are
+    merged first (:func:`merge_coincident`), so ``labels`` of the result may be joined."""
+    x, y, z, labels = merge_coincident(*(np.asarray(a, float) for a in (x, y, z)), list(labels))
+    gamma, variogram = _fitted_variogram(x, y, z, LOCAL_VARIOGRAM)
+    grid = Grid.covering(region.bounds, cell)
+    inside = geometry_mask([region], (grid.height, grid.width), grid.transform, invert=True)
+    xs, ys = grid.centres()
+    rows, cols = np.nonzero(inside)
+    est, var = local_kriging(x, y, z, gamma, xs[cols], ys[rows], neighbours)
+    estimate = np.full((grid.height, grid.width), NODATA, dtype="float32")
+    variance = np.full((grid.height, grid.width), NODATA, dtype="float32")
+    estimate[rows, cols], variance[rows, cols] = est, var
+    loo, _ = local_kriging(x, y, z, gamma, x, y, neighbours, leave_out=np.arange(len(z)))
+
+    def predict(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return local_kriging(x, y, z, gamma, np.asarray(px, float), np.asarray(py, float),
+                             neighbours)
+    return Surface(grid, estimate, variance, loo - z, labels,
+                   {**variogram, "neighbours": neighbours}, predict)
+
+
+def write_cog(path: Path, surface: Surface, tags: dict[str, str],
+              band_description: str = "NO2 annual mean, estimated (ug/m3)") -> str:
     """Write ``surface`` as a Cloud Optimized GeoTIFF (deflate, internal tiles of
     :data:`BLOCK_SIZE`, overviews) with two bands, the estimate and its variance; the
     SHA-256 of the file."""
@@ -167,7 +274,7 @@ def write_cog(path: Path, surface: Surface, tags: dict[str, str]) -> str:
         dst.write(surface.estimate, 1)
         dst.write(surface.variance, 2)
         dst.update_tags(**tags)
-        dst.set_band_description(1, "NO2 annual mean, estimated (ug/m3)")
+        dst.set_band_description(1, band_description)
         dst.set_band_description(2, "kriging variance of the estimate ((ug/m3)^2)")
         dst.update_tags(1, name=BANDS[0], unit="ug/m3")
         dst.update_tags(2, name=BANDS[1], unit="(ug/m3)^2")

@@ -6,6 +6,9 @@ their year.
   means, ordinary kriging of those means (:mod:`geo.surfaces`) over the region as it was that
   year (cells outside it are nodata), written as a Cloud Optimized GeoTIFF; recorded by
   :func:`versioning.surfaces.record` (edition rules: date order, no-op when identical).
+- :func:`build_campaign`: for the CurieuzenAir campaign's year, ordinary kriging of its
+  2,484 points in a moving neighbourhood (:func:`geo.surfaces.interpolate_local`), the
+  collection ``no2_surface_curieuzenair``;
 - :func:`zonal_statistics`: for the surface valid at an instant, the mean / min / max of the
   cells whose centre lies in each zone (districts, municipalities) of the boundary edition in
   force on 1 July of the surface's year (the rule of the ``no2_district_year`` view).
@@ -40,6 +43,13 @@ NO2_SOURCE = "irceline"
 MIN_STATIONS = 7  # a linear variogram and its leave-one-out check need that many
 ZONE_LAYERS = ("districts", "municipalities")
 UNIT = "ug/m3"
+CAMPAIGN_COLLECTION = "no2_surface_curieuzenair"
+CAMPAIGN_SOURCE = "curieuzenair"
+CAMPAIGN_LAYER = "no2_points"
+CAMPAIGN_NOTE = ("The CurieuzenAir values are citizens' measurements of one campaign, at house "
+                 "fronts and at several floors; they are interpolated as published, points at "
+                 "one place merged (their mean). The surface is valid for the campaign's year.")
+COLLECTIONS = (NO2_COLLECTION, CAMPAIGN_COLLECTION)
 
 
 def year_interval(year: int) -> tuple[dt.datetime, dt.datetime]:
@@ -122,37 +132,95 @@ def build_no2(conn: psycopg.Connection, catalogue: Catalogue, workdir: Path,
         means = no2_inputs(conn, catalogue, year)
         region = region_at(conn, catalogue, year)
         surface = raster.interpolate(means.x, means.y, means.values, means.stations, region)
-        valid_from, valid_to = year_interval(year)
-        title = {"fr": f"NO2, moyenne annuelle {year} (estimation)",
-                 "nl": f"NO2, jaargemiddelde {year} (schatting)",
-                 "en": f"NO2, annual mean {year} (estimate)"}
-        metadata: dict[str, Any] = {
-            "title": title,
-            "derived": True, "note": raster.DERIVED_NOTE, "method": raster.METHOD,
-            "variogram": surface.variogram, "unit": UNIT, "year": year,
-            "source": "IRCEL-CELINE yearly NO2 means per station (CC BY 4.0)",
-            "cv": {"kind": "leave-one-out", "rmse_ug_m3": surface.cv_rmse,
-                   "mae_ug_m3": surface.cv_mae,
-                   "bias_ug_m3": float(np.mean(surface.loo_errors)),
-                   "errors_ug_m3": dict(zip(means.stations,
-                                            map(float, surface.loo_errors), strict=True))},
-            "stations": {s: float(v) for s, v in zip(means.stations, means.values,
-                                                     strict=True)},
-            "cell_size_m": surface.grid.cell, "crs": f"EPSG:{raster.EPSG}",
-            "nodata": raster.NODATA, "bands": list(raster.BANDS),
-            "region_read_at": mid_year(year).isoformat()}
-        tags = {"TITLE": title["en"], "DERIVED": "true",
-                "NOTE": raster.DERIVED_NOTE, "METHOD": raster.METHOD,
-                "CV_RMSE_UG_M3": f"{surface.cv_rmse:.4f}", "CV_MAE_UG_M3": f"{surface.cv_mae:.4f}",
-                "N_STATIONS": str(len(means.stations)), "YEAR": str(year), "UNIT": UNIT,
-                "SOURCE": metadata["source"], "CELL_SIZE_M": f"{surface.grid.cell:g}"}
-        path = Path(tempfile.mkstemp(suffix=".tif", dir=workdir)[1])
-        checksum = raster.write_cog(path, surface, tags)
-        builds.append(SurfaceBuild(
-            NO2_COLLECTION, valid_from, valid_to, str(year), NO2_SOURCE, raster.METHOD,
-            surface.cv_rmse, surface.cv_mae, len(means.stations), surface.grid.cell,
-            raster.EPSG, surface.grid.bounds, list(raster.BANDS), checksum, path, metadata))
+        builds.append(_written(
+            workdir, NO2_COLLECTION, NO2_SOURCE, raster.METHOD, year, means, surface,
+            {"fr": f"NO2, moyenne annuelle {year} (estimation)",
+             "nl": f"NO2, jaargemiddelde {year} (schatting)",
+             "en": f"NO2, annual mean {year} (estimate)"},
+            "IRCEL-CELINE yearly NO2 means per station (CC BY 4.0)", "N_STATIONS"))
     return builds
+
+
+def campaign_years(conn: psycopg.Connection, catalogue: Catalogue) -> dict[int, int]:
+    """The years of the CurieuzenAir points' editions -> how many points have a value."""
+    rows = conn.execute(render("surface_campaign_years",
+                               points=catalogue.layer(CAMPAIGN_LAYER).table),
+                        {"layer": CAMPAIGN_LAYER}).fetchall()
+    return {int(year): int(n) for year, n in rows}
+
+
+def campaign_inputs(conn: psycopg.Connection, catalogue: Catalogue, year: int) -> StationMeans:
+    """The CurieuzenAir points with a value at the end of ``year``, in Lambert 72."""
+    rows = conn.execute(render("surface_campaign_points",
+                               points=catalogue.layer(CAMPAIGN_LAYER).table),
+                        {"year": year}).fetchall()
+    return StationMeans(year, [r[0] for r in rows], np.array([r[2] for r in rows], float),
+                        np.array([r[3] for r in rows], float),
+                        np.array([r[1] for r in rows], float))
+
+
+def build_campaign(conn: psycopg.Connection, catalogue: Catalogue, workdir: Path,
+                   years: list[int] | None = None) -> list[SurfaceBuild]:
+    """The surface of each CurieuzenAir campaign year (of those in ``years``, when given),
+    kriged in a moving neighbourhood of its points, into COGs under ``workdir``; not yet
+    recorded. No campaign points loaded: no surface."""
+    builds = []
+    for year, n in campaign_years(conn, catalogue).items():
+        if n < MIN_STATIONS or (years and year not in years):
+            continue
+        points = campaign_inputs(conn, catalogue, year)
+        region = region_at(conn, catalogue, year)
+        surface = raster.interpolate_local(points.x, points.y, points.values, points.stations,
+                                           region)
+        merged = StationMeans(year, surface.labels, np.array([]), np.array([]), np.array([]))
+        builds.append(_written(
+            workdir, CAMPAIGN_COLLECTION, CAMPAIGN_SOURCE, raster.LOCAL_METHOD, year, merged,
+            surface,
+            {"fr": f"NO2 {year}, campagne CurieuzenAir (estimation)",
+             "nl": f"NO2 {year}, CurieuzenAir-campagne (schatting)",
+             "en": f"NO2 {year}, CurieuzenAir campaign (estimate)"},
+            "CurieuzenAir Brussels: the campaign's NO2 value at each measuring point (open "
+            "data)", "N_POINTS",
+            {"campaign_note": CAMPAIGN_NOTE, "n_points_read": len(points.stations),
+             "n_places": len(surface.labels)},
+            band_description="NO2 of the CurieuzenAir campaign, estimated (ug/m3)"))
+    return builds
+
+
+def _written(workdir: Path, collection: str, source_name: str, method: str, year: int,
+             means: StationMeans, surface: raster.Surface, title: dict[str, str], source: str,
+             count_tag: str, extra: dict[str, Any] | None = None,
+             band_description: str | None = None) -> SurfaceBuild:
+    """``surface`` written as a COG under ``workdir`` with its metadata and tags: the build
+    to record. ``means.stations`` names the points of ``surface.loo_errors``."""
+    valid_from, valid_to = year_interval(year)
+    metadata: dict[str, Any] = {
+        "title": title,
+        "derived": True, "note": raster.DERIVED_NOTE, "method": method,
+        "variogram": surface.variogram, "unit": UNIT, "year": year, "source": source,
+        "cv": {"kind": "leave-one-out", "rmse_ug_m3": surface.cv_rmse,
+               "mae_ug_m3": surface.cv_mae,
+               "bias_ug_m3": float(np.mean(surface.loo_errors)),
+               "errors_ug_m3": dict(zip(means.stations,
+                                        map(float, surface.loo_errors), strict=True))},
+        **({"stations": {s: float(v) for s, v in zip(means.stations, means.values,
+                                                     strict=True)}}
+           if len(means.values) else {}),
+        "cell_size_m": surface.grid.cell, "crs": f"EPSG:{raster.EPSG}",
+        "nodata": raster.NODATA, "bands": list(raster.BANDS),
+        "region_read_at": mid_year(year).isoformat(), **(extra or {})}
+    tags = {"TITLE": title["en"], "DERIVED": "true",
+            "NOTE": raster.DERIVED_NOTE, "METHOD": method,
+            "CV_RMSE_UG_M3": f"{surface.cv_rmse:.4f}", "CV_MAE_UG_M3": f"{surface.cv_mae:.4f}",
+            count_tag: str(len(means.stations)), "YEAR": str(year), "UNIT": UNIT,
+            "SOURCE": source, "CELL_SIZE_M": f"{surface.grid.cell:g}"}
+    path = Path(tempfile.mkstemp(suffix=".tif", dir=workdir)[1])
+    checksum = (raster.write_cog(path, surface, tags) if band_description is None
+                else raster.write_cog(path, surface, tags, band_description))
+    return SurfaceBuild(collection, valid_from, valid_to, str(year), source_name, method,
+                        surface.cv_rmse, surface.cv_mae, len(means.stations), surface.grid.cell,
+                        raster.EPSG, surface.grid.bounds, list(raster.BANDS), checksum, path,
+                        metadata)
 
 
 def zonal_statistics(conn: psycopg.Connection, catalogue: Catalogue, root: Path,

@@ -427,9 +427,11 @@ def tiles_paths(layer_ids: list[str]) -> Json:
 def coverage_paths() -> Json:
     """OGC API Coverages of the raster surfaces, "as of" a date (services/routes/coverages.py);
     zonal statistics on the boundaries of the surface's year."""
-    cid = "no2_surface"
+    from linking.surfaces import COLLECTIONS
+
     tags = ["coverages"]
-    path_id = path_param("collectionId", {"type": "string", "enum": [cid]}, "a surface collection")
+    path_id = path_param("collectionId", {"type": "string", "enum": list(COLLECTIONS)},
+                         "a surface collection")
     when = query("datetime", INSTANT, "the surface valid at this instant (a year's mean is "
                                       "valid for that year; default the newest)")
     axes = r"[A-Za-z]+\([^()]*\)(,[A-Za-z]+\([^()]*\))*"
@@ -450,12 +452,18 @@ def coverage_paths() -> Json:
               "the bands (comma-separated)")]
     fmt = _f(["tiff", "covjson"], "tiff: GeoTIFF (a COG); covjson: CoverageJSON")
     as_json: dict[str, Json | None] = {JSON_MT: {"type": "object"}}
+    paths: Json = {}
+    for cid in COLLECTIONS:
+        name = "".join(w.title() for w in cid.split("_"))
+        paths.update({
+            f"/collections/{cid}": {"get": _op(
+                f"describe{name}Collection", f"{cid} (derived estimates): the collection",
+                tags, [_f(["json"]), *LANG], {
+                    "200": response("The collection, its surfaces and their errors", as_json),
+                    **error_responses([400, 404, 414, 503])})},
+            **surface_queries(cid, name, when, tags)})
     return {
-        f"/collections/{cid}": {"get": _op(
-            "describeNo2SurfaceCollection", "NO2 surfaces (derived estimates): the collection",
-            tags, [_f(["json"]), *LANG], {
-                "200": response("The collection, its surfaces and their errors", as_json),
-                **error_responses([400, 404, 414, 503])})},
+        **paths,
         "/collections/{collectionId}/coverage": {"get": _op(
             "getCoverage", "The surface valid at a date, cut and scaled", tags,
             [path_id, when, *cut, fmt, *LANG], {
@@ -482,31 +490,38 @@ def coverage_paths() -> Json:
              _f(["json"])], {
                 "200": response("The statistics per zone", as_json),
                 **error_responses([400, 404, 414, 503])})},
-        f"/collections/{cid}/position": {"get": _op(
-            "queryPositionNo2Surface", "A point's yearly series from the surfaces", tags,
-            [query("coords", POINT_WKT, "a point: POINT(4.35 50.85) (CRS84)", required=True),
-             query("datetime", INTERVAL, "the years: 2010/2020, an instant, ../2020"),
-             query("parameter-name", {"type": "array", "minItems": 1,
-                                      "items": {"type": "string",
-                                                "enum": ["no2", "no2_variance"]}}),
-             query("crs", {"type": "string", "enum": [CRS84]}),
-             _f(["json"], "json: CoverageJSON (a point series)"), *LANG], {
-                "200": response("The series, one value a year (null: nodata)",
-                                {"application/prs.coverage+json": {"type": "object"}}),
-                **error_responses([400, 404, 414, 503])})},
-        f"/collections/{cid}/map": {"get": _op(
-            "getNo2SurfaceMap", "The surface of a date as a coloured picture (for the viewer)",
-            tags,
-            [when, query("bbox", {"type": "array", "minItems": 4, "maxItems": 4,
-                                  "items": {"type": "number"}},
-                         "west,south,east,north in CRS84 (default the surfaces' extent)"),
-             query("width", {"type": "integer", "minimum": 16, "maximum": 2048},
-                   "pixels (default 800)"),
-             query("height", {"type": "integer", "minimum": 16, "maximum": 2048},
-                   "pixels (default from the box's shape in EPSG:3857)"),
-             _f(["png"], "png: RGBA in EPSG:3857, nodata transparent")], {
-                "200": response("The picture", {"image/png": None}),
-                **error_responses([400, 404, 414, 503])})},
+    }
+
+
+def surface_queries(cid: str, name: str, when: Json, tags: list[str]) -> Json:
+    """A surface collection's own queries: a point's yearly series (EDR position) and the
+    picture of a date (for the viewer)."""
+    return {
+    f"/collections/{cid}/position": {"get": _op(
+        f"queryPosition{name}", "A point's yearly series from the surfaces", tags,
+        [query("coords", POINT_WKT, "a point: POINT(4.35 50.85) (CRS84)", required=True),
+         query("datetime", INTERVAL, "the years: 2010/2020, an instant, ../2020"),
+         query("parameter-name", {"type": "array", "minItems": 1,
+                                  "items": {"type": "string",
+                                            "enum": ["no2", "no2_variance"]}}),
+         query("crs", {"type": "string", "enum": [CRS84]}),
+         _f(["json"], "json: CoverageJSON (a point series)"), *LANG], {
+            "200": response("The series, one value a year (null: nodata)",
+                            {"application/prs.coverage+json": {"type": "object"}}),
+            **error_responses([400, 404, 414, 503])})},
+    f"/collections/{cid}/map": {"get": _op(
+        f"get{name}Map", "The surface of a date as a coloured picture (for the viewer)",
+        tags,
+        [when, query("bbox", {"type": "array", "minItems": 4, "maxItems": 4,
+                              "items": {"type": "number"}},
+                     "west,south,east,north in CRS84 (default the surfaces' extent)"),
+         query("width", {"type": "integer", "minimum": 16, "maximum": 2048},
+               "pixels (default 800)"),
+         query("height", {"type": "integer", "minimum": 16, "maximum": 2048},
+               "pixels (default from the box's shape in EPSG:3857)"),
+         _f(["png"], "png: RGBA in EPSG:3857, nodata transparent")], {
+            "200": response("The picture", {"image/png": None}),
+            **error_responses([400, 404, 414, 503])})},
     }
 
 

@@ -44,8 +44,11 @@ def _file(env, period):
 
 
 def test_every_year_with_enough_stations_has_a_surface_with_its_cross_validation(loaded):
-    listed = json.loads(loaded.run("surfaces", "list", "--json").output)
+    every = json.loads(loaded.run("surfaces", "list", "--json").output)
+    listed = [s for s in every if s["collection"] == "no2_surface"]
     assert [s["period"] for s in listed] == [str(y) for y in range(1999, 2024)]
+    assert [(s["collection"], s["period"]) for s in every if s not in listed] == [
+        ("no2_surface_curieuzenair", "2021")]
     known = _surfaces(loaded)
     for s in listed:
         meta = known[s["period"]]["metadata"]
@@ -345,3 +348,135 @@ def test_the_map_picture_of_a_surface_and_its_bad_input(service):
                    {"bbox": "4.3,-89,4.4,89"}, {"datetime": "2010/2020"}, {"size": "3"}):
         r = httpx.get(f"{service}{path}", params=params)
         assert r.status_code == 400 and r.json()["hint"], (params, r.text)
+
+
+# -- the CurieuzenAir campaign's surface ------------------------------------------------------
+CAMPAIGN = "/collections/no2_surface_curieuzenair"
+
+
+def _campaign(env):
+    with env.store.connect() as conn:
+        known = surfaces(conn, "no2_surface_curieuzenair")
+    assert [s["period"] for s in known] == ["2021"]
+    return known[0]
+
+
+def test_the_campaign_surface_keeps_its_contract_and_its_cross_validation(loaded):
+    """The 2,484 CurieuzenAir points (2,465 places: points at one place merged into their
+    mean) kriged in a moving neighbourhood: exact at each place; each stored leave-one-out
+    error equals PyKrige's kriging of the 16 nearest other places with the fitted variogram;
+    the COG's cells hold the kriging at their centres."""
+    from pykrige.ok import OrdinaryKriging
+    from scipy.spatial import cKDTree
+
+    from linking.surfaces import campaign_inputs
+
+    known = _campaign(loaded)
+    meta = known["metadata"]
+    assert meta["derived"] is True and meta["n_points_read"] == 2484
+    assert known["n_points"] == meta["n_places"] == 2465 and known["source_name"] == "curieuzenair"
+    assert meta["method"] == raster.LOCAL_METHOD and meta["variogram"]["model"] == "exponential"
+    errors = meta["cv"]["errors_ug_m3"]
+    assert len(errors) == 2465
+    assert known["cv_rmse"] == pytest.approx(math.sqrt(np.mean(np.square(list(errors.values())))))
+    # the merged places, computed here from the points
+    with loaded.store.connect() as conn:
+        cat = loaded.store.catalogue
+        points = campaign_inputs(conn, cat, 2021)
+        region = region_at(conn, cat, 2021)
+    places = {}
+    for pid, x, y, v in zip(points.stations, points.x, points.y, points.values, strict=True):
+        places.setdefault((round(x, 2), round(y, 2)), []).append((pid, v, x, y))
+    assert len(places) == 2465 and len(points.stations) == 2484
+    xy = np.array([group[0][2:] for group in places.values()])  # where the first one is
+    z = np.array([np.mean([g[1] for g in group]) for group in places.values()])
+    labels = ["+".join(g[0] for g in group) for group in places.values()]
+    vario = meta["variogram"]
+    tree = cKDTree(xy)
+    rng = np.random.default_rng(14)
+    for i in rng.choice(len(z), 25, replace=False):
+        _, near = tree.query(xy[i], 17)
+        near = [j for j in near if j != i][:16]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ok = OrdinaryKriging(xy[near, 0], xy[near, 1], z[near],
+                                 variogram_model="exponential",
+                                 variogram_parameters={"psill": vario["psill"],
+                                                       "range": vario["range"],
+                                                       "nugget": vario["nugget"]})
+        est, _ = ok.execute("points", xy[i:i + 1, 0], xy[i:i + 1, 1])
+        assert errors[labels[i]] == pytest.approx(float(est[0]) - z[i], abs=1e-6)
+    surface = raster.interpolate_local(points.x, points.y, points.values, points.stations,
+                                       region)
+    at_places, variance = surface.predict(xy[:, 0], xy[:, 1])
+    np.testing.assert_allclose(at_places, z, atol=1e-6)
+    np.testing.assert_allclose(variance, 0, atol=1e-6)
+    assert surface.cv_rmse == pytest.approx(known["cv_rmse"])
+    path = surfaces_root(loaded.store.settings) / known["file_name"]
+    with rasterio.open(path) as src:
+        assert src.tags()["N_POINTS"] == "2465" and src.tags()["YEAR"] == "2021"
+        chosen = rng.choice(len(z), 200, replace=False)
+        cells = [src.index(*xy[i]) for i in chosen]
+        values = np.array([v[0] for v in src.sample([tuple(xy[i]) for i in chosen])])
+        centres = np.array([src.xy(r, c) for r, c in cells])
+    expected, _ = surface.predict(centres[:, 0], centres[:, 1])
+    inside = values != raster.NODATA
+    assert inside.sum() >= 190
+    np.testing.assert_allclose(values[inside], expected[inside], rtol=1e-5, atol=1e-3)
+
+
+def test_the_campaign_coverage_is_a_cog_served_as_of_its_year(loaded, service):
+    from rio_cogeo.cogeo import cog_validate
+
+    known = _campaign(loaded)
+    valid, errors, _ = cog_validate(str(surfaces_root(loaded.store.settings) / known["file_name"]))
+    assert valid, errors
+    data, _, tags = _tiff(httpx.get(f"{service}{CAMPAIGN}/coverage",
+                                    params={"datetime": "2021-06-15"}))
+    assert tags["YEAR"] == "2021" and tags["SOURCE"].startswith("CurieuzenAir")
+    inside = data[0][data[0] != raster.NODATA]
+    assert inside.min() > 5 and inside.max() < 61 and inside.size > 50_000
+    r = httpx.get(f"{service}{CAMPAIGN}/coverage", params={"datetime": "2020-06-15"})
+    assert r.status_code == 404 and "2021" in r.json()["hint"], r.text
+    out = subprocess.run(["gdalinfo", f"/vsicurl/{service}{CAMPAIGN}/coverage"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "LAYOUT=COG" in out.stdout, out.stderr
+    body = httpx.get(f"{service}{CAMPAIGN}", params={"lang": "fr"}).json()
+    assert body["title"].startswith("NO2, campagne CurieuzenAir") and body["derived"] is True
+    assert [s["n_points"] for s in body["surfaces"]] == [2465]
+    fields = httpx.get(f"{service}{CAMPAIGN}/coverage/rangetype",
+                       params={"lang": "nl"}).json()["field"]
+    assert fields[0]["description"] == "NO2 van de campagne, geschat"
+    series = httpx.get(f"{service}{CAMPAIGN}/position",
+                       params={"coords": "POINT(4.3571 50.8466)"}).json()
+    assert series["domain"]["axes"]["t"]["values"][0].startswith("2021-01-01")
+    assert 5 < series["ranges"]["no2"]["values"][0] < 61
+
+
+def test_the_campaign_zonal_statistics_equal_an_independent_computation(loaded, service):
+    r = httpx.get(f"{service}{CAMPAIGN}/zonal-statistics",
+                  params={"datetime": "2021-10-15", "zones": "districts"})
+    assert r.status_code == 200, r.text
+    result = r.json()
+    expected = _independent(surfaces_root(loaded.store.settings) / _campaign(loaded)["file_name"],
+                            snap(loaded, "districts", "2021-07-01"))
+    got = {s["zone_id"]: s for s in result["statistics"]}
+    assert set(got) == set(expected) and len(got) == 145
+    for key, stats in expected.items():
+        assert (got[key]["no2_mean"], got[key]["no2_min"], got[key]["no2_max"]) == \
+            pytest.approx(stats, rel=1e-6)
+    cli = json.loads(loaded.run("surfaces", "zonal", "no2-curieuzenair", "--year", "2021",
+                                "--json").output)
+    assert cli["statistics"] == result["statistics"]
+
+
+def test_collections_lists_the_coverages(service):
+    """A client that reads /collections finds both surface collections and their coverage."""
+    body = httpx.get(f"{service}/collections", params={"f": "json", "lang": "en"}).json()
+    found = {c["id"]: c for c in body["collections"]}
+    for cid in ("no2_surface", "no2_surface_curieuzenair"):
+        entry = found[cid]
+        assert entry["itemType"] == "coverage" and entry["extent"]["temporal"]["interval"]
+        coverage = [link["href"] for link in entry["links"]
+                    if link["rel"].endswith("/coverage")]
+        assert coverage and httpx.get(coverage[0]).status_code == 200

@@ -3,11 +3,12 @@
 
 - ``strata surfaces build no2 [--year Y]...``: the yearly NO2 surfaces (ordinary kriging of
   the IRCEL-CELINE station means, 50 m cells in EPSG:31370, COG with the estimate and its
-  variance), recorded in date order; a surface already recorded with the same content is a
-  no-op; a failed build records nothing and leaves no file;
+  variance), and the CurieuzenAir campaign's (its points kriged in a moving neighbourhood),
+  recorded in date order; a surface already recorded with the same content is a no-op; a
+  failed build records nothing and leaves no file;
 - ``strata surfaces list [--json]``: every surface recorded, with its leave-one-out error;
-- ``strata surfaces zonal no2 --year Y [--zones districts|municipalities] [--json]``: mean /
-  min / max per zone, on the boundaries in force that year.
+- ``strata surfaces zonal no2|no2-curieuzenair --year Y [--zones districts|municipalities]
+  [--json]``: mean / min / max per zone, on the boundaries in force that year.
 """
 
 from __future__ import annotations
@@ -19,13 +20,21 @@ from pathlib import Path
 
 import click
 
-from linking.surfaces import NO2_COLLECTION, ZONE_LAYERS, build_no2, mid_year, zonal_statistics
+from linking.surfaces import (
+    CAMPAIGN_COLLECTION,
+    NO2_COLLECTION,
+    ZONE_LAYERS,
+    build_campaign,
+    build_no2,
+    mid_year,
+    zonal_statistics,
+)
 from services.cli.common import store
 from services.store import Store
 from services.surface_files import surfaces_root
 from versioning.surfaces import record, surfaces
 
-KINDS = {"no2": NO2_COLLECTION}
+KINDS = {"no2": NO2_COLLECTION, "no2-curieuzenair": CAMPAIGN_COLLECTION}  # for zonal
 
 
 @click.group("surfaces")
@@ -38,15 +47,17 @@ def build_surfaces(s: Store, years: list[int] | None = None) -> list[str]:
     root = surfaces_root(s.settings)
     root.mkdir(parents=True, exist_ok=True)
     with s.connect() as conn, tempfile.TemporaryDirectory(dir=root, prefix=".build-") as work:
-        builds = build_no2(conn, s.catalogue, Path(work), years)
+        builds = [*build_no2(conn, s.catalogue, Path(work), years),
+                  *build_campaign(conn, s.catalogue, Path(work), years)]
         outcomes = record(conn, root, builds)
-    return [f"{b.collection} {b.period}: {what} ({b.n_points} stations, leave-one-out "
+    return [f"{b.collection} {b.period}: {what} ({b.n_points} "
+            f"{'stations' if b.collection == NO2_COLLECTION else 'points'}, leave-one-out "
             f"RMSE {b.cv_rmse:.2f} ug/m3, MAE {b.cv_mae:.2f}; {b.file_name})"
             for b, what in outcomes]
 
 
 @command.command("build")
-@click.argument("kind", type=click.Choice(sorted(KINDS)))
+@click.argument("kind", type=click.Choice(["no2"]))
 @click.option("--year", "years", type=int, multiple=True,
               help="only these years (default: every year with enough stations)")
 @click.pass_context

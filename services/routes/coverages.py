@@ -13,7 +13,9 @@
   / max per zone of the boundary edition in force on 1 July of the surface's year.
 
 A cut is the cells that meet the box (outward to whole cells): the answer equals a rasterio
-window read of the COG. A date with no surface is a 404 whose hint gives the years covered.
+window read of the COG. The whole surface, uncut, in GeoTIFF is the recorded COG itself
+(the same bytes as its checksum; ``Range`` requests read parts of it, as GDAL's /vsicurl/
+does). A date with no surface is a 404 whose hint gives the years covered.
 """
 
 from __future__ import annotations
@@ -37,12 +39,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from geo.city import CITY_TZ
 from geo.crs import CRS84, SUPPORTED, transformer
 from geo.errors import InvalidInput, NotFound
 from geo.surfaces import BANDS, DERIVED_NOTE, NODATA
-from linking.surfaces import NO2_COLLECTION, ZONE_LAYERS, surface_or_404, zonal_statistics
+from linking.surfaces import (
+    CAMPAIGN_COLLECTION,
+    COLLECTIONS,
+    NO2_COLLECTION,
+    ZONE_LAYERS,
+    surface_or_404,
+    zonal_statistics,
+)
 from services import ogc_params as p
 from services.surface_files import surfaces_root
 from services.web import base_url, catalogue, db, language
@@ -52,7 +62,6 @@ GEOTIFF = "image/tiff; application=geotiff"
 COVJSON = "application/prs.coverage+json"
 JSON = "application/json"
 LAMBERT = SUPPORTED["31370"].uri
-COLLECTIONS = (NO2_COLLECTION,)
 COVERAGE_PARAMS = {"datetime", "bbox", "bbox-crs", "subset", "scale-factor", "scale-size",
                    "properties", "f", "lang"}
 MAX_COVJSON_CELLS = 400_000  # cells x bands in one CoverageJSON answer
@@ -86,7 +95,57 @@ TEXTS = {
                      "nl": "krigingvariantie van de schatting",
                      "en": "kriging variance of the estimate"},
 }
+CAMPAIGN_TEXTS = {
+    "title": {"fr": "NO2, campagne CurieuzenAir estimée (surface)",
+              "nl": "NO2, geschatte CurieuzenAir-campagne (oppervlak)",
+              "en": "NO2, CurieuzenAir campaign estimated (surface)"},
+    "description": {
+        "fr": "Estimation dérivée : krigeage ordinaire (voisinage des 16 points les plus "
+              "proches) des quelque 2 500 points de mesure citoyens de la campagne "
+              "CurieuzenAir, valable pour l'année de la campagne, mailles de 50 m "
+              "(EPSG:31370). Ce ne sont pas des mesures.",
+        "nl": "Afgeleide schatting: ordinary kriging (buurt van de 16 dichtste punten) van de "
+              "zowat 2 500 burgermeetpunten van de CurieuzenAir-campagne, geldig voor het jaar "
+              "van de campagne, cellen van 50 m (EPSG:31370). Het zijn geen metingen.",
+        "en": "A derived estimate: ordinary kriging (neighbourhood of the 16 nearest points) of "
+              "the CurieuzenAir campaign's some 2,500 citizen measuring points, valid for the "
+              "campaign's year, 50 m cells (EPSG:31370). Not measurements."},
+    "no2": {"fr": "NO2 de la campagne, estimé", "nl": "NO2 van de campagne, geschat",
+            "en": "NO2 of the campaign, estimated"},
+}
 UNITS = {"no2": "ug/m3", "no2_variance": "(ug/m3)2"}
+
+
+def texts(cid: str) -> dict[str, dict[str, str]]:
+    """The titles and band descriptions of a surface collection, in fr / nl / en."""
+    return {**TEXTS, **CAMPAIGN_TEXTS} if cid == CAMPAIGN_COLLECTION else TEXTS
+
+
+def routes() -> list[Route]:
+    """The routes of each surface collection's own paths (before the layers' generic
+    ``/collections/{collection_id}``): the collection, its EDR position, its picture."""
+    def bound(cid: str, handler: Any) -> Any:
+        async def endpoint(request: Request) -> Response:
+            request.scope["path_params"] = {**request.path_params, "collection_id": cid}
+            return await handler(request)
+        endpoint.__name__ = handler.__name__
+        return endpoint
+    return [Route(f"/collections/{cid}{suffix}", bound(cid, handler))
+            for cid in COLLECTIONS
+            for suffix, handler in (("", collection), ("/position", position),
+                                    ("/map", map_picture))]
+
+
+def listed(conn: Any, base: str, lang: str) -> list[dict[str, Any]]:
+    """The entries of ``/collections`` for the surface collections that have a surface."""
+    out = []
+    for cid in COLLECTIONS:
+        known = surfaces(conn, cid)
+        if known:
+            body = describe(cid, known, base, lang)
+            out.append({k: body[k] for k in ("id", "title", "description", "itemType",
+                                              "extent", "crs", "storageCrs", "links")})
+    return out
 _AXES = {"e": "x", "x": "x", "n": "y", "y": "y", "lon": "lon", "long": "lon", "lat": "lat",
          "time": "t", "t": "t", "date": "t"}
 _PART = re.compile(r"\s*([A-Za-z]+)\(([^()]*)\)\s*(?:,|$)")
@@ -99,7 +158,7 @@ def _iso(moment: dt.datetime) -> str:
 
 # -- which surface ----------------------------------------------------------------------------
 def _collection(request: Request) -> str:
-    cid = str(request.path_params.get("collection_id", NO2_COLLECTION))
+    cid = str(request.path_params.get("collection_id", ""))
     if cid not in COLLECTIONS:
         raise NotFound(f"collection {cid!r} has no coverage",
                        hint=f"coverages are offered for: {', '.join(COLLECTIONS)}")
@@ -139,6 +198,12 @@ class Cut:
     factor: float | None
     bands: list[int]
     time: str | None
+
+    @property
+    def whole(self) -> bool:
+        """Every cell of every band, at the grid's own size: the surface as recorded."""
+        return (self.bounds is None and self.factor is None and self.size == (None, None)
+                and self.bands == list(range(1, len(BANDS) + 1)))
 
 
 def _number(text: str, what: str, hint: str) -> float:
@@ -329,6 +394,15 @@ def geotiff(cells: Read) -> bytes:
         return bytes(mem.read())
 
 
+def parameter(name: str, lang: str, cid: str) -> dict[str, Any]:
+    """A band as a CoverageJSON parameter: its description, unit and observed property."""
+    words = texts(cid)[name]
+    return {"type": "Parameter", "description": {lang: words[lang]},
+            "unit": {"symbol": {"value": UNITS[name],
+                                "type": "http://www.opengis.net/def/uom/UCUM/"}},
+            "observedProperty": {"label": dict(words)}}
+
+
 def coveragejson(cells: Read, surface: dict[str, Any], lang: str) -> dict[str, Any]:
     """The cells as a CoverageJSON grid coverage (nodata as null)."""
     count, height, width = cells.data.shape
@@ -337,10 +411,7 @@ def coveragejson(cells: Read, surface: dict[str, Any], lang: str) -> dict[str, A
     ys = (t.f + t.e / 2, t.f + t.e * (height - 0.5))
     params, ranges = {}, {}
     for i, name in enumerate(cells.names):
-        params[name] = {"type": "Parameter", "description": {lang: TEXTS[name][lang]},
-                        "unit": {"symbol": {"value": UNITS[name],
-                                            "type": "http://www.opengis.net/def/uom/UCUM/"}},
-                        "observedProperty": {"label": {k: v for k, v in TEXTS[name].items()}}}
+        params[name] = parameter(name, lang, surface["collection"])
         band = cells.data[i].astype("float64")
         values = [None if v == NODATA else round(float(v), 4) for v in band.ravel()]
         ranges[name] = {"type": "NdArray", "dataType": "float", "axisNames": ["t", "y", "x"],
@@ -396,7 +467,10 @@ async def coverage(request: Request) -> Response:
     def work() -> tuple[bytes, str, dict[str, Any]]:
         with db(request) as conn:
             surface = _surface(conn, cid, at)
-        cells = read(root / surface["file_name"], cut)
+        path = root / surface["file_name"]
+        if kind != "covjson" and cut.whole:  # the recorded COG itself, byte for byte
+            return path.read_bytes(), GEOTIFF, surface
+        cells = read(path, cut)
         if kind == "covjson":
             if cells.data.size > MAX_COVJSON_CELLS:
                 raise InvalidInput(
@@ -463,10 +537,10 @@ def domain_set(surface: dict[str, Any], known: list[dict[str, Any]]) -> dict[str
              "valid_to": _iso(s["valid_to"])} for s in known]}}
 
 
-def range_type(lang: str) -> dict[str, Any]:
+def range_type(lang: str, cid: str = NO2_COLLECTION) -> dict[str, Any]:
     """The CIS JSON range type: the bands, their units and nodata."""
     return {"type": "DataRecord", "field": [{
-        "type": "Quantity", "id": name, "name": name, "description": TEXTS[name][lang],
+        "type": "Quantity", "id": name, "name": name, "description": texts(cid)[name][lang],
         "definition": "http://dd.eionet.europa.eu/vocabulary/aq/pollutant/8",
         "uom": {"type": "UnitReference", "code": UNITS[name]},
         "nilValues": [{"value": NODATA, "reason": "outside the region"}]} for name in BANDS]}
@@ -486,11 +560,11 @@ async def domainset(request: Request) -> Response:
 
 async def rangetype(request: Request) -> Response:
     """``/collections/{id}/coverage/rangetype``."""
-    _collection(request)
+    cid = _collection(request)
     p.check_known(request.query_params, {"f", "lang"})
     _json_only(request)
     lang = language(request)
-    return JSONResponse(range_type(lang), headers={"Content-Language": lang})
+    return JSONResponse(range_type(lang, cid), headers={"Content-Language": lang})
 
 
 def _json_only(request: Request) -> None:
@@ -500,7 +574,7 @@ def _json_only(request: Request) -> None:
 
 
 async def collection(request: Request) -> Response:
-    """``/collections/no2_surface``: the surface collection, its periods and errors."""
+    """``/collections/no2_surface`` (and each surface collection): its periods and errors."""
     cid = _collection(request)
     p.check_known(request.query_params, {"f", "lang"})
     _json_only(request)
@@ -510,9 +584,15 @@ async def collection(request: Request) -> Response:
         known = surfaces(conn, cid)
     if not known:
         raise NotFound(f"{cid} has no surface yet", hint="build them: strata surfaces build no2")
+    return JSONResponse(describe(cid, known, base, lang), headers={"Content-Language": lang})
+
+
+def describe(cid: str, known: list[dict[str, Any]], base: str, lang: str) -> dict[str, Any]:
+    """The document of a surface collection: its surfaces, extent, errors and links."""
+    words = texts(cid)
     path = f"{base}/collections/{cid}"
     body = {
-        "id": cid, "title": TEXTS["title"][lang], "description": TEXTS["description"][lang],
+        "id": cid, "title": words["title"][lang], "description": words["description"][lang],
         "itemType": "coverage", "derived": True, "note": DERIVED_NOTE,
         "method": known[-1]["method"], "cellSize": known[-1]["cell_size_m"],
         "storageCrs": LAMBERT, "crs": [LAMBERT],
@@ -520,7 +600,7 @@ async def collection(request: Request) -> Response:
                    "temporal": {"interval": [[_iso(known[0]["valid_from"]),
                                               _iso(known[-1]["valid_to"])]],
                                 "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}},
-        "domainset": domain_set(known[-1], known), "rangetype": range_type(lang),
+        "domainset": domain_set(known[-1], known), "rangetype": range_type(lang, cid),
         "surfaces": [{"period": s["period"], "valid_from": _iso(s["valid_from"]),
                       "valid_to": _iso(s["valid_to"]), "source": s["source_name"],
                       "n_points": s["n_points"], "cv_rmse_ug_m3": s["cv_rmse"],
@@ -537,7 +617,8 @@ async def collection(request: Request) -> Response:
              "href": f"{path}/coverage/rangetype"},
             {"rel": "related", "type": JSON, "title": "zonal statistics",
              "href": f"{path}/zonal-statistics?zones=districts"}]}
-    return JSONResponse(body, headers={"Content-Language": lang})
+    return body
+
 
 
 async def zonal(request: Request) -> Response:
@@ -679,10 +760,7 @@ async def position(request: Request) -> Response:
                             "inside, e.g. coords=POINT(4.35 50.85)")
     params, ranges = {}, {}
     for i, name in enumerate(names):
-        params[name] = {"type": "Parameter", "description": {lang: TEXTS[name][lang]},
-                        "unit": {"symbol": {"value": UNITS[name],
-                                            "type": "http://www.opengis.net/def/uom/UCUM/"}},
-                        "observedProperty": {"label": dict(TEXTS[name])}}
+        params[name] = parameter(name, lang, cid)
         ranges[name] = {"type": "NdArray", "dataType": "float", "axisNames": ["t"],
                         "shape": [len(chosen)], "values": [row[i] for row in values]}
     body = {

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -17,8 +18,8 @@ from geo.errors import InvalidInput
 from services import metadata
 from services.ogc_params import check_known
 from services.pygeoapi_config import inspire_links
-from services.routes import dashboard, tiles, viewer
-from services.web import base_url, language, layer
+from services.routes import coverages, dashboard, tiles, viewer
+from services.web import base_url, db, language, layer
 
 
 def collection_metadata(request: Request) -> Response:
@@ -102,6 +103,12 @@ async def collections(request: Request) -> Response:
     links = inspire_links(f"{base}/metadata", f"{base}/download?f=gpkg",
                           "The whole map today (GeoPackage)")
     layers = request.app.state.catalogue.layers
+    lang = language(request)
+
+    def listed() -> list[dict]:
+        with db(request) as conn:
+            return coverages.listed(conn, base, lang)
+    surfaces = await run_in_threadpool(listed)
 
     def amend(body: dict) -> None:
         body.setdefault("links", []).extend(links)
@@ -109,6 +116,7 @@ async def collections(request: Request) -> Response:
             entry["links"] = true_links(entry.get("links", []))
             if entry.get("id") in layers:
                 entry.setdefault("links", []).extend(tiles.collection_links(base, entry["id"]))
+        body.setdefault("collections", []).extend(surfaces)  # the coverages, Strata's own
 
     return amend_json(response, amend)
 

@@ -1,0 +1,10 @@
+-- The years of the editions of a campaign's points layer (CurieuzenAir: one edition, 2021),
+-- with how many points carry a value at the end of that year.
+SELECT e.year, (SELECT count(*)::integer FROM {points} AS p
+                WHERE p.no2_ug_m3 IS NOT NULL
+                  AND alive_at(p.sys_from, p.sys_to,
+                               city_instant(make_timestamp(e.year + 1, 1, 1, 0, 0, 0))
+                               - interval '1 microsecond')) AS n_points
+FROM (SELECT DISTINCT extract(year FROM edition_date)::integer AS year
+      FROM edition WHERE layer_id = %(layer)s) AS e
+ORDER BY e.year;

@@ -241,7 +241,8 @@ def interpolate_local(x: np.ndarray, y: np.ndarray, z: np.ndarray, labels: list[
     """Ordinary kriging in a moving neighbourhood of many points (EPSG:31370) on the grid that
     covers ``region`` (cells whose centre lies outside are NODATA); points at one place are
     merged first (:func:`merge_coincident`), so ``labels`` of the result may be joined."""
-    x, y, z, labels = merge_coincident(*(np.asarray(a, float) for a in (x, y, z)), list(labels))
+    x, y, z, labels = merge_coincident(np.asarray(x, float), np.asarray(y, float),
+                                       np.asarray(z, float), list(labels))
     gamma, variogram = _fitted_variogram(x, y, z, LOCAL_VARIOGRAM)
     grid = Grid.covering(region.bounds, cell)
     inside = geometry_mask([region], (grid.height, grid.width), grid.transform, invert=True)

@@ -26,9 +26,19 @@ STATUS: dict[type[StrataError], int] = {
 
 
 class Gone(NotFound):
-    """The feature existed, but not at the asked instant (OGC Versioned Features: 410)."""
+    """The feature existed, but not at the asked instant (OGC Versioned Features: 410), with
+    the links a client goes on from: its history, its versions before and after."""
 
     code = "Gone"
+
+    def __init__(self, message: str, hint: str = "",
+                 links: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.links = links or []
+
+    def as_dict(self) -> dict[str, Any]:
+        """The one shape, plus the links (also sent as a ``Link`` header)."""
+        return {**super().as_dict(), **({"links": self.links} if self.links else {})}
 
 
 STATUS[Gone] = 410
@@ -102,6 +112,9 @@ def error_response(error: StrataError, retry_after: int = 5) -> JSONResponse:
         headers["Retry-After"] = str(getattr(error, "retry_after", retry_after))
     if isinstance(error, MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)
+    if isinstance(error, Gone) and error.links:
+        headers["Link"] = ", ".join(f'<{link["href"]}>; rel="{link["rel"]}"'
+                                    for link in error.links)
     return JSONResponse(error.as_dict(), status_code=status, headers=headers)
 
 
@@ -182,7 +195,7 @@ async def send_reshaped(send: Send, start: dict[str, Any], body: bytes,
     if raw is None and body.strip():  # plain text: Starlette's "Not Found" and the like
         raw = {"code": HTTP_CODES.get(status, ("HTTPError", ""))[0],
                "description": body.decode("utf-8", "replace").strip()}
-    if isinstance(raw, dict) and "description" in raw and set(raw) != {
+    if isinstance(raw, dict) and "description" in raw and set(raw) - {"links"} != {
             "code", "description", "hint"}:
         shaped = {"code": str(raw.get("code") or raw.get("type") or "Error"),
                   "description": str(raw["description"]),

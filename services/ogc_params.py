@@ -17,6 +17,10 @@ from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
 from versioning.instants import parse_instant
 
+# OGC Versioned Features: how several versions of a feature are answered (an interval)
+PROFILE_URI = "http://www.opengis.net/def/profile/OGC/0/"
+PROFILES = ("versions-as-features-unique-ids", "versions-as-features")
+
 
 def check_known(params: QueryParams, allowed: Iterable[str]) -> None:
     """Refuse parameters the endpoint does not know (a typo silently ignored is worse)."""

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from layers.catalogue import MAX_ZOOM, Catalogue, LayerSpec
+from services.ogc_params import PROFILE_URI, PROFILES
 from services.openapi_schemas import (
     CHANGE_TYPES,
     COVJSON,
@@ -164,6 +165,10 @@ def layer_paths(spec: LayerSpec, max_items: int) -> Json:
         query("sortby", _sortable([spec.key.name, *attributes]),
               "comma-separated properties, - for descending"),
         ref("parameters", "skipGeometry"),
+        query("profile", {"type": "string", "enum": [
+            *PROFILES, *(f"{PROFILE_URI}{name}" for name in PROFILES)]},
+              "OGC Versioned Features: with a datetime interval, several versions of a feature "
+              "as features with unique ids key@start (the default) or with the key as id"),
         query("filter", {"type": "string"},
               "CQL2 text (or JSON, with filter-lang=cql2-json) on the properties listed at "
               "./queryables; e.g. name_fr = 'Ixelles' AND S_INTERSECTS(geometry, "

@@ -38,14 +38,18 @@ def test_the_time_map_and_every_memento(service, layer, key):
     mementos = [lk for lk in links if lk["rel"] == "memento"]
     assert len(mementos) == len(body["features"]) >= 1
     assert rels(links)["original"]["href"].endswith(f"/items/{key}")
+    assert rels(links)["first"]["href"] == mementos[0]["href"]
+    assert rels(links)["last"]["href"] == rels(links)["latest-version"]["href"] == \
+        mementos[-1]["href"]
     assert 'rel="memento"' in r.headers["link"] and "datetime=" in r.headers["link"]
     for memento, feature in zip(mementos, body["features"], strict=True):
         assert memento["href"].endswith(f"/items/{feature['id']}")
         one = httpx.get(memento["href"], timeout=60)
         assert one.status_code == 200, one.text
         since = parsedate_to_datetime(one.headers["memento-datetime"])
-        assert since == parse_instant(memento["datetime"])
-        assert feature["properties"]["beginLifespanVersion"][:10] <= memento["datetime"][:10]
+        assert memento["datetime"].endswith(" GMT")  # an HTTP-date, as Memento-Datetime
+        assert since == parsedate_to_datetime(memento["datetime"])
+        assert parse_instant(feature["properties"]["beginLifespanVersion"]) == since
         own = rels(one.json()["links"])
         assert own["canonical"]["href"] == memento["href"]
         assert own["timemap"]["href"].endswith(f"/items/{key}/versions")
@@ -67,3 +71,66 @@ def test_the_version_of_a_date_names_itself(service):
     assert again.status_code == 200
     assert again.json()["properties"] == r.json()["properties"]
     assert again.json()["properties"]["name_fr"] == "Bruxelles-Ville"
+
+
+def test_a_410_links_the_latest_version_and_the_time_map(service):
+    """Gone (410) for a feature that existed, but not then (here: before its first version):
+    its body keeps the one error shape and adds the links the proposal asks (latest-version,
+    timemap, version-history), the same as a Link header; each resolves."""
+    r = get(service, "/collections/municipalities/items/7400", datetime="2010-01-01")
+    assert r.status_code == 410, r.text
+    body = r.json()
+    assert {"code", "description", "hint", "links"} == set(body) and body["code"] == "Gone"
+    links = rels(body["links"])
+    assert {"latest-version", "timemap", "version-history", "original"} == set(links)
+    for rel, link in links.items():
+        assert f'rel="{rel}"' in r.headers["Link"] and link["href"] in r.headers["Link"]
+    latest = httpx.get(links["latest-version"]["href"], timeout=60)
+    assert latest.status_code == 200
+    assert latest.json()["properties"]["name_fr"] == "Bruxelles"
+    assert len(httpx.get(links["timemap"]["href"], timeout=60).json()["features"]) == 2
+
+
+def test_a_deleted_street_410_links_its_last_version(service):
+    """Deleted since: the 410 of now links the last version, which ended."""
+    page = get(service, "/collections/streets/items", datetime="../..", limit="1000").json()
+    for candidate in page["features"]:
+        if not candidate["properties"].get("endLifespanVersion"):
+            continue
+        key = str(candidate["id"]).split("@")[0]
+        history = get(service, f"/collections/streets/items/{key}/versions").json()["features"]
+        last = history[-1]["properties"]
+        if last.get("endLifespanVersion"):
+            break
+    else:
+        raise AssertionError("no deleted street in the first page of versions")
+    r = get(service, f"/collections/streets/items/{key}")
+    assert r.status_code == 410, r.text
+    found = httpx.get(rels(r.json()["links"])["latest-version"]["href"], timeout=60)
+    assert found.status_code == 200
+    assert found.json()["properties"]["endLifespanVersion"] == last["endLifespanVersion"]
+
+
+def test_the_profile_of_several_versions(service):
+    """An interval answers several versions of a feature: as features with unique ids
+    (key@start, the default) or with the key as id (versions-as-features); the profile
+    answered is a Link header; time slices are refused with a hint."""
+    path = "/collections/municipalities/items"
+    unique = get(service, path, datetime="2015-01-01/2022-01-01", limit="100")
+    assert unique.status_code == 200
+    assert ('<http://www.opengis.net/def/profile/OGC/0/versions-as-features-unique-ids>; '
+            'rel="profile"') in unique.headers["Link"]
+    ids = [f["id"] for f in unique.json()["features"]]
+    assert len(ids) == len(set(ids)) == 38 and all("@" in str(i) for i in ids)
+    for asked in ("versions-as-features",
+                  "http://www.opengis.net/def/profile/OGC/0/versions-as-features"):
+        same = get(service, path, datetime="2015-01-01/2022-01-01", limit="100", profile=asked)
+        assert same.status_code == 200
+        assert 'versions-as-features>; rel="profile"' in same.headers["Link"]
+        keys = [f["id"] for f in same.json()["features"]]
+        assert len(keys) == 38 and len(set(keys)) == 19
+        assert sorted(map(str, keys)) == sorted(str(i).split("@")[0] for i in ids)
+    now = get(service, path, limit="100", profile="versions-as-features")
+    assert now.status_code == 200 and 'rel="profile"' not in now.headers["Link"]
+    refused = get(service, path, datetime="2015-01-01/..", profile="features-with-time-slices")
+    assert refused.status_code == 400 and "versions-as-features" in refused.json()["hint"]

@@ -39,6 +39,9 @@ class PageQuery:
     filter: tuple[sql.Composable, dict[str, Any]] | None = None
     equals: dict[str, Any] = field(default_factory=dict)  # column -> value
     skip_geometry: bool = False
+    # several versions of a feature (an interval): ids key@start, unique (the profile
+    # versions-as-features-unique-ids), or the key alone (versions-as-features)
+    unique_ids: bool = True
 
 
 @dataclass
@@ -107,7 +110,8 @@ def page(conn: psycopg.Connection, spec: LayerSpec, q: PageQuery) -> Page:
     if q.interval is not None:
         order.append(sql.SQL("v.sys_from"))
     query = render("features_page", table=spec.table,
-                   feature=feature_sql(spec, q.crs, q.properties, q.interval is not None,
+                   feature=feature_sql(spec, q.crs, q.properties,
+                                       q.interval is not None and q.unique_ids,
                                        q.skip_geometry),
                    where=sql.SQL(" AND ").join(where), order=sql.SQL(", ").join(order))
     text, returned, last = conn.execute(query, params).fetchone() or ("", 0, None)

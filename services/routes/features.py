@@ -25,7 +25,8 @@ from versioning.pages import CRS84, PageQuery, features_alive, page, timeline, v
 
 ITEMS_PARAMS = {"f", "limit", "offset", "after", "bbox", "bbox-crs", "crs", "datetime",
                 "properties", "sortby", "lang", "filter", "filter-lang", "filter-crs",
-                "skipGeometry"}
+                "skipGeometry", "profile"}
+PROFILE_URI, PROFILES = p.PROFILE_URI, p.PROFILES
 ITEM_PARAMS = {"f", "crs", "datetime", "lang"}
 
 
@@ -123,7 +124,8 @@ def _items(request: Request) -> Response:
                    properties=p.properties_param(q, spec), sortby=p.sortby_param(q, spec),
                    filter=p.filter_param(q, spec, service.max_filter_length,
                                          service.max_filter_depth), equals=p.equals_param(q, spec),
-                   skip_geometry=p.bool_param(q, "skipGeometry"))
+                   skip_geometry=p.bool_param(q, "skipGeometry"),
+                   unique_ids=_profile(q) == PROFILES[0])
     if "after" in q and pq.after is None:
         raise InvalidInput(f"after={q['after']!r} is not a key of {spec.id}",
                            hint="follow the next link of a page, or use offset=")
@@ -153,13 +155,29 @@ def _items(request: Request) -> Response:
         head["links"] = links
         body = json.dumps(head, ensure_ascii=False)
         body = body[:-1] + ', "features": [' + result.features + "]}"
+        link_header = _link_header(links)
+        if pq.interval is not None:  # several versions of a feature: the profile answered
+            link_header += f', <{PROFILE_URI}{_profile(q)}>; rel="profile"'
         response = Response(body, media_type=GEOJSON, headers={
-            "Content-Crs": f"<{crs.uri}>",
-            "Link": _link_header(links)})
+            "Content-Crs": f"<{crs.uri}>", "Link": link_header})
         end = pq.interval[1] if pq.interval else None
         if pq.interval and end is None:
             return cache_headers(request, response, conn, spec, None)
         return cache_headers(request, response, conn, spec, pq.at, end)
+
+
+def _profile(q: QueryParams) -> str:
+    """The Versioned Features profile asked (by name or URI); versions as features with
+    unique ids (key@start) by default."""
+    text = q.get("profile", PROFILES[0]).strip()
+    name = text.removeprefix(PROFILE_URI)
+    if name not in PROFILES:
+        raise InvalidInput(
+            f"profile {text!r} is not offered",
+            hint=f"use {' or '.join(PROFILES)} (several versions of a feature, with a "
+                 "datetime interval, as features whose ids are unique or are the key); "
+                 "features-with-time-slices is not offered")
+    return name
 
 
 async def item(request: Request) -> Response:
@@ -188,8 +206,10 @@ def _item(request: Request) -> Response:
         if not alive:
             if versions:
                 when = at.isoformat() if at else "now"
+                history = url(request, _versions_path(spec.id, raw_key))
                 raise Gone(f"{spec.id} {raw_key} existed, but not at {when}",
-                           hint=f"its versions: {url(request, _versions_path(spec.id, raw_key))}")
+                           hint=f"its versions: {history}",
+                           links=_gone_links(request, spec.id, raw_key, versions, history))
             raise NotFound(f"{spec.id} has no feature {raw_key!r}",
                            hint="list the features at .../items")
         i = alive[0]
@@ -228,6 +248,19 @@ def _item(request: Request) -> Response:
         return cache_headers(request, response, conn, spec, at or None)
 
 
+def _gone_links(request: Request, layer_id: str, raw_key: str,
+                versions: list[tuple[str | None, dt.datetime, dt.datetime | None]],
+                history: str) -> list[dict[str, str]]:
+    """The links of a 410 (OGC Versioned Features): the latest version (its own version id),
+    the feature's history (a Time Map, under both its names), the feature itself."""
+    base = f"/collections/{layer_id}/items/{raw_key}"
+    return [{"rel": "latest-version", "type": GEOJSON,
+             "href": url(request, f"{base}@{_iso(versions[-1][1])}")},
+            {"rel": "timemap", "type": GEOJSON, "href": history},
+            {"rel": "version-history", "type": GEOJSON, "href": history},
+            {"rel": "original", "type": GEOJSON, "href": url(request, base)}]
+
+
 def versions(request: Request) -> Response:
     """``/collections/{id}/items/{key}/versions``: every version, oldest first."""
     spec = layer(request)
@@ -246,8 +279,14 @@ def versions(request: Request) -> Response:
         links = [{"rel": "self", "type": GEOJSON,
                   "href": url(request, _versions_path(spec.id, raw_key))},
                  {"rel": "original", "type": GEOJSON, "href": url(request, base)},
-                 {"rel": "latest-version", "type": GEOJSON, "href": url(request, base)},
-                 *({"rel": "memento", "type": GEOJSON, "datetime": _iso(v[1]),
+                 {"rel": "first", "type": GEOJSON,
+                  "href": url(request, f"{base}@{_iso(found[0][1])}")},
+                 {"rel": "last", "type": GEOJSON,
+                  "href": url(request, f"{base}@{_iso(found[-1][1])}")},
+                 {"rel": "latest-version", "type": GEOJSON,
+                  "href": url(request, f"{base}@{_iso(found[-1][1])}")},
+                 # each version, its datetime as Memento-Datetime says it (an HTTP-date)
+                 *({"rel": "memento", "type": GEOJSON, "datetime": http_date(v[1]),
                     "href": url(request, f"{base}@{_iso(v[1])}")} for v in found)]
         head = {"type": "FeatureCollection", "numberReturned": len(found),
                 "numberMatched": len(found), "links": links}
@@ -272,8 +311,8 @@ def _version_id(text: str) -> tuple[str, dt.datetime | None]:
 def _link_header(links: list[dict]) -> str:
     """The links as an HTTP Link header (with their datetime, for mementos)."""
     return ", ".join(f'<{lk["href"]}>; rel="{lk["rel"]}"; type="{lk["type"]}"'
-                     + (f'; datetime="{http_date(parse_instant(lk["datetime"]))}"'
-                        if "datetime" in lk else "") for lk in links)
+                     + (f'; datetime="{lk["datetime"]}"' if "datetime" in lk else "")
+                     for lk in links)
 
 
 def _versions_path(layer_id: str, key: str) -> str:

@@ -116,11 +116,15 @@ async def collections(request: Request) -> Response:
             entry["links"] = true_links(entry.get("links", []))
             if entry.get("id") in layers:
                 entry.setdefault("links", []).extend(tiles.collection_links(base, entry["id"]))
+                entry["versioning"] = VERSIONING
         body.setdefault("collections", []).extend(surfaces)  # the coverages, Strata's own
 
     return amend_json(response, amend)
 
 
+# OGC Versioned Features: a version starts when its edition says the state began to be true
+# (the edition's date), not when it was recorded
+VERSIONING = {"timeAxis": "validity-time"}
 NOT_SERVED = ("f=jsonld", "f=csv")  # items formats pygeoapi links and Strata does not serve
 EDR_QUERY = re.compile(r"/(position|radius|area)(\?|$)")
 
@@ -154,6 +158,8 @@ async def collection(request: Request) -> Response:
     def amend(body: dict) -> None:
         body["links"] = true_links(body.get("links", [])) + (
             tiles.collection_links(base_url(request), cid) if layer else [])
+        if layer:
+            body["versioning"] = VERSIONING
 
     return amend_json(response, amend)
 

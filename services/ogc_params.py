@@ -229,6 +229,16 @@ def _bbox_as_polygon(node: Any) -> Any:
     return node
 
 
+EQUALITY_KINDS = ("text", "integer", "double", "boolean", "date", "timestamp")
+
+
+def equality_names(spec: LayerSpec) -> set[str]:
+    """The properties ``name=value`` may compare: the key and the attributes of a type with
+    an equality (not the JSON ones); another attribute is refused with a hint."""
+    return {spec.key.name, *(n for n, kind in spec.attributes.items()
+                             if kind in EQUALITY_KINDS)}
+
+
 def equals_param(params: QueryParams, spec: LayerSpec) -> dict[str, Any]:
     """``name_fr=Ixelles``: equality on properties (OGC API Features 1, /req/core/fc-filters),
     each value checked against the property's type."""

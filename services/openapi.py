@@ -341,6 +341,8 @@ def viewer_paths(layer_ids: list[str]) -> Json:
             query("mode", {"type": "string", "enum": ["side", "swipe"]}, "how to compare"),
             query("changes", {"type": "string", "enum": layer_ids},
                   "a layer whose changes between the dates are drawn"),
+            query("surface", {"type": "string", "enum": ["no2"]},
+                  "the NO2 surface of the date, drawn over the map with its legend"),
             query("lang", {"type": "string", "enum": LANGS}),
             ref("parameters", "Accept-Language")], {
             "200": response("The viewer", {HTML: None}),

@@ -109,7 +109,11 @@ async def items(request: Request) -> Response:
 def _items(request: Request) -> Response:
     spec = layer(request)
     q = request.query_params
-    p.check_known(q, ITEMS_PARAMS | {spec.key.name, *spec.attributes})
+    for name in q:
+        if name in spec.attributes and name not in p.equality_names(spec):
+            raise InvalidInput(f"{name} cannot be compared for equality",
+                               hint=f"use filter= with a CQL2 condition on {name}")
+    p.check_known(q, ITEMS_PARAMS | p.equality_names(spec))
     if q.get("f") not in (None, "json", "geojson"):
         raise InvalidInput(f"f={q.get('f')} is not offered here", hint="use f=json or f=html")
     at, interval = p.datetime_param(q.get("datetime"))

@@ -35,6 +35,7 @@ from services.replicas import RouteMiddleware, make_router
 from services.routes import (
     coverages,
     dashboard,
+    datasets,
     downloads,
     editions,
     features,
@@ -46,6 +47,7 @@ from services.routes import (
     viewer,
 )
 from services.routes import records as records_routes
+from services.routes.datasets import DatasetPrefix
 from services.settings import ServiceSettings, StoreSettings
 from services.store import Store
 from versioning.instants import day_start
@@ -99,6 +101,8 @@ def create_app(store_settings: StoreSettings | None = None,
         Route("/dashboard", dashboard.dashboard),
         Route("/processes/{process_id}/execution", processes.execute, methods=["POST"]),
         Route("/", inspire.landing),
+        Route(datasets.PREFIX, datasets.index),
+        Route(datasets.PREFIX + "/{rest:path}", datasets.not_in_dataset),
         *coverages.routes(),
         Route("/collections/{collection_id}/coverage", coverages.coverage),
         Route("/collections/{collection_id}/coverage/domainset", coverages.domainset),
@@ -153,6 +157,8 @@ def create_app(store_settings: StoreSettings | None = None,
         Middleware(LimitsMiddleware, max_url_length=service.max_url_length,
                    max_body_bytes=service.max_body_bytes),
         Middleware(AcceptLanguageMiddleware),
+        # /inspire/{dataset}/...: the data set's own API, answered by the routes below
+        Middleware(DatasetPrefix, names=set(datasets.datasets(store.catalogue))),
         # innermost: which server reads for the request (the primary keeps the reports)
         Middleware(RouteMiddleware, router=reads, live_paths=(
             "/open311", *(f"/collections/{cid}" for cid in pygeoapi_config.REPORT_COLLECTIONS)))])

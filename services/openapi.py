@@ -500,6 +500,37 @@ def coverage_paths() -> Json:
     }
 
 
+def inspire_paths(dataset_ids: list[str]) -> Json:
+    """One API per INSPIRE data set (services/routes/datasets.py): its landing page,
+    conformance and collections; under ``/inspire/{datasetId}/collections/{datasetId}`` the
+    combined API's paths of that collection answer the same."""
+    tags = ["inspire"]
+    dataset = path_param("datasetId", {"type": "string", "enum": dataset_ids},
+                         "an INSPIRE data set (a layer with an INSPIRE theme)")
+    page = [_f(["json", "html"]), *LANG]
+    as_json: dict[str, Json | None] = {JSON_MT: {"type": "object"}, HTML: None}
+    return {
+        "/inspire": {"get": _op(
+            "getInspireDatasets", "The INSPIRE data sets, each with its own API", tags, page, {
+                "200": response("The data sets", as_json), **error_responses([400])})},
+        "/inspire/{datasetId}": {"get": _op(
+            "getInspireDatasetLanding", "The landing page of a data set's API", tags,
+            [dataset, *page], {
+                "200": response("Its links: API definition, conformance, collections, "
+                                "metadata, licence, download", as_json),
+                **error_responses([400, 404])})},
+        "/inspire/{datasetId}/conformance": {"get": _op(
+            "getInspireDatasetConformance", "The conformance classes of a data set's API",
+            tags, [dataset, *page], {
+                "200": response("The classes", as_json), **error_responses([400, 404])})},
+        "/inspire/{datasetId}/collections": {"get": _op(
+            "getInspireDatasetCollections", "The collection of a data set, with its INSPIRE "
+                                            "links", tags, [dataset, *page], {
+                "200": response("The data set's collection", as_json),
+                **error_responses([400, 404])})},
+    }
+
+
 def surface_queries(cid: str, name: str, when: Json, tags: list[str]) -> Json:
     """A surface collection's own queries: a point's yearly series (EDR position) and the
     picture of a date (for the viewer)."""
@@ -799,6 +830,8 @@ def document(pyg: Json, config: Json, catalogue: Catalogue) -> Json:
     paths.update(tiles_paths(layers))
     paths.update(coverage_paths())
     paths.update(geolocate_paths())
+    paths.update(inspire_paths(sorted(i for i, spec in catalogue.layers.items()
+                                      if spec.inspire_theme)))
     paths.update(open311_paths())
     paths.update(process_paths(pyg_paths))
     # a path of pygeoapi's that Strata does not describe stays, if it resolves offline

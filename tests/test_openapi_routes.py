@@ -5,7 +5,8 @@ Every GET path of ``/openapi`` is asked with a parameter nobody knows (its path 
 and required query parameters filled from the document): Strata's own routes refuse it with
 400 and list the parameters they take, and that list must equal the document's, name for
 name. The pages pygeoapi serves (the landing page, collection documents, schemas and
-queryables, the aggregate views' single items, EDR queries, processes) and Open311 (whose
+queryables, the aggregate views' single items, EDR queries, processes, a data set's
+conformance and collections) and Open311 (whose
 clients send extra parameters such as ``jurisdiction_id``) ignore unknown parameters: they
 are named here, and no other path may."""
 
@@ -25,6 +26,7 @@ PATH_VALUES = {"featureId": "7400", "tileMatrixSetId": "WebMercatorQuad", "tileM
 QUERY_VALUES = {"from": "2020-04-27", "to": "2021-04-12", "coords": "POINT(4.35 50.85)",
                 "within": "500"}
 LENIENT = [r"^/(openapi|conformance|collections)?$",
+           r"^/inspire/\{datasetId\}/(conformance|collections)$",
            r"^/collections/[^/]+(/schema|/queryables)?$",
            r"^/collections/[^/]+/(position|radius|area)$",
            r"^/processes(/[^/]+)?$", r"^/open311/"]

@@ -18,8 +18,8 @@ from geo.errors import InvalidInput
 from services import metadata
 from services.ogc_params import check_known
 from services.pygeoapi_config import inspire_links
-from services.routes import coverages, dashboard, tiles, viewer
-from services.web import base_url, db, language, layer
+from services.routes import coverages, dashboard, datasets, tiles, viewer
+from services.web import base_url, db, language, layer, wants_html
 
 
 def collection_metadata(request: Request) -> Response:
@@ -98,6 +98,9 @@ async def collections(request: Request) -> Response:
     """``/collections``: pygeoapi's document, plus the INSPIRE links it cannot carry."""
     from pygeoapi import starlette_app
 
+    dataset = datasets.dataset_of(request)
+    if dataset is not None and wants_html(request):
+        return datasets.collections_page(request, dataset)
     response = await starlette_app.collections(request)
     base = base_url(request)
     links = inspire_links(f"{base}/metadata", f"{base}/download?f=gpkg",
@@ -118,6 +121,8 @@ async def collections(request: Request) -> Response:
                 entry.setdefault("links", []).extend(tiles.collection_links(base, entry["id"]))
                 entry["versioning"] = VERSIONING
         body.setdefault("collections", []).extend(surfaces)  # the coverages, Strata's own
+        if dataset is not None:
+            datasets.narrow(body, request, dataset)
 
     return amend_json(response, amend)
 
@@ -170,12 +175,16 @@ async def landing(request: Request) -> Response:
     the dashboard (``/dashboard``)."""
     from pygeoapi import starlette_app
 
+    dataset = datasets.dataset_of(request)
+    if dataset is not None:
+        return datasets.landing(request, dataset)
     response = await starlette_app.landing_page(request)
 
     def amend(body: dict) -> None:
         body["links"] = [link for link in body.get("links", []) if not str(
             link.get("rel", "")).endswith("/tiling-schemes")] + tiles.landing_links(
             base_url(request)) + viewer.landing_links(base_url(request)) + \
-            dashboard.landing_links(base_url(request))
+            dashboard.landing_links(base_url(request)) + datasets.landing_links(
+            base_url(request))
 
     return amend_json(response, amend)

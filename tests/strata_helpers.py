@@ -178,3 +178,33 @@ def moved_ground():
     best = moved.sort_values("area").iloc[-1]
     inner = best.geometry.buffer(-2)
     return inner.representative_point(), int(best["mid_1"]), int(best["mid_2"])
+
+
+QGIS_OAPIF = """
+import json, os, sys
+from qgis.core import QgsApplication, QgsVectorLayer
+app = QgsApplication([], False)
+app.initQgis()
+base, out = sys.argv[1], {}
+for typename in sys.argv[2:]:
+    layer = QgsVectorLayer(f"url='{base}' typename='{typename}'", typename, "OAPIF")
+    out[typename] = [layer.isValid(), sum(1 for _ in layer.getFeatures())]
+print(json.dumps(out), flush=True)
+os._exit(0)  # QGIS 3.22 may crash while tearing down headless: the answer is out
+"""
+
+
+def qgis_oapif(base: str, typenames: list[str], workdir: Path) -> dict[str, list]:
+    """Debian's QGIS (headless PyQGIS), its OGC API Features provider on ``base``: for each
+    collection, [valid, number of features read]."""
+    import os
+    import subprocess
+
+    script = workdir / "oapif.py"
+    script.write_text(QGIS_OAPIF)
+    out = subprocess.run(["/usr/bin/python3", str(script), base, *typenames],
+                         capture_output=True, text=True, timeout=900, cwd=workdir,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": "",
+                              "XDG_RUNTIME_DIR": str(workdir)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import geopandas as gpd
 import pytest
-from strata_helpers import snap
+from strata_helpers import qgis_oapif, snap
 
 DATE = "2016-01-01"
 # how a GDAL user opens each by URL (the URL has no file suffix): CSV needs its driver named,
@@ -73,37 +73,14 @@ def test_a_geopackage_says_version_1_3_and_its_file_name(service):
     assert 'filename="municipalities_2016-01-01.gpkg"' in r.headers["content-disposition"]
 
 
-QGIS_OAPIF = """
-import json, os, sys
-from qgis.core import QgsApplication, QgsVectorLayer
-app = QgsApplication([], False)
-app.initQgis()
-base, out = sys.argv[1], {}
-for typename in sys.argv[2:]:
-    layer = QgsVectorLayer(f"url='{base}' typename='{typename}'", typename, "OAPIF")
-    out[typename] = [layer.isValid(), sum(1 for _ in layer.getFeatures())]
-print(json.dumps(out), flush=True)
-os._exit(0)  # QGIS 3.22 may crash while tearing down headless: the answer is out
-"""
-
-
 def test_qgis_reads_every_collection_through_its_oapif_provider(service, loaded, tmp_path):
     """Debian's QGIS 3.22 (headless PyQGIS), the OGC API Features provider: every layer as
     it is now, with the counts of the store."""
-    import json
-    import os
 
     from layers.catalogue import load_catalogue
 
     layers = sorted(load_catalogue().layers)
-    script = tmp_path / "oapif.py"
-    script.write_text(QGIS_OAPIF)
-    out = subprocess.run(["/usr/bin/python3", str(script), service, *layers],
-                         capture_output=True, text=True, timeout=900, cwd=tmp_path,
-                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": "",
-                              "XDG_RUNTIME_DIR": str(tmp_path)})
-    assert out.returncode == 0, out.stderr[-2000:]
-    got = json.loads(out.stdout.strip().splitlines()[-1])
+    got = qgis_oapif(service, layers, tmp_path)
     for layer in layers:
         assert got[layer][0], (layer, got[layer])
         assert got[layer][1] == len(snap(loaded, layer, "2100-01-01")), (layer, got[layer])

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: EUPL-1.2
 """INSPIRE good practice §7.1: one API per data set, beside the combined API. Each layer with
 an INSPIRE theme has its landing page, conformance and collections under
-``/inspire/{dataset}``, read by real clients (OWSLib, Debian's GDAL) through that prefix."""
+``/inspire/{dataset}``, read by real clients (OWSLib, Debian's GDAL and QGIS) through that
+prefix."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 import httpx
 import pytest
+from strata_helpers import qgis_oapif
 
 from layers.catalogue import load_catalogue
 
@@ -69,6 +71,11 @@ def test_owslib_reads_a_data_set_through_its_own_api(service):
     assert len(items["features"]) == 19 and "Bruxelles-Ville" in names
     one = api.collection_item("municipalities", "7400")
     assert one["properties"]["name_fr"] == "Bruxelles"
+
+
+def test_qgis_reads_a_data_set_through_its_own_api(service, tmp_path):
+    got = qgis_oapif(f"{service}/inspire/districts", ["districts"], tmp_path)
+    assert got == {"districts": [True, 145]}
 
 
 def test_gdal_sees_only_the_data_set(service):

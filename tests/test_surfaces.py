@@ -470,13 +470,18 @@ def test_the_campaign_zonal_statistics_equal_an_independent_computation(loaded, 
     assert cli["statistics"] == result["statistics"]
 
 
-def test_collections_lists_the_coverages(service):
-    """A client that reads /collections finds both surface collections and their coverage."""
-    body = httpx.get(f"{service}/collections", params={"f": "json", "lang": "en"}).json()
-    found = {c["id"]: c for c in body["collections"]}
+def test_the_landing_page_links_the_coverages(service):
+    """A client finds both surface collections and their coverage from the landing page;
+    /collections keeps the feature collections (Features clients ask items of each)."""
+    body = httpx.get(f"{service}/", params={"f": "json"}).json()
     for cid in ("no2_surface", "no2_surface_curieuzenair"):
-        entry = found[cid]
-        assert entry["itemType"] == "coverage" and entry["extent"]["temporal"]["interval"]
-        coverage = [link["href"] for link in entry["links"]
-                    if link["rel"].endswith("/coverage")]
-        assert coverage and httpx.get(coverage[0]).status_code == 200
+        described = [link["href"] for link in body["links"]
+                     if link["href"].endswith(f"/collections/{cid}")]
+        coverage = [link["href"] for link in body["links"]
+                    if link["rel"].endswith("/coverage")
+                    and link["href"].endswith(f"/collections/{cid}/coverage")]
+        assert described and coverage, body["links"]
+        assert httpx.get(described[0]).json()["itemType"] == "coverage"
+        assert httpx.get(coverage[0]).status_code == 200
+    listed = httpx.get(f"{service}/collections", params={"f": "json"}).json()["collections"]
+    assert not [c["id"] for c in listed if c.get("itemType") == "coverage"]

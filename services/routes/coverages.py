@@ -136,16 +136,21 @@ def routes() -> list[Route]:
                                     ("/map", map_picture))]
 
 
-def listed(conn: Any, base: str, lang: str) -> list[dict[str, Any]]:
-    """The entries of ``/collections`` for the surface collections that have a surface."""
+def landing_links(base: str) -> list[dict[str, str]]:
+    """The landing page's links to the surface collections and their coverages. They are not
+    listed in ``/collections``: Features clients (and the OGC test suite) take every
+    collection listed there for a feature collection and ask its items."""
     out = []
     for cid in COLLECTIONS:
-        known = surfaces(conn, cid)
-        if known:
-            body = describe(cid, known, base, lang)
-            out.append({k: body[k] for k in ("id", "title", "description", "itemType",
-                                              "extent", "crs", "storageCrs", "links")})
+        title = texts(cid)["title"]["en"]
+        out += [{"rel": "related", "type": JSON, "title": f"{title}: the collection",
+                 "href": f"{base}/collections/{cid}"},
+                {"rel": "http://www.opengis.net/def/rel/ogc/1.0/coverage", "type": GEOTIFF,
+                 "title": f"{title}: the newest coverage",
+                 "href": f"{base}/collections/{cid}/coverage"}]
     return out
+
+
 _AXES = {"e": "x", "x": "x", "n": "y", "y": "y", "lon": "lon", "long": "lon", "lat": "lat",
          "time": "t", "t": "t", "date": "t"}
 _PART = re.compile(r"\s*([A-Za-z]+)\(([^()]*)\)\s*(?:,|$)")

@@ -10,7 +10,6 @@ import json
 import re
 from collections.abc import Callable
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -19,7 +18,7 @@ from services import metadata
 from services.ogc_params import check_known
 from services.pygeoapi_config import inspire_links
 from services.routes import coverages, dashboard, datasets, tiles, viewer
-from services.web import base_url, db, language, layer, wants_html
+from services.web import base_url, language, layer, wants_html
 
 
 def collection_metadata(request: Request) -> Response:
@@ -106,12 +105,6 @@ async def collections(request: Request) -> Response:
     links = inspire_links(f"{base}/metadata", f"{base}/download?f=gpkg",
                           "The whole map today (GeoPackage)")
     layers = request.app.state.catalogue.layers
-    lang = language(request)
-
-    def listed() -> list[dict]:
-        with db(request) as conn:
-            return coverages.listed(conn, base, lang)
-    surfaces = await run_in_threadpool(listed)
 
     def amend(body: dict) -> None:
         body.setdefault("links", []).extend(links)
@@ -120,7 +113,6 @@ async def collections(request: Request) -> Response:
             if entry.get("id") in layers:
                 entry.setdefault("links", []).extend(tiles.collection_links(base, entry["id"]))
                 entry["versioning"] = VERSIONING
-        body.setdefault("collections", []).extend(surfaces)  # the coverages, Strata's own
         if dataset is not None:
             datasets.narrow(body, request, dataset)
 
@@ -185,6 +177,6 @@ async def landing(request: Request) -> Response:
             link.get("rel", "")).endswith("/tiling-schemes")] + tiles.landing_links(
             base_url(request)) + viewer.landing_links(base_url(request)) + \
             dashboard.landing_links(base_url(request)) + datasets.landing_links(
-            base_url(request))
+            base_url(request)) + coverages.landing_links(base_url(request))
 
     return amend_json(response, amend)

@@ -45,6 +45,7 @@ from services.routes import (
     processes,
     tiles,
     viewer,
+    views,
 )
 from services.routes import records as records_routes
 from services.routes.datasets import DatasetPrefix
@@ -97,6 +98,7 @@ def create_app(store_settings: StoreSettings | None = None,
               methods=["GET", "HEAD"]),
         Route("/collections/{collection_id}/metadata", inspire.collection_metadata),
         Route("/collections/{collection_id}/editions", editions.editions),
+        Route("/collections/{collection_id}/queryables", views.queryables_route),
         Route("/map", viewer.viewer),
         Route("/dashboard", dashboard.dashboard),
         Route("/processes/{process_id}/execution", processes.execute, methods=["POST"]),

@@ -15,6 +15,7 @@ from starlette.datastructures import QueryParams
 from geo.crs import CRS84, CrsInfo, parse_crs
 from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
+from versioning.filters import Fields
 from versioning.instants import parse_instant
 
 # OGC Versioned Features: how several versions of a feature are answered (an interval)
@@ -174,7 +175,7 @@ def sortby_param(params: QueryParams, spec: LayerSpec) -> list[tuple[str, bool]]
     return out
 
 
-def filter_param(params: QueryParams, spec: LayerSpec, max_length: int = 10_000,
+def filter_param(params: QueryParams, spec: LayerSpec | Fields, max_length: int = 10_000,
                  max_depth: int = 40) -> tuple[Any, dict[str, Any]] | None:
     """``filter`` (+ ``filter-lang``, ``filter-crs``): CQL2 text or JSON, as bound SQL; at
     most ``max_length`` characters, nested at most ``max_depth`` levels."""

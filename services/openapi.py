@@ -33,7 +33,6 @@ from services.openapi_schemas import (
     COVJSON,
     CRS84,
     CRS_URIS,
-    CSV,
     DATE_RE,
     DOWNLOAD_TYPES,
     EDR_QUERIES,
@@ -647,41 +646,46 @@ def _property_schema(param: Json) -> Json:
 
 
 def view_paths(cid: str, title: str, pyg_items: Json, max_items: int, timed: bool) -> Json:
-    """Items and one item of a collection over a view (pygeoapi, after Strata's checks)."""
+    """Items and one item of a collection over a view (services/routes/views.py; HTML by
+    pygeoapi)."""
     names, equals = _property_params(pyg_items)
     tags = [cid]
     params = [
-        _f(["json", "html", "jsonld", "csv"]), *LANG, ref("parameters", "bbox"),
-        query("limit", {"type": "integer", "minimum": 1, "maximum": max_items}),
+        _f(["json", "geojson", "html"], "json or geojson: GeoJSON; html: a page"), *LANG,
+        ref("parameters", "bbox"), ref("parameters", "bbox-crs"), ref("parameters", "crs"),
+        query("limit", {"type": "integer", "minimum": 1, "maximum": max_items},
+              "features per page (10 by default)"),
         ref("parameters", "offset"),
         query("properties", {"type": "array", "minItems": 1,
                              "items": {"type": "string", "enum": names}}),
         query("sortby", _sortable(names)),
         ref("parameters", "skipGeometry"),
-        query("resulttype", {"type": "string", "enum": ["results", "hits"]}),
+        query("filter", {"type": "string"},
+              "CQL2 text (or JSON, with filter-lang=cql2-json) on the properties listed at "
+              "./queryables"),
+        query("filter-lang", {"type": "string", "enum": ["cql2-text", "cql2-json"]}),
+        query("filter-crs", {"type": "string", "enum": CRS_URIS},
+              "the CRS of the filter's geometries (CRS84 by default)"),
         *equals]
     if timed:
         params.insert(3, ref("parameters", "datetime"))
     feature = feature_schema({p["name"]: _property_schema(p) for p in equals})
-    page = {JSON_MT: collection_schema(feature, matched_required=True),
-            JSONLD: ref("schemas", "JsonLd"), HTML: None, CSV: None}
+    page = {GEOJSON: collection_schema(feature, matched_required=True), HTML: None}
     return {
         f"/collections/{cid}/items": {
             "get": _op(f"get{_camel(cid)}Features", f"{title}: the features", tags, params, {
                 "200": response("A page of features", page),
-                **error_responses([400], html=True, jsonld=True),
+                **error_responses([400], html=True),
                 **error_responses([414, 503])},
                 description="POST to this path is not offered (405)."),
             "options": _options(f"options{_camel(cid)}Features", tags)},
         f"/collections/{cid}/items/{{featureId}}": {
             "get": _op(
                 f"get{_camel(cid)}Feature", f"{title}: one feature", tags,
-                [path_param("featureId", {"type": "string"}), _f(["json", "html", "jsonld"]),
-                 *LANG], {
-                    "200": response("The feature", {JSON_MT: feature, GEOJSON: feature,
-                                                    JSONLD: ref("schemas", "JsonLd"),
-                                                    HTML: None}),
-                    **error_responses([400, 404], html=True, jsonld=True),
+                [path_param("featureId", {"type": "string"}),
+                 _f(["json", "geojson", "html"]), ref("parameters", "crs"), *LANG], {
+                    "200": response("The feature", {GEOJSON: feature, HTML: None}),
+                    **error_responses([400, 404], html=True),
                     **error_responses([414, 503])}),
             "options": _options(f"options{_camel(cid)}Feature", tags)},
     }

@@ -158,9 +158,14 @@ VIEW_COLLECTIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
 
 # the EDR collection: its items are a view too, with a time field
 SERIES_COLLECTION, SERIES_VIEW = "no2_station_series", "no2_station_years"
-# collection -> (view, its time field or None), for the parameter checks of services/routes
-VIEW_BACKED = {**{cid: (view, None) for cid, (view, _, _) in VIEW_COLLECTIONS.items()},
-               SERIES_COLLECTION: (SERIES_VIEW, "year_start")}
+# the date of a view's row, which datetime= selects on (an aggregate has none)
+VIEW_TIME = {"incidents": "requested_at", "worksite_links": "start_date",
+             "road_event_links": "starts_at", "permit_links": "submitted",
+             SERIES_COLLECTION: "year_start"}
+# collection -> (view, its time field or None): served by services/routes/views.py
+VIEW_BACKED = {**{cid: (view, VIEW_TIME.get(cid)) for cid, (view, _, _) in
+                  VIEW_COLLECTIONS.items()},
+               SERIES_COLLECTION: (SERIES_VIEW, VIEW_TIME[SERIES_COLLECTION])}
 
 
 def build(catalogue: Catalogue, service: ServiceSettings,
@@ -214,7 +219,8 @@ def _build(catalogue: Catalogue, service: ServiceSettings,
             "extents": {"spatial": {"bbox": [4.24, 50.76, 4.48, 50.92],
                                     "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
             "providers": [{"type": "feature", "name": "services.view_provider.ViewProvider",
-                           "data": view, "id_field": "id"}],
+                           "data": view, "id_field": "id",
+                           **({"time_field": VIEW_TIME[cid]} if cid in VIEW_TIME else {})}],
         }
     if views:
         resources[SERIES_COLLECTION] = {

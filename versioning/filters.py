@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import sql
@@ -38,6 +39,35 @@ def queryables(spec: LayerSpec) -> list[str]:
     return [spec.key.name, *spec.attributes, "geometry", *LIFESPAN]
 
 
+@dataclass(frozen=True)
+class Fields:
+    """What a filter may name on a collection: each property's SQL on the row ``v`` and its
+    kind (an attribute type, ``timestamp``, ``json`` or ``geometry``)."""
+
+    collection: str
+    columns: dict[str, tuple[sql.Composable, str]]
+
+    @classmethod
+    def of_layer(cls, spec: LayerSpec) -> Fields:
+        """A layer's: its key, attributes, geometry and lifespan."""
+        columns: dict[str, tuple[sql.Composable, str]] = {
+            spec.key.name: (sql.SQL("v.fid"), spec.key.type),
+            **{n: (sql.SQL("v.{}").format(sql.Identifier(n)), k)
+               for n, k in spec.attributes.items()},
+            **{n: (c, "timestamp") for n, c in LIFESPAN.items()}}
+        return cls(spec.id, columns)
+
+    @classmethod
+    def of_columns(cls, collection: str, kinds: dict[str, str]) -> Fields:
+        """A view's: its columns by name (``geom`` is the geometry)."""
+        return cls(collection, {n: (sql.SQL("v.{}").format(sql.Identifier(n)), k)
+                                for n, k in kinds.items() if n != "geom"})
+
+    def names(self) -> list[str]:
+        """The queryables, the geometry included."""
+        return [*self.columns, "geometry"]
+
+
 NUMERIC = ("integer", "double")
 TEMPORAL = ("date", "timestamp")
 LIMITS = {4326: 180.0, 4258: 180.0}  # |coordinate| in degrees; projected CRSs: PROJECTED
@@ -45,8 +75,8 @@ PROJECTED = 1e8  # metres: far beyond any CRS Strata serves
 
 
 class _Translator:
-    def __init__(self, spec: LayerSpec, crs: CrsInfo, max_depth: int) -> None:
-        self.spec = spec
+    def __init__(self, fields: Fields, crs: CrsInfo, max_depth: int) -> None:
+        self.fields = fields
         self.crs = crs
         self.max_depth = max_depth
         self.params: dict[str, Any] = {}
@@ -62,16 +92,12 @@ class _Translator:
             raise InvalidInput(f"expected a property name, found {node!r}",
                                hint="write the property first: name_fr = 'Ixelles'")
         name = node.name
-        if name == self.spec.key.name:
-            return sql.SQL("v.fid"), self.spec.key.type
-        if name in self.spec.attributes:
-            return sql.SQL("v.{}").format(sql.Identifier(name)), self.spec.attributes[name]
-        if name in LIFESPAN:
-            return LIFESPAN[name], "timestamp"
+        if name in self.fields.columns:
+            return self.fields.columns[name]
         if name in ("geometry", "geom"):
             return sql.SQL("v.geom"), "geometry"
-        raise InvalidInput(f"filter: {name!r} is not a queryable of {self.spec.id}",
-                           hint=f"queryables: {', '.join(queryables(self.spec))}")
+        raise InvalidInput(f"filter: {name!r} is not a queryable of {self.fields.collection}",
+                           hint=f"queryables: {', '.join(self.fields.names())}")
 
     def value(self, node: Any, kind: str, prop: str) -> sql.Composable:
         """``node`` (a literal or a property) as an operand compared with a ``kind`` property:
@@ -212,10 +238,12 @@ class _Translator:
         return col, kind
 
 
-def to_sql(tree: Any, spec: LayerSpec, crs: CrsInfo, max_depth: int = 40
+def to_sql(tree: Any, spec: LayerSpec | Fields, crs: CrsInfo, max_depth: int = 40
            ) -> tuple[sql.Composable, dict[str, Any]]:
-    """The SQL condition of a parsed filter, and its bound parameters; values that do not
-    fit their property's type, coordinates that are no place, or a tree nested deeper than
-    ``max_depth`` are refused with InvalidInput."""
-    t = _Translator(spec, crs, max_depth)
+    """The SQL condition of a parsed filter on a layer (or on the ``Fields`` of another
+    collection), and its bound parameters; values that do not fit their property's type,
+    coordinates that are no place, or a tree nested deeper than ``max_depth`` are refused
+    with InvalidInput."""
+    t = _Translator(spec if isinstance(spec, Fields) else Fields.of_layer(spec), crs,
+                    max_depth)
     return t.node(tree), t.params

@@ -16,7 +16,7 @@ SELECT d.fid || '/' || to_char(city_time(i.requested_at), 'YYYY-MM') AS id, d.fi
        d.name_fr, d.name_nl, to_char(city_time(i.requested_at), 'YYYY-MM') AS month,
        count(*)::integer AS n_incidents,
        count(*) FILTER (WHERE i.status = 'open')::integer AS n_open,
-       min(d.geom) AS geom
+       (array_agg(d.geom ORDER BY d.sys_from DESC))[1] AS geom
 FROM incident AS i
 JOIN {districts} AS d ON ST_Intersects(d.geom, i.geom)
  AND alive_at(d.sys_from, d.sys_to,
@@ -45,7 +45,7 @@ SELECT d.fid || '/' || m.year || '/' || m.source AS id, d.fid AS district_id, d.
        d.name_nl, m.year, m.source, count(*)::integer AS n_measures,
        round(avg(m.no2_ug_m3)::numeric, 2)::double precision AS no2_mean_ug_m3,
        round(max(m.no2_ug_m3)::numeric, 2)::double precision AS no2_max_ug_m3,
-       min(d.geom) AS geom
+       (array_agg(d.geom ORDER BY d.sys_from DESC))[1] AS geom
 FROM measured AS m
 JOIN {districts} AS d ON ST_Intersects(d.geom, m.geom) AND d.sys_from <= m.at AND d.sys_to > m.at
 GROUP BY d.fid, d.name_fr, d.name_nl, m.year, m.source;

@@ -19,6 +19,7 @@ from geo.errors import InvalidInput, NotFound
 from services import ogc_params as p
 from services.http_errors import Gone
 from services.pygeoapi_config import VIEW_BACKED
+from services.routes import views
 from services.web import GEOJSON, cache_headers, db, http_date, language, layer, url, wants_html
 from versioning.instants import parse_instant
 from versioning.pages import CRS84, PageQuery, features_alive, page, timeline, versions_of
@@ -51,39 +52,6 @@ async def _dispatch(request: Request, handler: Callable[[Request], Response]) ->
     return await run_in_threadpool(handler, request)
 
 
-VIEW_PARAMS = {"f", "limit", "offset", "bbox", "properties", "sortby", "lang", "skipGeometry",
-               "resulttype"}
-
-
-PG_KINDS = {"integer": "integer", "bigint": "integer", "smallint": "integer",
-            "double precision": "double", "numeric": "double", "real": "double",
-            "boolean": "boolean", "date": "date", "timestamp with time zone": "timestamp"}
-
-
-def _check_view_params(request: Request, view: str, time_field: str | None) -> None:
-    """pygeoapi ignores parameters it does not know and fails on values it cannot use:
-    refuse both here, as OGC API Features asks (datetime only where the view has a time
-    field; every value checked against its type)."""
-    with db(request) as conn:
-        columns = dict(conn.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = %s", (view,)).fetchall())
-    q = request.query_params
-    p.check_known(q, VIEW_PARAMS | (set(columns) - {"geom"})
-                  | ({"datetime"} if time_field else set()))
-    if q.get("f") not in (None, "json", "geojson", "html"):  # pygeoapi's JSON-LD of a view
-        raise InvalidInput(f"f={q.get('f')} is not offered here",  # is not valid JSON
-                           hint="use f=json or f=html")
-    _limit(q, request.app.state.service.max_items)  # pygeoapi serves more at its maximum
-    p.int_param(q, "offset", 0, 0, 10**9)
-    p.bbox_param(q)
-    p.bool_param(q, "skipGeometry")
-    p.datetime_param(q.get("datetime"))
-    for name, kind in columns.items():
-        if name in q:
-            p.typed_value(q[name], PG_KINDS.get(kind, "text"), name)
-
-
 def _limit(q: QueryParams, max_items: int) -> int:
     """``limit``: a whole number from 1; above the maximum, the maximum is served (OGC API
     Features, /req/core/fc-limit-response-1: no error), with the next link."""
@@ -99,10 +67,15 @@ def _limit(q: QueryParams, max_items: int) -> int:
 
 
 async def items(request: Request) -> Response:
-    """``/collections/{id}/items``: JSON here, HTML by pygeoapi."""
-    view = VIEW_BACKED.get(request.path_params["collection_id"])
-    if view is not None:
-        await run_in_threadpool(_check_view_params, request, *view)
+    """``/collections/{id}/items``: JSON here (a layer's, or a view's:
+    services/routes/views.py), HTML by pygeoapi."""
+    if request.path_params["collection_id"] in VIEW_BACKED:
+        max_items = request.app.state.service.max_items
+        if wants_html(request):
+            await run_in_threadpool(views.check_html, request)
+        else:
+            return await run_in_threadpool(views.items, request,
+                                           _limit(request.query_params, max_items))
     return await _dispatch(request, _items)
 
 
@@ -150,6 +123,7 @@ def _items(request: Request) -> Response:
                                                                   f="html")},
             {"rel": "collection", "type": "application/json",
              "href": url(request, f"/collections/{spec.id}")},
+            views.queryables_link(request, spec.id),
         ]
         if result.returned == pq.limit:
             nxt = ({"after": result.last_key} if not pq.sortby and pq.interval is None
@@ -185,7 +159,10 @@ def _profile(q: QueryParams) -> str:
 
 
 async def item(request: Request) -> Response:
-    """``/collections/{id}/items/{key}``: the feature now, or at ``datetime``."""
+    """``/collections/{id}/items/{key}``: the feature now, or at ``datetime`` (a view's row:
+    services/routes/views.py)."""
+    if request.path_params["collection_id"] in VIEW_BACKED and not wants_html(request):
+        return await run_in_threadpool(views.item, request)
     return await _dispatch(request, _item)
 
 

@@ -7,6 +7,8 @@ endLifespanVersion)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -134,3 +136,30 @@ def test_the_profile_of_several_versions(service):
     assert now.status_code == 200 and 'rel="profile"' not in now.headers["Link"]
     refused = get(service, path, datetime="2015-01-01/..", profile="features-with-time-slices")
     assert refused.status_code == 400 and "versions-as-features" in refused.json()["hint"]
+
+
+def test_each_layer_declares_its_time_axis(service):
+    """The collection says how to read its version timestamps (validity time: a version
+    starts at its edition's date), in /collections/{id} and in /collections."""
+    one = get(service, "/collections/municipalities", f="json").json()
+    assert one["versioning"] == {"timeAxis": "validity-time"}
+    listed = get(service, "/collections", f="json").json()["collections"]
+    layers = [c for c in listed if c["id"] in ("municipalities", "streets", "districts")]
+    assert len(layers) == 3 and all(c["versioning"]["timeAxis"] == "validity-time"
+                                    for c in layers)
+
+
+def test_the_later_version_at_a_shared_instant_and_utc_ids(service):
+    """At the instant one version ends and the next starts, the next one answers (the
+    proposal's rule; Strata's half-open lifespans give the same); version ids are in UTC."""
+    history = get(service, "/collections/municipalities/items/7400/versions").json()
+    second = history["features"][1]
+    start = second["properties"]["beginLifespanVersion"]
+    at = get(service, "/collections/municipalities/items/7400", datetime=start)
+    assert at.json()["properties"]["name_fr"] == "Bruxelles"
+    before = parse_instant(start) - dt.timedelta(microseconds=1)
+    earlier = get(service, "/collections/municipalities/items/7400",
+                  datetime=before.isoformat())
+    assert earlier.json()["properties"]["name_fr"] == "Bruxelles-Ville"
+    canonical = rels(at.json()["links"])["canonical"]["href"]
+    assert re.search(r"/items/7400@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", canonical), canonical

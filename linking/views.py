@@ -30,6 +30,12 @@ STREET_LINKS = {
 }
 VIEWS = ("incident_public", "incidents_district_month", "no2_district_year", *STREET_LINKS,
          "no2_station_years", "worksites_per_street")
+# the views kept as materialized views: what they read changes only with an edition or a
+# reference table, never with a report
+MATERIALIZED = (*STREET_LINKS, "no2_district_year")
+# the layers and reference tables those read: an edition or a load of one refreshes them
+MATERIALIZED_INPUTS = ("worksites", "permits", "road_events", "streets", "municipalities",
+                       "districts", "air_quality_stations", "no2_points", "no2_annual_mean")
 
 
 def ensure_views(conn: psycopg.Connection, catalogue: Catalogue, street_m: float) -> None:
@@ -38,8 +44,12 @@ def ensure_views(conn: psycopg.Connection, catalogue: Catalogue, street_m: float
     tables = {part: catalogue.layer(layer_id).table for part, layer_id in VIEW_LAYERS.items()}
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-        for view in VIEWS:
-            conn.execute(sql.SQL("DROP VIEW IF EXISTS {} CASCADE").format(sql.Identifier(view)))
+        kinds: dict[str, str] = dict(conn.execute(
+            "SELECT c.relname, c.relkind FROM pg_class AS c WHERE c.relname = ANY(%s) "
+            "AND c.relnamespace = current_schema()::regnamespace", (list(VIEWS),)).fetchall())
+        for view, kind in kinds.items():
+            conn.execute(sql.SQL("DROP {} IF EXISTS {} CASCADE").format(
+                sql.SQL("MATERIALIZED VIEW" if kind == "m" else "VIEW"), sql.Identifier(view)))
         for view, (part, columns, named, date) in STREET_LINKS.items():
             conn.execute(render("street_links", view=view, source=tables[part],
                                 columns=sql.SQL(columns), named=sql.SQL(named),
@@ -49,3 +59,12 @@ def ensure_views(conn: psycopg.Connection, catalogue: Catalogue, street_m: float
                                                         "districts")}))
         for stmt in statements(render("views", **tables), conn):
             conn.execute(stmt)  # type: ignore[arg-type]
+
+
+def refresh_views(conn: psycopg.Connection) -> None:
+    """Read again what the materialized views hold (after an edition of a layer they read,
+    or a load of a reference table), in one transaction: readers see the old rows or the
+    new ones, never none."""
+    with conn.transaction():
+        for view in MATERIALIZED:
+            conn.execute(sql.SQL("REFRESH MATERIALIZED VIEW {}").format(sql.Identifier(view)))

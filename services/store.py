@@ -17,7 +17,7 @@ from layers.readers import Batch
 from layers.responsibility import Responsibility, load_responsibility
 from linking.regional_roads import ensure_regional_roads, refresh_regional_roads
 from linking.schema import prepare as prepare_linking
-from linking.views import VIEW_LAYERS, VIEWS, ensure_views
+from linking.views import MATERIALIZED_INPUTS, VIEW_LAYERS, VIEWS, ensure_views, refresh_views
 from services.localdb import LocalCluster, cluster_root
 from services.settings import StoreSettings
 from versioning.database import connect, scalar
@@ -87,16 +87,20 @@ class Store:
             yield conn
 
     def import_edition(self, conn: psycopg.Connection, batch: Batch, day: dt.date,
-                       path: Path, progress: Callable[[int], None] | None = None
-                       ) -> ImportResult:
+                       path: Path, progress: Callable[[int], None] | None = None,
+                       refresh: bool = True) -> ImportResult:
         """Record ``batch`` (read from ``path``) as the edition of ``day``, then what derives
         from its layer: the regional roads, after an edition of the layer they come from.
         The one import path of ``strata import`` and ``strata load``; ``conn`` comes from
-        :meth:`connect`, which prepared the schema."""
+        :meth:`connect`, which prepared the schema. ``refresh=False`` leaves the materialized
+        views to the caller (``strata load`` refreshes them once, at its end)."""
         result = import_batch(conn, batch, day, str(path), file_checksum(path), progress)
         if result.created and self.serves_city and \
                 batch.layer.id == self.responsibility.regional_roads.layer:
             n = refresh_regional_roads(conn, self.catalogue, self.responsibility)
             result.notes += (f"regional roads (derived from {batch.layer.id}): "
                              f"{n} street names",)
+        if refresh and result.created and self.serves_city and \
+                batch.layer.id in MATERIALIZED_INPUTS:
+            refresh_views(conn)  # the links and aggregates that read this layer
         return result

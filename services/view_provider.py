@@ -15,8 +15,7 @@ from pygeoapi.provider.base import BaseProvider
 from geo.errors import InvalidInput, NotFound
 from services.provider import _context
 
-PG_JSON = {"integer": "integer", "bigint": "integer", "double precision": "number",
-           "numeric": "number", "boolean": "boolean"}
+JSON_KINDS = {"integer": "integer", "double": "number", "boolean": "boolean"}
 
 
 class ViewProvider(BaseProvider):
@@ -30,12 +29,11 @@ class ViewProvider(BaseProvider):
 
     def get_fields(self) -> dict[str, dict[str, str]]:
         """The view's columns (but the geometry) as JSON Schema types."""
+        from linking.view_pages import view_spec
+
         with self.pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = current_schema() AND table_name = %s "
-                "ORDER BY ordinal_position", (self.view,)).fetchall()
-        self._fields = {n: {"type": PG_JSON.get(t, "string")} for n, t in rows if n != "geom"}
+            kinds = view_spec(conn, self.view, self.view, self.id_field, None).kinds
+        self._fields = {n: {"type": JSON_KINDS.get(k, "string")} for n, k in kinds.items()}
         return self._fields
 
     def _feature_sql(self) -> sql.Composed:

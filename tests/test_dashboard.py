@@ -171,6 +171,13 @@ def test_the_dashboard_shows_the_collections_figures(dash: Dashboard, reports_20
     dash.shot("first-render")
     assert dash.js("() => [...document.querySelectorAll('.panel')].map((p) => p.dataset.state)")\
         == ["ready"] * 7
+    # the first page of each panel's data was preloaded by the page (it loads while the
+    # scripts do) and asked once: the preload is the answer the script used
+    asked = dash.js("""() => performance.getEntriesByType('resource')
+        .filter((e) => e.name.includes('/items?') || e.name.includes('/open311/'))
+        .map((e) => [e.name.replace(location.origin, ''), e.initiatorType])""")
+    preloaded = [name for name, kind in asked if kind == "link"]
+    assert len(preloaded) == 6 and len(asked) == len({name for name, _ in asked}), asked
 
     # reports per district and month: the collection's rows of 2024
     months = [r for r in items(base, "incidents_district_month", skipGeometry="true")

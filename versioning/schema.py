@@ -22,8 +22,9 @@ MIGRATION_LOCK = 0x5354524154  # "STRAT"
 # the newest version migrations.sql records; a store below it is migrated on first use
 # (3: the history trigger refuses any change of a version but its closing; 4: the temporal
 # rules as SQL functions read_at, alive_at, lifespan_end, city_time; 5: raster surfaces;
-# 6: the WAL position of each edition, for reads on standbys; 7: linking's key_failure)
-SCHEMA_VERSION = 7
+# 6: the WAL position of each edition, for reads on standbys; 7: linking's key_failure;
+# 8: linking's views made again, their aggregates' geometry typed)
+SCHEMA_VERSION = 8
 
 
 def schema_version(conn: psycopg.Connection) -> int:

@@ -1,8 +1,10 @@
 -- Each record of the source layer tied, as the map was at the record's date (or at the first
 -- edition, for older records), to its nearest street within the configured distance, checked against the street
 -- names the record itself gives; and to the municipality and district that contain it.
--- Rendered once per source by versioning/views.py.
-CREATE VIEW {view} AS
+-- Rendered once per source by linking/views.py, as a materialized view (the nearest street of
+-- every record is costly to find on each read): refreshed after every edition or reference
+-- table it reads (linking.views.refresh_views).
+CREATE MATERIALIZED VIEW {view} AS
 SELECT w.fid AS id, {columns}, {named} AS named_streets,
        s.fid AS street_id, s.name_fr AS street_fr, s.name_nl AS street_nl,
        round(s.distance::numeric, 1)::double precision AS street_distance_m,

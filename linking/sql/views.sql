@@ -12,18 +12,27 @@ LEFT JOIN fms_category AS c ON c.category_id = i.service_code
 LEFT JOIN fms_organisation AS o ON o.organisation_id = i.organisation_id;
 -- statement
 CREATE OR REPLACE VIEW incidents_district_month AS
-SELECT d.fid || '/' || to_char(city_time(i.requested_at), 'YYYY-MM') AS id, d.fid AS district_id,
-       d.name_fr, d.name_nl, to_char(city_time(i.requested_at), 'YYYY-MM') AS month,
-       count(*)::integer AS n_incidents,
-       count(*) FILTER (WHERE i.status = 'open')::integer AS n_open,
-       (array_agg(d.geom ORDER BY d.sys_from DESC))[1] AS geom
-FROM incident AS i
-JOIN {districts} AS d ON ST_Intersects(d.geom, i.geom)
- AND alive_at(d.sys_from, d.sys_to,
-              read_at(i.requested_at, (SELECT min(sys_from) FROM {districts})))
-GROUP BY d.fid, d.name_fr, d.name_nl, to_char(city_time(i.requested_at), 'YYYY-MM');
+-- counted by district and month (small rows), each row then given the names and geometry of
+-- the newest district version its reports fell in
+WITH counted AS (
+    SELECT d.fid AS district_id, to_char(city_time(i.requested_at), 'YYYY-MM') AS month,
+           count(*)::integer AS n_incidents,
+           count(*) FILTER (WHERE i.status = 'open')::integer AS n_open,
+           max(d.sys_from) AS version_from
+    FROM incident AS i
+    JOIN {districts} AS d ON ST_Intersects(d.geom, i.geom)
+     AND alive_at(d.sys_from, d.sys_to,
+                  read_at(i.requested_at, (SELECT min(sys_from) FROM {districts})))
+    GROUP BY d.fid, to_char(city_time(i.requested_at), 'YYYY-MM')
+)
+SELECT c.district_id || '/' || c.month AS id, c.district_id, g.name_fr, g.name_nl, c.month,
+       c.n_incidents, c.n_open, g.geom
+FROM counted AS c
+JOIN {districts} AS g ON g.fid = c.district_id AND g.sys_from = c.version_from;
 -- statement
-CREATE OR REPLACE VIEW no2_district_year AS
+-- materialized (the spatial join of every measure is costly on each read), refreshed with the
+-- street links (linking.views.refresh_views)
+CREATE MATERIALIZED VIEW no2_district_year AS
 WITH yearly AS (
     SELECT y.station, y.year, y.no2_ug_m3, s.geom,
            read_at(city_instant(make_timestamp(y.year, 7, 1, 0, 0, 0)),
@@ -40,15 +49,21 @@ WITH yearly AS (
     SELECT 'irceline' AS source, year, no2_ug_m3, geom, at FROM yearly
     UNION ALL
     SELECT 'curieuzenair', year, no2_ug_m3, geom, at FROM points
+), averaged AS (  -- by keys only (small rows); then the newest version's names, geometry
+    SELECT d.fid AS district_id, m.year, m.source,
+           count(*)::integer AS n_measures,
+           round(avg(m.no2_ug_m3)::numeric, 2)::double precision AS no2_mean_ug_m3,
+           round(max(m.no2_ug_m3)::numeric, 2)::double precision AS no2_max_ug_m3,
+           max(d.sys_from) AS version_from
+    FROM measured AS m
+    JOIN {districts} AS d ON ST_Intersects(d.geom, m.geom) AND d.sys_from <= m.at
+     AND d.sys_to > m.at
+    GROUP BY d.fid, m.year, m.source
 )
-SELECT d.fid || '/' || m.year || '/' || m.source AS id, d.fid AS district_id, d.name_fr,
-       d.name_nl, m.year, m.source, count(*)::integer AS n_measures,
-       round(avg(m.no2_ug_m3)::numeric, 2)::double precision AS no2_mean_ug_m3,
-       round(max(m.no2_ug_m3)::numeric, 2)::double precision AS no2_max_ug_m3,
-       (array_agg(d.geom ORDER BY d.sys_from DESC))[1] AS geom
-FROM measured AS m
-JOIN {districts} AS d ON ST_Intersects(d.geom, m.geom) AND d.sys_from <= m.at AND d.sys_to > m.at
-GROUP BY d.fid, d.name_fr, d.name_nl, m.year, m.source;
+SELECT a.district_id || '/' || a.year || '/' || a.source AS id, a.district_id, g.name_fr,
+       g.name_nl, a.year, a.source, a.n_measures, a.no2_mean_ug_m3, a.no2_max_ug_m3, g.geom
+FROM averaged AS a
+JOIN {districts} AS g ON g.fid = a.district_id AND g.sys_from = a.version_from;
 -- statement
 -- Each station's yearly NO2 mean as a point feature (the EDR collection's items).
 CREATE OR REPLACE VIEW no2_station_years AS

@@ -13,6 +13,7 @@ from geo.errors import Conflict
 from layers.readers import read_layer_file
 from layers.references import read_reference
 from linking.reference import replace_reference
+from linking.views import refresh_views
 from services.cli.common import progress_bar, store
 from services.cli.surfaces import build_surfaces
 from versioning.importer import file_checksum
@@ -27,6 +28,7 @@ def command(ctx: click.Context, layer_ids: tuple[str, ...]) -> None:
     s = store(ctx)
     cat = s.catalogue
     specs = [cat.layer(i) for i in layer_ids] if layer_ids else list(cat.layers.values())
+    imported = False
     with s.connect() as conn:
         for spec in specs:
             done = {e["edition_date"]: e for e in editions(conn, spec.id)}
@@ -45,7 +47,8 @@ def command(ctx: click.Context, layer_ids: tuple[str, ...]) -> None:
                     continue
                 batch = read_layer_file(path, spec, ed.source)
                 with progress_bar(len(batch.frame), f"{spec.id} {ed.date}") as tick:
-                    result = s.import_edition(conn, batch, ed.date, path, tick)
+                    result = s.import_edition(conn, batch, ed.date, path, tick, refresh=False)
+                imported = True
                 click.echo(result.line())
                 for note in result.notes[len(batch.summary()):]:
                     click.echo(note)
@@ -53,6 +56,8 @@ def command(ctx: click.Context, layer_ids: tuple[str, ...]) -> None:
             for table in cat.references:
                 frame = read_reference(table, cat.reference_path(table))
                 click.echo(f"reference {table}: {replace_reference(conn, table, frame)} rows")
+        if s.serves_city and (imported or not layer_ids):
+            refresh_views(conn)  # once, the links and aggregates of what was loaded
     if not layer_ids:
         # the yearly NO2 surfaces (derived estimates) from the stations' means just loaded
         for line in build_surfaces(s):

@@ -25,6 +25,7 @@ import html
 import json
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -47,6 +48,12 @@ TITLE = {"en": "Strata: Brussels in figures",
 COLLECTIONS = {"reports": "incidents_district_month", "incidents": "incidents",
                "works": "worksite_links",
                "no2": "no2_district_year", "stations": "no2_station_series"}
+# what each panel reads of its collection (main.js asks exactly these, page after page)
+READS = {"reports": {}, "incidents": {"properties": "service_code,requested_at"},
+         "works": {"properties": "start_date,end_date,municipality_id,municipality_fr,"
+                                 "municipality_nl"},
+         "no2": {}, "stations": {"properties": "id,station,year,no2_ug_m3"}}
+FIRST_PAGE = {"f": "json", "limit": "10000", "skipGeometry": "true"}
 
 
 def landing_links(base: str) -> list[dict[str, str]]:
@@ -73,8 +80,18 @@ def _check(request: Request) -> None:
 
 def page_config() -> dict[str, Any]:
     """What the page needs from the server: the collections it reads, the NO2 limits."""
-    return {"assets": ASSETS, "collections": COLLECTIONS, "sources": list(SOURCES),
+    return {"assets": ASSETS, "collections": COLLECTIONS, "reads": READS,
+            "first_page": FIRST_PAGE, "sources": list(SOURCES),
             "eu_limit": EU_LIMIT_UG_M3, "who_guideline": WHO_GUIDELINE_UG_M3}
+
+
+def first_pages(lang: str) -> list[str]:
+    """The URLs main.js asks first (each panel's first page, the categories), in the form it
+    writes them (URLSearchParams: the first page's parameters, then the panel's): preloaded
+    by the page, they load while the scripts do."""
+    return [*(f"/collections/{COLLECTIONS[panel]}/items?{urlencode({**FIRST_PAGE, **reads})}"
+              for panel, reads in READS.items()),
+            f"/open311/v2/services.json?{urlencode({'lang': lang})}"]
 
 
 def dashboard(request: Request) -> Response:
@@ -86,5 +103,8 @@ def dashboard(request: Request) -> Response:
             .replace("__LANG__", lang)
             .replace("__TITLE__", html.escape(TITLE[lang]))
             .replace("__ASSETS__", ASSETS)
+            .replace("__PRELOAD__", "\n  ".join(
+                f'<link rel="preload" as="fetch" crossorigin href="{html.escape(url)}">'
+                for url in first_pages(lang)))
             .replace("__CONFIG__", config))
     return HTMLResponse(text, headers={"Content-Language": lang, "Cache-Control": "no-cache"})

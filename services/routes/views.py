@@ -181,6 +181,8 @@ def queryables(request: Request) -> Response:
     cid = request.path_params["collection_id"]
     q = request.query_params
     p.check_known(q, {"f", "lang", "profile"})
+    if q.get("f") not in (None, "json"):
+        raise InvalidInput(f"f={q.get('f')} is not offered here", hint="use f=json or f=html")
     layers = catalogue(request).layers
     props: dict[str, Any] = {}
     if cid in layers:

@@ -116,5 +116,7 @@ CREATE OR REPLACE TRIGGER surface_append_only BEFORE UPDATE OR DELETE ON {schema
 -- that far holds the edition (services/replicas.py routes reads by it). NULL until recorded.
 ALTER TABLE {schema}.edition ADD COLUMN IF NOT EXISTS lsn pg_lsn;
 -- statement
-INSERT INTO {schema}.schema_migration (version) VALUES (1), (2), (3), (4), (5), (6), (7)
+-- 8: linking's views made again (the aggregates' geometry a geometry, not text): nothing to
+-- change here, the store is prepared again when its version is below this one
+INSERT INTO {schema}.schema_migration (version) VALUES (1), (2), (3), (4), (5), (6), (7), (8)
 ON CONFLICT DO NOTHING;

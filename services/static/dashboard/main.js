@@ -67,7 +67,8 @@ function el(tag, props = {}, ...children) {
 
 /** Every feature's properties of a collection's items, page after page (same origin). */
 async function allItems(collection, params = {}) {
-  const q = new URLSearchParams({ f: 'json', limit: '10000', skipGeometry: 'true', ...params });
+  // the form services/routes/dashboard.py preloads: the first page's parameters, then these
+  const q = new URLSearchParams({ ...config.first_page, ...params });
   let path = `/collections/${collection}/items?${q}`;
   const rows = [];
   while (path) {
@@ -501,7 +502,7 @@ async function load(panel, collection, params) {
  * panel (whose year this panel follows) is drawn. */
 async function loadFamiliesPanel(after) {
   [data.incidents] = await Promise.all([
-    allItems(config.collections.incidents, { properties: 'service_code,requested_at', skipGeometry: 'true' }),
+    allItems(config.collections.incidents, config.reads.incidents),
     loadFamilies(), after]);
   render('families');
 }
@@ -511,17 +512,16 @@ async function start() {
   $('status').textContent = t('loading');
   wire();
   const c = config.collections;
-  const reports = load('reports', c.reports);
-  const works = load('works', c.works,
-    { properties: 'start_date,end_date,municipality_id,municipality_fr,municipality_nl' });
+  const reports = load('reports', c.reports, config.reads.reports);
+  const works = load('works', c.works, config.reads.works);
   const loads = await Promise.allSettled([
     reports,
     reports.then(() => render('districts-map')),
     loadFamiliesPanel(reports),
     works,
     works.then(() => render('communes')),
-    load('no2', c.no2),
-    load('stations', c.stations, { properties: 'id,station,year,no2_ug_m3' }),
+    load('no2', c.no2, config.reads.no2),
+    load('stations', c.stations, config.reads.stations),
   ]);
   loads.forEach((result, i) => {
     if (result.status === 'rejected') {

@@ -340,8 +340,9 @@ def viewer_paths(layer_ids: list[str]) -> Json:
             query("mode", {"type": "string", "enum": ["side", "swipe"]}, "how to compare"),
             query("changes", {"type": "string", "enum": layer_ids},
                   "a layer whose changes between the dates are drawn"),
-            query("surface", {"type": "string", "enum": ["no2"]},
-                  "the NO2 surface of the date, drawn over the map with its legend"),
+            query("surface", {"type": "string", "enum": ["no2", "no2-curieuzenair"]},
+                  "the NO2 surface of the date (the stations' yearly one, or the CurieuzenAir "
+                  "campaign's), drawn over the map with its legend"),
             query("lang", {"type": "string", "enum": LANGS}),
             ref("parameters", "Accept-Language")], {
             "200": response("The viewer", {HTML: None}),

@@ -553,3 +553,38 @@ def test_the_no2_surface_toggles_on_as_an_image_layer_with_its_legend(viewer: Vi
     viewer.rendered()
     assert viewer.js("() => window.map.getLayer('surface')") is None
     assert viewer.page.is_hidden("#surface-legend") and "surface" not in viewer.query()
+
+
+def test_the_campaign_surface_is_chosen_in_the_legend(viewer: Viewer, service: str) -> None:
+    """The CurieuzenAir campaign's surface, chosen in the surface's legend: the map asks the
+    campaign collection's picture of 2021, the URL keeps it (surface=no2-curieuzenair), the
+    legend says which surface it is in the page's language; a date outside 2021 has none and
+    says which years there are."""
+    viewer.open("?layers=municipalities&date=2021-10-15&lang=nl")
+    viewer.page.check("#surface-toggle")
+    viewer.rendered()
+    viewer.page.select_option("#surface-source", "no2-curieuzenair")
+    viewer.rendered()
+    assert viewer.query()["surface"] == ["no2-curieuzenair"]
+    images = [u for u in viewer.requests
+              if "/collections/no2_surface_curieuzenair/map?" in u]
+    assert images and parse_qs(urlsplit(images[-1]).query)["datetime"] == ["2021-07-01"]
+    assert viewer.js("() => window.map.getLayer('surface').type") == "raster"
+    legend = viewer.page.inner_text("#surface-legend")
+    assert "Het oppervlak van de CurieuzenAir-campagne, 2021" in legend, legend
+    assert "burgermeetpunten" in legend
+    r = httpx.get(images[-1])
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    viewer.page.fill("#date-input", "2019-03-01")
+    viewer.rendered()
+    assert viewer.js("() => window.map.getLayer('surface')") is None
+    assert "2021 tot 2021" in viewer.page.inner_text("#surface-legend")
+    viewer.shot("no2-campaign")
+    again = viewer.page.context.new_page()
+    try:
+        again.goto(f"{service}/map?layers=municipalities&date=2021-10-15&surface=no2-curieuzenair")
+        again.wait_for_function("() => document.getElementById('surface-toggle').checked")
+        assert again.eval_on_selector("#surface-source", "(e) => e.value") == "no2-curieuzenair"
+    finally:
+        again.close()
+    assert httpx.get(f"{service}/map", params={"surface": "pm10"}).status_code == 400

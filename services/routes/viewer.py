@@ -48,6 +48,8 @@ BASEMAP = ("region", "municipalities", "districts", "streets")  # the layers of 
 DEFAULT_LAYERS = "municipalities"  # drawn over the basemap when the URL names none
 MODES = ("side", "swipe")
 PARAMS = {"layers", "date", "compare", "mode", "lang", "changes", "surface"}
+# the surfaces the map can draw (surface=): the stations' yearly ones, the campaign's
+SURFACES = {"no2": coverages.NO2_COLLECTION, "no2-curieuzenair": coverages.CAMPAIGN_COLLECTION}
 TITLE = {"en": "Strata: the map of Brussels on any date",
          "fr": "Strata : la carte de Bruxelles à toute date",
          "nl": "Strata: de kaart van Brussel op elke datum"}
@@ -81,9 +83,10 @@ def _check(request: Request) -> None:
     if "mode" in q and q["mode"] not in MODES:
         raise InvalidInput(f"mode={q['mode']} is not a compare mode",
                            hint="use mode=side (side by side) or mode=swipe")
-    if "surface" in q and q["surface"] != "no2":
+    if "surface" in q and q["surface"] not in SURFACES:
         raise InvalidInput(f"surface={q['surface']} is not a surface of Strata",
-                           hint="use surface=no2 (the yearly NO2 surfaces)")
+                           hint="use surface=no2 (the yearly NO2 surfaces of the stations) or "
+                                "surface=no2-curieuzenair (the CurieuzenAir campaign, 2021)")
     if "lang" in q and q["lang"] not in LANGUAGES:
         raise InvalidInput(f"lang={q['lang']} is not a language of Strata",
                            hint="use lang=fr, lang=nl or lang=en")
@@ -103,7 +106,7 @@ def page_config(request: Request) -> dict[str, Any]:
         "crs": [{"id": "CRS84" if k == "CRS84" else f"EPSG:{k}", "title": c.title}
                 for k, c in SUPPORTED.items()],
         # the NO2 surfaces as an image layer: their colour scale (ug/m3) and its two marks
-        "surface": {"id": coverages.NO2_COLLECTION,
+        "surface": {"id": coverages.NO2_COLLECTION, "collections": SURFACES,
                     "ramp": [[stop, "#" + "".join(f"{c:02x}" for c in rgb)]
                              for stop, rgb in coverages.RAMP],
                     "who": coverages.WHO_GUIDELINE, "eu": coverages.EU_LIMIT},

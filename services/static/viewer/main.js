@@ -57,7 +57,7 @@ function readState() {
     mode: q.get('mode') === 'swipe' ? 'swipe' : 'side',
     changes: changes in LAYER ? changes : null,
     lang: pickLanguage(q.get('lang'), navigator.languages),
-    surface: q.get('surface') === 'no2',
+    surface: q.get('surface') in config.surface.collections ? q.get('surface') : null,
   };
 }
 
@@ -72,7 +72,7 @@ function writeState() {
     q.set('mode', state.mode);
     if (state.changes) q.set('changes', state.changes);
   }
-  if (state.surface) q.set('surface', 'no2');
+  if (state.surface) q.set('surface', state.surface);
   q.set('lang', state.lang);
   const query = q.toString().replaceAll('%2C', ',');
   window.history.replaceState(null, '', `${window.location.pathname}?${query}${window.location.hash}`);
@@ -170,18 +170,22 @@ const title = (id) => titles[id] || id;
 
 // ---------------------------------------------------------------- the NO2 surface
 
-let surfaceInfo = null; // the collection /collections/no2_surface (extent, surfaces), once loaded
+// each surface collection (/collections/no2_surface, ..._curieuzenair: extent, surfaces), by
+// the kind of surface (state.surface), once loaded
+const surfaceInfos = {};
+const surfaceCollection = () => config.surface.collections[state.surface];
 
 async function loadSurface() {
-  if (state.surface && !surfaceInfo) {
-    surfaceInfo = await getJSON(`/collections/${config.surface.id}?f=json&lang=en`);
+  if (state.surface && !surfaceInfos[state.surface]) {
+    surfaceInfos[state.surface] = await getJSON(`/collections/${surfaceCollection()}?f=json&lang=en`);
   }
 }
 
 /** The surface valid on `date` (a year's mean is valid from 1 January to 1 January). */
 function surfaceFor(date) {
-  if (!surfaceInfo) return null;
-  return surfaceInfo.surfaces.find((s) => s.valid_from.slice(0, 10) <= date
+  const info = surfaceInfos[state.surface];
+  if (!info) return null;
+  return info.surfaces.find((s) => s.valid_from.slice(0, 10) <= date
     && date < s.valid_to.slice(0, 10)) || null;
 }
 
@@ -190,11 +194,11 @@ function surfaceFor(date) {
 function surfaceSource(date) {
   const surface = surfaceFor(date);
   if (!surface) return null;
-  const [w, s, e, n] = surfaceInfo.extent.spatial.bbox[0];
+  const [w, s, e, n] = surfaceInfos[state.surface].extent.spatial.bbox[0];
   const query = new URLSearchParams({ datetime: `${surface.period}-07-01`, bbox: `${w},${s},${e},${n}`, width: '800' });
   return {
     type: 'image',
-    url: `${window.location.origin}/collections/${config.surface.id}/map?${query.toString().replaceAll('%2C', ',')}`,
+    url: `${window.location.origin}/collections/${surfaceCollection()}/map?${query.toString().replaceAll('%2C', ',')}`,
     coordinates: [[w, n], [e, n], [e, s], [w, s]],
   };
 }
@@ -207,8 +211,11 @@ function rampGradient() {
 
 function renderSurfacePanel() {
   const top = config.surface.ramp.at(-1)[0];
-  $('surface-toggle').checked = state.surface;
+  $('surface-toggle').checked = Boolean(state.surface);
   $('surface-legend').hidden = !state.surface;
+  if (state.surface) $('surface-source').value = state.surface;
+  const campaign = state.surface === 'no2-curieuzenair';
+  $('surface-note').textContent = t(campaign ? 'surface_derived_campaign' : 'surface_derived');
   document.documentElement.style.setProperty('--ramp', rampGradient());
   $('mark-who').style.left = `${(100 * config.surface.who) / top}%`;
   $('mark-eu').style.left = `${(100 * config.surface.eu) / top}%`;
@@ -217,13 +224,14 @@ function renderSurfacePanel() {
   $('ramp-min').textContent = `0 ${t('surface_unit')}`;
   $('ramp-max').textContent = `≥ ${formatNumber(top)} ${t('surface_unit')}`;
   const surface = surfaceFor(state.date);
-  const known = surfaceInfo ? surfaceInfo.surfaces : [];
-  $('surface-year').textContent = surface ? t('surface_year', { year: surface.period })
+  const known = surfaceInfos[state.surface] ? surfaceInfos[state.surface].surfaces : [];
+  $('surface-year').textContent = surface
+    ? t(campaign ? 'surface_year_campaign' : 'surface_year', { year: surface.period })
     : (known.length ? t('surface_none', { first: known[0].period, last: known.at(-1).period }) : '');
 }
 
 async function toggleSurface(on) {
-  state.surface = on;
+  state.surface = on ? $('surface-source').value : null;
   writeState();
   await loadSurface();
   renderSurfacePanel();
@@ -874,6 +882,7 @@ function showError(what, error) {
 function wire() {
   $('lang-select').addEventListener('change', (e) => track(setLanguage(e.target.value)));
   $('surface-toggle').addEventListener('change', (e) => track(toggleSurface(e.target.checked)));
+  $('surface-source').addEventListener('change', () => track(toggleSurface(true)));
   let frame = null;
   $('date-slider').addEventListener('input', () => {
     const date = sliderDate();

@@ -142,7 +142,8 @@ def build_no2(conn: psycopg.Connection, catalogue: Catalogue, workdir: Path,
 
 
 def campaign_years(conn: psycopg.Connection, catalogue: Catalogue) -> dict[int, int]:
-    """The years of the CurieuzenAir points' editions -> how many points have a value."""
+    """The campaign's year (of the points layer's first edition) -> how many points have a
+    value then; empty when no point is loaded."""
     rows = conn.execute(render("surface_campaign_years",
                                points=catalogue.layer(CAMPAIGN_LAYER).table),
                         {"layer": CAMPAIGN_LAYER}).fetchall()

@@ -59,12 +59,17 @@ def ensure_views(conn: psycopg.Connection, catalogue: Catalogue, street_m: float
                                                         "districts")}))
         for stmt in statements(render("views", **tables), conn):
             conn.execute(stmt)  # type: ignore[arg-type]
+        for view in MATERIALIZED:
+            for stmt in statements(render("view_indexes", view=view, key_index=f"{view}_id",
+                                          geom_index=f"{view}_geom"), conn):
+                conn.execute(stmt)  # type: ignore[arg-type]
 
 
 def refresh_views(conn: psycopg.Connection) -> None:
     """Read again what the materialized views hold (after an edition of a layer they read,
-    or a load of a reference table), in one transaction: readers see the old rows or the
-    new ones, never none."""
+    or a load of a reference table), in one transaction and concurrently: readers go on
+    reading the old rows while the new ones are computed, then see the new ones."""
     with conn.transaction():
         for view in MATERIALIZED:
-            conn.execute(sql.SQL("REFRESH MATERIALIZED VIEW {}").format(sql.Identifier(view)))
+            conn.execute(sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(
+                sql.Identifier(view)))

@@ -163,3 +163,12 @@ def test_the_later_version_at_a_shared_instant_and_utc_ids(service):
     assert earlier.json()["properties"]["name_fr"] == "Bruxelles-Ville"
     canonical = rels(at.json()["links"])["canonical"]["href"]
     assert re.search(r"/items/7400@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", canonical), canonical
+
+
+def test_a_key_written_otherwise_keeps_its_links_valid(service):
+    """A key the route reads as 7400 though written in other digits: the 410's links are
+    percent-encoded, never a 500."""
+    r = get(service, "/collections/municipalities/items/%D9%A7%D9%A4%D9%A0%D9%A0",
+            datetime="2010-01-01")
+    assert r.status_code == 410, r.text
+    assert "%D9%A7" in r.headers["Link"]

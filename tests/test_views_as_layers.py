@@ -145,3 +145,19 @@ def test_queryables_and_filter_on_every_collection(service, cid):
             condition = f"{name} IS NOT NULL"
         answer = get(service, f"/collections/{cid}/items", limit="2", filter=condition)
         assert answer.status_code == 200, (cid, name, answer.text)
+
+
+def test_a_view_page_in_a_browser_and_its_bad_parameters(service):
+    """A browser asks HTML by its Accept header, without f: the page (pygeoapi's) answers;
+    a sign belongs to sortby, not to properties."""
+    page = httpx.get(f"{service}/collections/worksite_links/items",
+                     headers={"Accept": "text/html,application/xhtml+xml"}, timeout=60)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for params in ({"properties": "-label"}, {"properties": "+label"}, {"sortby": "-nothing"}):
+        r = get(service, "/collections/worksite_links/items", **params)
+        assert r.status_code == 400 and r.json()["hint"], (params, r.text)
+    ordered = get(service, "/collections/worksite_links/items", sortby="-start_date",
+                  properties="start_date", limit="5").json()["features"]
+    dates = [f["properties"]["start_date"] for f in ordered]
+    assert dates == sorted(dates, reverse=True) and set(ordered[0]["properties"]) == {
+        "start_date"}

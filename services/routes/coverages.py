@@ -136,12 +136,17 @@ def routes() -> list[Route]:
                                     ("/map", map_picture))]
 
 
-def landing_links(base: str) -> list[dict[str, str]]:
-    """The landing page's links to the surface collections and their coverages. They are not
-    listed in ``/collections``: Features clients (and the OGC test suite) take every
-    collection listed there for a feature collection and ask its items."""
+def built(conn: Any) -> list[str]:
+    """The surface collections that hold a surface."""
+    return sorted({str(row["collection"]) for row in surfaces(conn)} & set(COLLECTIONS))
+
+
+def landing_links(base: str, collections: list[str]) -> list[dict[str, str]]:
+    """The landing page's links to the surface collections (those built) and their
+    coverages. They are not listed in ``/collections``: Features clients (and the OGC test
+    suite) take every collection listed there for a feature collection and ask its items."""
     out = []
-    for cid in COLLECTIONS:
+    for cid in collections:
         title = texts(cid)["title"]["en"]
         out += [{"rel": "related", "type": JSON, "title": f"{title}: the collection",
                  "href": f"{base}/collections/{cid}"},

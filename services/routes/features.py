@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
@@ -200,12 +201,12 @@ def _item(request: Request) -> Response:
             raise NotFound(f"no version of {spec.id} {raw_key} starts at {_iso(version_at)}",
                            hint=f"its versions: {url(request, _versions_path(spec.id, raw_key))}")
         starts = [v[1] for v in versions]
-        base = f"/collections/{spec.id}/items/{raw_key}"
+        base = f"/collections/{spec.id}/items/{quote(raw_key, safe='')}"
         history = url(request, _versions_path(spec.id, raw_key))
         links = [
             {"rel": "self", "type": GEOJSON,
              "href": url(request, f"/collections/{spec.id}/items/"
-                                  f"{request.path_params['item_id']}", **q)},
+                                  f"{quote(request.path_params['item_id'], safe='@:')}", **q)},
             {"rel": "collection", "type": "application/json",
              "href": url(request, f"/collections/{spec.id}")},
             # OGC Versioned Features (and Memento): the version's own URI, the feature's
@@ -234,7 +235,7 @@ def _gone_links(request: Request, layer_id: str, raw_key: str,
                 history: str) -> list[dict[str, str]]:
     """The links of a 410 (OGC Versioned Features): the latest version (its own version id),
     the feature's history (a Time Map, under both its names), the feature itself."""
-    base = f"/collections/{layer_id}/items/{raw_key}"
+    base = f"/collections/{layer_id}/items/{quote(raw_key, safe='')}"
     return [{"rel": "latest-version", "type": GEOJSON,
              "href": url(request, f"{base}@{_iso(versions[-1][1])}")},
             {"rel": "timemap", "type": GEOJSON, "href": history},
@@ -255,7 +256,7 @@ def versions(request: Request) -> Response:
         if not found:
             raise NotFound(f"{spec.id} has no feature {raw_key!r}",
                            hint="list the features at .../items")
-        base = f"/collections/{spec.id}/items/{raw_key}"
+        base = f"/collections/{spec.id}/items/{quote(raw_key, safe='')}"
         # a Time Map (Memento): the original, and each version (memento) with its datetime
         links = [{"rel": "self", "type": GEOJSON,
                   "href": url(request, _versions_path(spec.id, raw_key))},
@@ -297,7 +298,8 @@ def _link_header(links: list[dict]) -> str:
 
 
 def _versions_path(layer_id: str, key: str) -> str:
-    return f"/collections/{layer_id}/items/{key}/versions"
+    """A feature's Time Map (its key as a path segment, percent-encoded)."""
+    return f"/collections/{layer_id}/items/{quote(key, safe='')}/versions"
 
 
 def _iso(moment: dt.datetime) -> str:

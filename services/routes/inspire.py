@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -18,7 +19,7 @@ from services import metadata
 from services.ogc_params import check_known
 from services.pygeoapi_config import inspire_links
 from services.routes import coverages, dashboard, datasets, tiles, viewer
-from services.web import base_url, language, layer, wants_html
+from services.web import base_url, db, language, layer, wants_html
 
 
 def collection_metadata(request: Request) -> Response:
@@ -172,11 +173,17 @@ async def landing(request: Request) -> Response:
         return datasets.landing(request, dataset)
     response = await starlette_app.landing_page(request)
 
+    def built() -> list[str]:
+        with db(request) as conn:
+            return coverages.built(conn)
+    surface_collections = await run_in_threadpool(built) if \
+        response.status_code < 400 else []
+
     def amend(body: dict) -> None:
         body["links"] = [link for link in body.get("links", []) if not str(
             link.get("rel", "")).endswith("/tiling-schemes")] + tiles.landing_links(
             base_url(request)) + viewer.landing_links(base_url(request)) + \
             dashboard.landing_links(base_url(request)) + datasets.landing_links(
-            base_url(request)) + coverages.landing_links(base_url(request))
+            base_url(request)) + coverages.landing_links(base_url(request), surface_collections)
 
     return amend_json(response, amend)

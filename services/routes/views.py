@@ -44,7 +44,11 @@ def spec_of(request: Request, conn: Any) -> ViewSpec:
     """The view behind the request's collection."""
     cid = request.path_params["collection_id"]
     view, time_field = VIEW_BACKED[cid]
-    return view_spec(conn, cid, view, "id", time_field)
+    spec = view_spec(conn, cid, view, "id", time_field)
+    if not spec.kinds:  # a store that serves no city has no views
+        raise NotFound(f"collection {cid!r} is not served here",
+                       hint="see the collections at /collections")
+    return spec
 
 
 def queryables_link(request: Request, cid: str) -> dict[str, str]:
@@ -58,12 +62,13 @@ def link_header(links: list[dict[str, str]]) -> str:
     return ", ".join(f'<{lk["href"]}>; rel="{lk["rel"]}"; type="{lk["type"]}"' for lk in links)
 
 
-def _names(q: Any, name: str, spec: ViewSpec) -> list[str] | None:
+def _names(q: Any, name: str, spec: ViewSpec, signed: bool = False) -> list[str] | None:
+    """``properties=a,b`` (or ``sortby=+a,-b``, ``signed``): columns of the view."""
     value = q.get(name)
     if value is None:
         return None
     names = [v.strip() for v in value.split(",") if v.strip()]
-    unknown = [n for n in names if n.lstrip("+-") not in spec.kinds]
+    unknown = [n for n in names if (n.lstrip("+-") if signed else n) not in spec.kinds]
     if unknown or not names:
         raise InvalidInput(f"{name}: {', '.join(unknown) or '(none)'} not in {spec.id}",
                            hint=f"choose among: {', '.join(spec.kinds)}")
@@ -91,14 +96,14 @@ def check_html(request: Request) -> None:
     q = request.query_params
     with db(request) as conn:
         spec = spec_of(request, conn)
-    equality = _checked(q, spec, HTML_PARAMS, ("html",))
+    equality = _checked(q, spec, HTML_PARAMS, (None, "html"))
     p.int_param(q, "offset", 0, 0, 10**9)
     p.int_param(q, "limit", 10, 1, 10**9)
     p.bbox_param(q)
     p.bool_param(q, "skipGeometry")
     p.datetime_param(q.get("datetime"))
     _names(q, "properties", spec)
-    _names(q, "sortby", spec)
+    _names(q, "sortby", spec, signed=True)
     for name in equality & set(q):
         p.typed_value(q[name], spec.kinds[name], name)
 
@@ -108,7 +113,8 @@ def _query(request: Request, spec: ViewSpec, limit: int) -> ViewQuery:
     equality = _checked(q, spec, ITEMS_PARAMS, (None, "json", "geojson"))
     at, interval = p.datetime_param(q.get("datetime"))
     service = request.app.state.service
-    sortby = [(n.lstrip("+-"), n.startswith("-")) for n in _names(q, "sortby", spec) or []]
+    sortby = [(n.lstrip("+-"), n.startswith("-"))
+              for n in _names(q, "sortby", spec, signed=True) or []]
     return ViewQuery(
         crs=p.crs_param(q, "crs", CRS84), limit=limit,
         offset=p.int_param(q, "offset", 0, 0, 10**9),
@@ -134,7 +140,7 @@ def items(request: Request, limit: int) -> Response:
         params["limit"] = str(limit)
     links = [{"rel": "self", "type": GEOJSON, "href": url(request, path, **{**q, "f": "json"})},
              {"rel": "alternate", "type": "text/html",
-              "href": url(request, path, **params, f="html")},
+              "href": url(request, path, **params, offset=vq.offset or None, f="html")},
              {"rel": "collection", "type": "application/json",
               "href": url(request, f"/collections/{spec.id}")},
              queryables_link(request, spec.id)]
@@ -181,6 +187,9 @@ def queryables(request: Request) -> Response:
     cid = request.path_params["collection_id"]
     q = request.query_params
     p.check_known(q, {"f", "lang", "profile"})
+    if q.get("profile") not in (None, "actual-domain", "valid-domain"):
+        raise InvalidInput(f"profile={q.get('profile')} is not offered here",
+                           hint="use profile=valid-domain or actual-domain (the same here)")
     if q.get("f") not in (None, "json"):
         raise InvalidInput(f"f={q.get('f')} is not offered here", hint="use f=json or f=html")
     layers = catalogue(request).layers

@@ -57,7 +57,7 @@ function readState() {
     mode: q.get('mode') === 'swipe' ? 'swipe' : 'side',
     changes: changes in LAYER ? changes : null,
     lang: pickLanguage(q.get('lang'), navigator.languages),
-    surface: q.get('surface') in config.surface.collections ? q.get('surface') : null,
+    surface: Object.hasOwn(config.surface.collections, q.get('surface') || '') ? q.get('surface') : null,
   };
 }
 
@@ -177,7 +177,13 @@ const surfaceCollection = () => config.surface.collections[state.surface];
 
 async function loadSurface() {
   if (state.surface && !surfaceInfos[state.surface]) {
-    surfaceInfos[state.surface] = await getJSON(`/collections/${surfaceCollection()}?f=json&lang=en`);
+    try {
+      surfaceInfos[state.surface] = await getJSON(`/collections/${surfaceCollection()}?f=json&lang=en`);
+    } catch (error) { // no surface built (yet): said, and the map is drawn without it
+      showError(t('surfaces'), error);
+      state.surface = null;
+      writeState();
+    }
   }
 }
 

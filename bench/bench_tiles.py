@@ -13,7 +13,11 @@ cycles through every tile over the layer's area at zoom 12, 14 and 16 (the same 
 same order, for both servers), with 1 and 8 connections, bounded in time, after the tables
 are vacuumed and analysed and both servers warmed alike over the same tiles; then a past-date
 building tile asked again with its ETag (304) against the same tile without it (made anew
-every time). Prints requests/s and p50 / p99 and the ratios.
+every time). Strata runs twice: with its tile cache off (STRATA_TILE_CACHE_BYTES=0: every tile
+made anew, the comparison with tipg that says how fast PostGIS makes them) and on (its
+default: a tile made once is served again by its ETag, which names everything its bytes
+depend on); the cached server is warmed over the same tiles as the others, so its cells are
+cache hits. Prints requests/s and p50 / p99 and the ratios.
 
 Usage: .venv/bin/python bench/bench_tiles.py [--features N] [--seconds S]
 """
@@ -183,13 +187,18 @@ def main() -> None:
                     sql.Identifier(*table.split("."))))
         strata_env = {"STRATA_DATABASE_URL": url, "STRATA_WORKERS": "2",
                       "STRATA_TILE_MAX_FEATURES": str(CAP)}
+        made = {**strata_env, "STRATA_TILE_CACHE_BYTES": "0"}  # every tile made anew
         servers = {
             "strata": start([sys.executable, "-m", "services.cli.main", "serve"],
-                            {**strata_env, "STRATA_SCHEMA_NAME": SCHEMA,
+                            {**made, "STRATA_SCHEMA_NAME": SCHEMA,
                              "STRATA_CATALOGUE": str(cat_path), "STRATA_PORT": "5101"},
                             "http://127.0.0.1:5101/"),
+            "strata cached": start([sys.executable, "-m", "services.cli.main", "serve"],
+                                   {**strata_env, "STRATA_SCHEMA_NAME": SCHEMA,
+                                    "STRATA_CATALOGUE": str(cat_path), "STRATA_PORT": "5105"},
+                                   "http://127.0.0.1:5105/"),
             "strata streets": start([sys.executable, "-m", "services.cli.main", "serve"],
-                                    {**strata_env, "STRATA_SCHEMA_NAME": STREETS_SCHEMA,
+                                    {**made, "STRATA_SCHEMA_NAME": STREETS_SCHEMA,
                                      "STRATA_PORT": "5104"}, "http://127.0.0.1:5104/"),
             "tipg": start([str(python), "-m", "uvicorn", "tipg.main:app", "--port", "5103",
                            "--workers", "2", "--log-level", "error"],
@@ -202,6 +211,11 @@ def main() -> None:
         try:
             compare("buildings", extent(url, "bench_buildings"),
                     (5101, "/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}"
+                           f"?datetime={PAST}&properties={ATTRIBUTES}"),
+                    (5103, tipg_template(5103, "public.bench_buildings")), args.seconds, url,
+                    results, counts)
+            compare("buildings, cache", extent(url, "bench_buildings"),
+                    (5105, "/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}"
                            f"?datetime={PAST}&properties={ATTRIBUTES}"),
                     (5103, tipg_template(5103, "public.bench_buildings")), args.seconds, url,
                     results, counts)
@@ -222,6 +236,8 @@ def main() -> None:
                     "http://127.0.0.1:5101", [path], c, args.seconds)
                 results[("304", "strata", c)] = wrk_script(
                     "http://127.0.0.1:5101", [path], c, args.seconds, {"If-None-Match": etag})
+                results[("hit", "strata", c)] = wrk_script(
+                    "http://127.0.0.1:5105", [path], c, args.seconds)
         finally:
             for proc in servers.values():
                 proc.terminate()
@@ -246,13 +262,16 @@ def main() -> None:
                   f"{f'{s[0]:8.1f} ({s[1]:7.2f} / {s[2]:8.2f})':>28}"
                   f"{f'{t[0]:8.1f} ({t[1]:7.2f} / {t[2]:8.2f})':>28}"
                   f"  {s[0] / t[0]:10.2f}x  {t[1] / s[1]:8.2f}x")
-        fresh, cached = results[("fresh", "strata", c)], results[("304", "strata", c)]
-        print(f"{'past-date tile, z14':<26}{'fresh (made anew)':>28}{'again, ETag: 304':>28}")
-        print(f"{'buildings':<26}{f'{fresh[0]:8.1f} ({fresh[1]:7.2f} / {fresh[2]:8.2f})':>28}"
-              f"{f'{cached[0]:8.1f} ({cached[1]:7.2f} / {cached[2]:8.2f})':>28}"
-              f"  {cached[0] / fresh[0]:10.2f}x  {fresh[1] / cached[1]:8.2f}x")
+        fresh = results[("fresh", "strata", c)]
+        print(f"{'past-date tile, z14':<26}{'fresh (made anew)':>28}{'again':>28}")
+        for label, key in (("ETag: 304", "304"), ("tile cache hit", "hit")):
+            again = results[(key, "strata", c)]
+            print(f"{'buildings, ' + label:<26}"
+                  f"{f'{fresh[0]:8.1f} ({fresh[1]:7.2f} / {fresh[2]:8.2f})':>28}"
+                  f"{f'{again[0]:8.1f} ({again[1]:7.2f} / {again[2]:8.2f})':>28}"
+                  f"  {again[0] / fresh[0]:10.2f}x  {fresh[1] / again[1]:8.2f}x")
     print("\nratios: Strata / tipg in requests/s, tipg / Strata in p50 (above 1: Strata ahead);"
-          " 304 / fresh likewise")
+          " 304 or cache hit / fresh likewise")
     print(f"1-minute load after the cells: {min(LOADS):.2f} to {max(LOADS):.2f} (2 cores; the "
           "bench itself keeps about 2 busy)")
     print(json.dumps({"done": True}))

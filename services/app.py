@@ -51,6 +51,7 @@ from services.routes import records as records_routes
 from services.routes.datasets import DatasetPrefix
 from services.settings import ServiceSettings, StoreSettings
 from services.store import Store
+from services.tile_cache import TileCache
 from versioning.instants import day_start
 from versioning.reading import extents
 
@@ -177,6 +178,7 @@ def create_app(store_settings: StoreSettings | None = None,
     app.state.download_cache = downloads.DownloadCache(
         service.cache_dir or Path(folder) / "downloads", service.cache_max_bytes)
     app.state.pool = reads
+    app.state.tile_cache = TileCache(service.tile_cache_bytes)
     # reports are the one thing the service writes (Open311 POST), through a role that can
     # read and insert reports, nothing else
     app.state.writer_pool = shared_pool(

@@ -67,6 +67,8 @@ class ServiceSettings(BaseSettings):
     # when more were found); the layers of the map tileset /tiles, bottom first; an outside
     # basemap (a tile URL template) named in /tiles/WebMercatorQuad?f=tilejson, never fetched
     tile_max_features: int = 20_000
+    # the tiles made, kept in memory by their ETag (least recently used out; 0: none)
+    tile_cache_bytes: int = 256_000_000
     tile_map_layers: list[str] = ["region", "municipalities", "districts", "streets"]
     basemap_url: str | None = None
     # beyond one machine (docs/DEPLOYMENT.md): PostgreSQL standbys for reads, as the reader
@@ -89,6 +91,13 @@ class ServiceSettings(BaseSettings):
     def _positive(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("must be greater than 0")
+        return value
+
+    @field_validator("tile_cache_bytes")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must be 0 (no cache) or more")
         return value
 
     def replica_urls(self) -> list[str]:

@@ -381,3 +381,32 @@ def test_an_empty_tile_is_an_empty_200(service):
     r = get(service, "/collections/municipalities/tiles/WebMercatorQuad/10/0/0")
     assert r.status_code == 200 and r.content == b"" and r.headers["content-type"] == MVT
     assert "etag" in r.headers
+
+
+def test_a_tile_made_once_is_served_from_the_cache(service, loaded):
+    """The process keeps the tiles it made by their ETag: the same tile asked again, or at
+    another date of the same edition, is the same bytes from the cache (Server-Timing says
+    hit); another edition is made anew; a capped tile keeps its header; with the cache off
+    (STRATA_TILE_CACHE_BYTES=0) every tile is made, to the same bytes."""
+    path = "/collections/streets/tiles/WebMercatorQuad/14/5499/8390"
+    first = get(service, path, params={"datetime": "2020-06-01"})
+    again = get(service, path, params={"datetime": "2020-07-15"})
+    assert first.status_code == again.status_code == 200 and len(first.content) > 100
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["server-timing"] == "tilecache;desc=hit"
+    assert again.content == first.content
+    other = get(service, path, params={"datetime": "2021-06-01"})
+    assert other.headers["etag"] != first.headers["etag"]
+    assert other.headers["server-timing"] == "tilecache;desc=miss"
+    with serve({**loaded.environ, "STRATA_TILE_CACHE_BYTES": "0"}) as base:
+        made = [get(base, path, params={"datetime": "2020-06-01"}) for _ in range(2)]
+        assert [r.headers["server-timing"] for r in made] == ["tilecache;desc=miss"] * 2
+    # the cached tile is the tile made anew: the same bytes with the cache and without
+    assert made[0].content == made[1].content == first.content == again.content
+    capped = "/collections/streets/tiles/WebMercatorQuad/12/1374/2097"
+    with serve({**loaded.environ, "STRATA_TILE_MAX_FEATURES": "100"}) as base:
+        twice = [get(base, capped) for _ in range(2)]
+        assert [r.headers["server-timing"] for r in twice] == ["tilecache;desc=miss",
+                                                                "tilecache;desc=hit"]
+        assert all(r.headers["strata-tile-capped"] == "true" for r in twice)
+        assert twice[0].content == twice[1].content

@@ -398,13 +398,20 @@ def _matches(header: str | None, etag: str) -> bool:
 
 
 def _answer(request: Request, etag: str, settled: bool, make: Callable[[], Tile]) -> Response:
-    """304 when the client holds this tile, else the tile; with its caching headers."""
+    """304 when the client holds this tile, else the tile (from the process's tile cache
+    when it was made before: its ETag names all its bytes depend on); with its caching
+    headers, and ``Server-Timing: tilecache;desc=hit|miss``."""
     # a standby behind the newest edition may still learn a lifespan's end (replicas.py)
     headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable"
                if settled and replicas.settled() else "public, max-age=60"}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    tile = make()
+    cache = request.app.state.tile_cache
+    tile = cache.get(etag)
+    headers["Server-Timing"] = f"tilecache;desc={'hit' if tile is not None else 'miss'}"
+    if tile is None:
+        tile = make()
+        cache.put(etag, tile)
     if tile.capped:
         headers[CAPPED_HEADER] = "true"
     return Response(tile.data, media_type=MVT, headers=headers)

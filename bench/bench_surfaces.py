@@ -30,13 +30,16 @@ from pathlib import Path
 
 import httpx
 
-from layers.catalogue import PROJECT_ROOT
-from linking.surfaces import mid_year, zonal_statistics
-from services.localdb import LocalCluster, cluster_root
-from services.settings import StoreSettings
-from services.store import Store
-from services.surface_files import surfaces_root
-from versioning.surfaces import surfaces
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_service import start  # noqa: E402
+
+from layers.catalogue import PROJECT_ROOT  # noqa: E402
+from linking.surfaces import mid_year, zonal_statistics  # noqa: E402
+from services.localdb import LocalCluster, cluster_root  # noqa: E402
+from services.settings import StoreSettings  # noqa: E402
+from services.store import Store  # noqa: E402
+from services.surface_files import surfaces_root  # noqa: E402
+from versioning.surfaces import surfaces  # noqa: E402
 
 SCHEMA = "bench_surfaces"
 REGION = (141_150.0, 161_450.0, 158_050.0, 178_200.0)  # the grid's bounds (EPSG:31370)
@@ -60,19 +63,6 @@ def _times(label: str, run: int, call) -> float:  # type: ignore[no-untyped-def]
     print(f"{label:<48} n={run:<4} p50 {statistics.median(spent):8.1f} ms   "
           f"p90 {spent[int(0.9 * (run - 1))]:8.1f} ms   max {spent[-1]:8.1f} ms")
     return statistics.median(spent)
-
-
-def _wait(url: str, proc: subprocess.Popen, log: Path) -> None:  # type: ignore[type-arg]
-    deadline = time.time() + 120
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.time() > deadline or proc.poll() is not None:
-            raise SystemExit(log.read_text()[-2000:])
-        time.sleep(0.3)
 
 
 def pygeoapi_config(cog: Path, port: int) -> dict:  # type: ignore[type-arg]
@@ -110,19 +100,16 @@ def start_pygeoapi(cog: Path, workdir: Path) -> tuple[subprocess.Popen, str]:  #
     import yaml
 
     port = _free_port()
-    config, openapi, log = (workdir / "pygeoapi.yml", workdir / "openapi.yml",
-                            workdir / "pygeoapi.log")
+    config, openapi = workdir / "pygeoapi.yml", workdir / "openapi.yml"
     config.write_text(yaml.safe_dump(pygeoapi_config(cog, port)))
-    env = {**os.environ, "PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
+    env = {"PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
     cli = Path(sys.executable).parent / "pygeoapi"
     subprocess.run([str(cli), "openapi", "generate", str(config), "--output-file",
-                    str(openapi)], env=env, check=True, stdout=subprocess.DEVNULL)
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "pygeoapi.starlette_app:APP",
-                                 "--port", str(port), "--log-level", "error"], env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+                    str(openapi)], env={**os.environ, **env}, check=True,
+                   stdout=subprocess.DEVNULL)
     base = f"http://localhost:{port}"
-    _wait(f"{base}/collections/no2_2021", proc, log)
+    proc = start([sys.executable, "-m", "uvicorn", "pygeoapi.starlette_app:APP", "--port",
+                  str(port), "--log-level", "error"], env, f"{base}/collections/no2_2021")
     return proc, base
 
 
@@ -141,22 +128,19 @@ def main() -> None:
                        stdout=subprocess.DEVNULL)
     port = _free_port()
     base = f"http://localhost:{port}"
-    with tempfile.NamedTemporaryFile(suffix=".log") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "services.cli.main", "serve"],
-                                env={**env, "STRATA_PORT": str(port)}, stdout=log,
-                                stderr=subprocess.STDOUT)
-        try:
-            _wait(f"{base}/", proc, Path(log.name))
-            with tempfile.TemporaryDirectory() as work:
-                peer, peer_base = start_pygeoapi(_cog(store, "2021"), Path(work))
-                try:
-                    _measure(base, peer_base, store, n)
-                finally:
-                    peer.terminate()
-                    peer.wait(timeout=30)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    proc = start([sys.executable, "-m", "services.cli.main", "serve"],
+                 {**env, "STRATA_PORT": str(port)}, f"{base}/")
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            peer, peer_base = start_pygeoapi(_cog(store, "2021"), Path(work))
+            try:
+                _measure(base, peer_base, store, n)
+            finally:
+                peer.terminate()
+                peer.wait(timeout=30)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def _cog(store: Store, period: str) -> Path:

@@ -49,6 +49,7 @@ DERIVED_NOTE = ("A derived estimate, interpolated from point measurements; not a
                 "Its leave-one-out cross-validation error (cv_rmse_ug_m3) says how far it "
                 "strays from a station it did not see.")
 BANDS = ("no2", "no2_variance")
+BAND_DESCRIPTION = "NO2 annual mean, estimated (ug/m3)"  # the estimate's band, by default
 NEIGHBOURS = 16  # the points each cell of a moving-neighbourhood kriging is estimated from
 LOCAL_VARIOGRAM = "exponential"
 LOCAL_METHOD = (f"ordinary kriging (moving neighbourhood of the {NEIGHBOURS} nearest points), "
@@ -262,7 +263,7 @@ def interpolate_local(x: np.ndarray, y: np.ndarray, z: np.ndarray, labels: list[
 
 
 def write_cog(path: Path, surface: Surface, tags: dict[str, str],
-              band_description: str = "NO2 annual mean, estimated (ug/m3)") -> str:
+              band_description: str = BAND_DESCRIPTION) -> str:
     """Write ``surface`` as a Cloud Optimized GeoTIFF (deflate, internal tiles of
     :data:`BLOCK_SIZE`, overviews) with two bands, the estimate and its variance; the
     SHA-256 of the file."""

@@ -133,11 +133,13 @@ def build_no2(conn: psycopg.Connection, catalogue: Catalogue, workdir: Path,
         region = region_at(conn, catalogue, year)
         surface = raster.interpolate(means.x, means.y, means.values, means.stations, region)
         builds.append(_written(
-            workdir, NO2_COLLECTION, NO2_SOURCE, raster.METHOD, year, means, surface,
+            workdir, NO2_COLLECTION, NO2_SOURCE, raster.METHOD, year, surface,
             {"fr": f"NO2, moyenne annuelle {year} (estimation)",
              "nl": f"NO2, jaargemiddelde {year} (schatting)",
              "en": f"NO2, annual mean {year} (estimate)"},
-            "IRCEL-CELINE yearly NO2 means per station (CC BY 4.0)", "N_STATIONS"))
+            "IRCEL-CELINE yearly NO2 means per station (CC BY 4.0)", "N_STATIONS",
+            {"stations": {s: float(v) for s, v in zip(means.stations, means.values,
+                                                      strict=True)}}))
     return builds
 
 
@@ -173,10 +175,8 @@ def build_campaign(conn: psycopg.Connection, catalogue: Catalogue, workdir: Path
         region = region_at(conn, catalogue, year)
         surface = raster.interpolate_local(points.x, points.y, points.values, points.stations,
                                            region)
-        merged = StationMeans(year, surface.labels, np.array([]), np.array([]), np.array([]))
         builds.append(_written(
-            workdir, CAMPAIGN_COLLECTION, CAMPAIGN_SOURCE, raster.LOCAL_METHOD, year, merged,
-            surface,
+            workdir, CAMPAIGN_COLLECTION, CAMPAIGN_SOURCE, raster.LOCAL_METHOD, year, surface,
             {"fr": f"NO2 {year}, campagne CurieuzenAir (estimation)",
              "nl": f"NO2 {year}, CurieuzenAir-campagne (schatting)",
              "en": f"NO2 {year}, CurieuzenAir campaign (estimate)"},
@@ -189,11 +189,11 @@ def build_campaign(conn: psycopg.Connection, catalogue: Catalogue, workdir: Path
 
 
 def _written(workdir: Path, collection: str, source_name: str, method: str, year: int,
-             means: StationMeans, surface: raster.Surface, title: dict[str, str], source: str,
-             count_tag: str, extra: dict[str, Any] | None = None,
-             band_description: str | None = None) -> SurfaceBuild:
-    """``surface`` written as a COG under ``workdir`` with its metadata and tags: the build
-    to record. ``means.stations`` names the points of ``surface.loo_errors``."""
+             surface: raster.Surface, title: dict[str, str], source: str, count_tag: str,
+             extra: dict[str, Any], band_description: str = raster.BAND_DESCRIPTION
+             ) -> SurfaceBuild:
+    """``surface`` written as a COG under ``workdir`` with its metadata (``extra`` added)
+    and tags: the build to record."""
     valid_from, valid_to = year_interval(year)
     metadata: dict[str, Any] = {
         "title": title,
@@ -202,24 +202,20 @@ def _written(workdir: Path, collection: str, source_name: str, method: str, year
         "cv": {"kind": "leave-one-out", "rmse_ug_m3": surface.cv_rmse,
                "mae_ug_m3": surface.cv_mae,
                "bias_ug_m3": float(np.mean(surface.loo_errors)),
-               "errors_ug_m3": dict(zip(means.stations,
+               "errors_ug_m3": dict(zip(surface.labels,
                                         map(float, surface.loo_errors), strict=True))},
-        **({"stations": {s: float(v) for s, v in zip(means.stations, means.values,
-                                                     strict=True)}}
-           if len(means.values) else {}),
         "cell_size_m": surface.grid.cell, "crs": f"EPSG:{raster.EPSG}",
         "nodata": raster.NODATA, "bands": list(raster.BANDS),
-        "region_read_at": mid_year(year).isoformat(), **(extra or {})}
+        "region_read_at": mid_year(year).isoformat(), **extra}
     tags = {"TITLE": title["en"], "DERIVED": "true",
             "NOTE": raster.DERIVED_NOTE, "METHOD": method,
             "CV_RMSE_UG_M3": f"{surface.cv_rmse:.4f}", "CV_MAE_UG_M3": f"{surface.cv_mae:.4f}",
-            count_tag: str(len(means.stations)), "YEAR": str(year), "UNIT": UNIT,
+            count_tag: str(len(surface.labels)), "YEAR": str(year), "UNIT": UNIT,
             "SOURCE": source, "CELL_SIZE_M": f"{surface.grid.cell:g}"}
     path = Path(tempfile.mkstemp(suffix=".tif", dir=workdir)[1])
-    checksum = (raster.write_cog(path, surface, tags) if band_description is None
-                else raster.write_cog(path, surface, tags, band_description))
+    checksum = raster.write_cog(path, surface, tags, band_description)
     return SurfaceBuild(collection, valid_from, valid_to, str(year), source_name, method,
-                        surface.cv_rmse, surface.cv_mae, len(means.stations), surface.grid.cell,
+                        surface.cv_rmse, surface.cv_mae, len(surface.labels), surface.grid.cell,
                         raster.EPSG, surface.grid.bounds, list(raster.BANDS), checksum, path,
                         metadata)
 

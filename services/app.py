@@ -179,6 +179,7 @@ def create_app(store_settings: StoreSettings | None = None,
         service.cache_dir or Path(folder) / "downloads", service.cache_max_bytes)
     app.state.pool = reads
     app.state.tile_cache = TileCache(service.tile_cache_bytes)
+    app.state.view_specs = {}  # collection -> its view's columns (services/routes/views.py)
     # reports are the one thing the service writes (Open311 POST), through a role that can
     # read and insert reports, nothing else
     app.state.writer_pool = shared_pool(

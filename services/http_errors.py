@@ -113,8 +113,9 @@ def error_response(error: StrataError, retry_after: int = 5) -> JSONResponse:
     if isinstance(error, MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)
     if isinstance(error, Gone) and error.links:
-        headers["Link"] = ", ".join(f'<{link["href"]}>; rel="{link["rel"]}"'
-                                    for link in error.links)
+        from services.web import link_header
+
+        headers["Link"] = link_header(error.links)
     return JSONResponse(error.as_dict(), status_code=status, headers=headers)
 
 

@@ -59,6 +59,15 @@ def url(request: Request, path: str, **params: Any) -> str:
     return f"{base_url(request)}{path}" + (f"?{query}" if query else "")
 
 
+def link_header(links: list[dict[str, str]]) -> str:
+    """Links as an HTTP ``Link`` header: target, relation, media type when given, datetime
+    for mementos (an HTTP-date)."""
+    return ", ".join(f'<{lk["href"]}>; rel="{lk["rel"]}"'
+                     + (f'; type="{lk["type"]}"' if "type" in lk else "")
+                     + (f'; datetime="{lk["datetime"]}"' if "datetime" in lk else "")
+                     for lk in links)
+
+
 def language(request: Request) -> str:
     """The negotiated language (fr, nl, en): ``lang=`` first, then Accept-Language."""
     chosen = negotiate(request.query_params.get("lang") or request.headers.get("accept-language"))

@@ -62,6 +62,11 @@ def surfaces(conn: psycopg.Connection, collection: str | None = None) -> list[di
         return cur.execute(load_sql("surfaces"), {"collection": collection}).fetchall()
 
 
+def surface_collections(conn: psycopg.Connection) -> list[str]:
+    """The collections that hold a surface (without reading the surfaces themselves)."""
+    return [str(r[0]) for r in conn.execute(load_sql("surface_collections")).fetchall()]
+
+
 def surface_at(conn: psycopg.Connection, collection: str, at: dt.datetime
                ) -> dict[str, Any] | None:
     """The surface of ``collection`` valid at the instant ``at`` (None when there is none)."""

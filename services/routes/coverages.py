@@ -56,7 +56,7 @@ from linking.surfaces import (
 from services import ogc_params as p
 from services.surface_files import surfaces_root
 from services.web import base_url, catalogue, db, language
-from versioning.surfaces import surfaces
+from versioning.surfaces import surface_collections, surfaces
 
 GEOTIFF = "image/tiff; application=geotiff"
 COVJSON = "application/prs.coverage+json"
@@ -138,7 +138,7 @@ def routes() -> list[Route]:
 
 def built(conn: Any) -> list[str]:
     """The surface collections that hold a surface."""
-    return sorted({str(row["collection"]) for row in surfaces(conn)} & set(COLLECTIONS))
+    return [c for c in surface_collections(conn) if c in COLLECTIONS]
 
 
 def landing_links(base: str, collections: list[str]) -> list[dict[str, str]]:

@@ -21,7 +21,17 @@ from services import ogc_params as p
 from services.http_errors import Gone
 from services.pygeoapi_config import VIEW_BACKED
 from services.routes import views
-from services.web import GEOJSON, cache_headers, db, http_date, language, layer, url, wants_html
+from services.web import (
+    GEOJSON,
+    cache_headers,
+    db,
+    http_date,
+    language,
+    layer,
+    link_header,
+    url,
+    wants_html,
+)
 from versioning.instants import parse_instant
 from versioning.pages import CRS84, PageQuery, features_alive, page, timeline, versions_of
 
@@ -134,11 +144,11 @@ def _items(request: Request) -> Response:
         head["links"] = links
         body = json.dumps(head, ensure_ascii=False)
         body = body[:-1] + ', "features": [' + result.features + "]}"
-        link_header = _link_header(links)
+        links_text = link_header(links)
         if pq.interval is not None:  # several versions of a feature: the profile answered
-            link_header += f', <{PROFILE_URI}{_profile(q)}>; rel="profile"'
+            links_text += f', <{PROFILE_URI}{_profile(q)}>; rel="profile"'
         response = Response(body, media_type=GEOJSON, headers={
-            "Content-Crs": f"<{crs.uri}>", "Link": link_header})
+            "Content-Crs": f"<{crs.uri}>", "Link": links_text})
         end = pq.interval[1] if pq.interval else None
         if pq.interval and end is None:
             return cache_headers(request, response, conn, spec, None)
@@ -226,7 +236,7 @@ def _item(request: Request) -> Response:
         body = feature[:-1] + ', "links": ' + json.dumps(links) + "}"
         response = Response(body, media_type=GEOJSON, headers={
             "Content-Crs": f"<{crs.uri}>", "Memento-Datetime": http_date(since),
-            "Link": _link_header(links)})
+            "Link": link_header(links)})
         return cache_headers(request, response, conn, spec, at or None)
 
 
@@ -274,7 +284,7 @@ def versions(request: Request) -> Response:
                 "numberMatched": len(found), "links": links}
         body = json.dumps(head)[:-1] + ', "features": [' + ",".join(v[0] for v in found) + "]}"
         response = Response(body, media_type=GEOJSON, headers={
-            "Content-Crs": f"<{crs.uri}>", "Link": _link_header(links)})
+            "Content-Crs": f"<{crs.uri}>", "Link": link_header(links)})
         response.headers["Content-Language"] = language(request)
         return response
 
@@ -288,13 +298,6 @@ def _version_id(text: str) -> tuple[str, dt.datetime | None]:
         return key, parse_instant(stamp)
     except InvalidInput:
         return text, None
-
-
-def _link_header(links: list[dict]) -> str:
-    """The links as an HTTP Link header (with their datetime, for mementos)."""
-    return ", ".join(f'<{lk["href"]}>; rel="{lk["rel"]}"; type="{lk["type"]}"'
-                     + (f'; datetime="{lk["datetime"]}"' if "datetime" in lk else "")
-                     for lk in links)
 
 
 def _versions_path(layer_id: str, key: str) -> str:

@@ -22,7 +22,7 @@ from geo.errors import InvalidInput, NotFound
 from linking.view_pages import ViewQuery, ViewSpec, view_item, view_page, view_spec
 from services import ogc_params as p
 from services.pygeoapi_config import VIEW_BACKED
-from services.web import GEOJSON, catalogue, db, url, wants_html
+from services.web import GEOJSON, catalogue, db, link_header, url, wants_html
 
 ITEMS_PARAMS = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "properties",
                 "sortby", "lang", "filter", "filter-lang", "filter-crs", "skipGeometry"}
@@ -41,10 +41,14 @@ GEOMETRY_FORMATS = {"POINT": "geometry-point", "MULTIPOINT": "geometry-multipoin
 
 
 def spec_of(request: Request, conn: Any) -> ViewSpec:
-    """The view behind the request's collection."""
+    """The view behind the request's collection (its columns read once per process: the
+    views are made when the store is prepared, before the app serves)."""
     cid = request.path_params["collection_id"]
-    view, time_field = VIEW_BACKED[cid]
-    spec = view_spec(conn, cid, view, "id", time_field)
+    known: dict[str, ViewSpec] = request.app.state.view_specs  # the views are made at start
+    if cid not in known:
+        view, time_field = VIEW_BACKED[cid]
+        known[cid] = view_spec(conn, cid, view, "id", time_field)
+    spec = known[cid]
     if not spec.kinds:  # a store that serves no city has no views
         raise NotFound(f"collection {cid!r} is not served here",
                        hint="see the collections at /collections")
@@ -55,11 +59,6 @@ def queryables_link(request: Request, cid: str) -> dict[str, str]:
     """The link to a collection's queryables (in items' bodies and Link headers)."""
     return {"rel": QUERYABLES, "type": "application/schema+json",
             "href": url(request, f"/collections/{cid}/queryables")}
-
-
-def link_header(links: list[dict[str, str]]) -> str:
-    """Links as an HTTP ``Link`` header."""
-    return ", ".join(f'<{lk["href"]}>; rel="{lk["rel"]}"; type="{lk["type"]}"' for lk in links)
 
 
 def _names(q: Any, name: str, spec: ViewSpec, signed: bool = False) -> list[str] | None:

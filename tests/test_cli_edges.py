@@ -254,3 +254,41 @@ def test_revoking_an_unknown_key_is_not_found(env):
     assert result.exit_code == 3, result.output
     assert "there is no API key named 'nobody'" in result.stderr
     assert "strata apikey create NAME" in result.stderr
+
+
+def test_stopping_a_server_of_several_workers_stops_them_all(loaded):
+    """`strata serve --workers 2` stopped as a process manager stops it (SIGTERM to the
+    process it started): its workers go too, and the port is free again."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from strata_helpers import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "services.cli.main", "serve", "--workers",
+                             "2", "--port", str(port)], env={**os.environ, **loaded.environ},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/conformance", timeout=5).is_success:
+                    break
+            except httpx.HTTPError:
+                assert time.time() < deadline and proc.poll() is None, "it did not start"
+                time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                break
+        time.sleep(0.5)
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0, "a worker still listens"

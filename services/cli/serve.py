@@ -73,11 +73,12 @@ def command(ctx: click.Context, host: str | None, port: int | None,
              "STRATA_DATABASE_URL": s.url, "STRATA_SCHEMA_NAME": s.settings.schema_name,
              "STRATA_CATALOGUE": str(s.settings.catalogue)}
     echo_err(f"serving at {service.public_url()} with {service.workers} workers (Ctrl-C stops)")
-    import subprocess
+    # this process becomes uvicorn's supervisor (exec): a signal to it (Ctrl-C, SIGTERM from
+    # a process manager) reaches the supervisor, which stops its workers; a child left
+    # behind would keep the port after its parent was stopped
     import sys
 
-    result = subprocess.run(
-        [sys.executable, "-m", "uvicorn", "services.app:app_from_env", "--factory",
-         "--host", service.host, "--port", str(service.port), "--workers",
-         str(service.workers), "--log-level", "warning"], env=child, check=False)
-    ctx.exit(result.returncode)
+    os.execve(sys.executable, [sys.executable, "-m", "uvicorn", "services.app:app_from_env",
+                               "--factory", "--host", service.host, "--port", str(service.port),
+                               "--workers", str(service.workers), "--log-level", "warning"],
+              child)

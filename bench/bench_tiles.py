@@ -13,10 +13,11 @@ cycles through every tile over the layer's area at zoom 12, 14 and 16 (the same 
 same order, for both servers), with 1 and 8 connections, bounded in time, after the tables
 are vacuumed and analysed and both servers warmed alike over the same tiles; then a past-date
 building tile asked again with its ETag (304) against the same tile without it (made anew
-every time). Strata runs twice: with its tile cache off (STRATA_TILE_CACHE_BYTES=0: every tile
-made anew, the comparison with tipg that says how fast PostGIS makes them) and on (its
-default: a tile made once is served again by its ETag, which names everything its bytes
-depend on); the cached server is warmed over the same tiles as the others, so its cells are
+every time). Strata runs twice: with its tile caches off (STRATA_TILE_CACHE_BYTES=0 and
+STRATA_TILE_DISK_CACHE_BYTES=0: every tile made anew, the comparison with tipg that says how
+fast PostGIS makes them) and on (its default: a tile made once is served again by its ETag,
+which names everything its bytes depend on, from the worker's memory or the folder the
+workers share); the cached server is warmed over the same tiles as the others, so its cells are
 cache hits. Prints requests/s and p50 / p99 and the ratios.
 
 Usage: .venv/bin/python bench/bench_tiles.py [--features N] [--seconds S]
@@ -187,7 +188,8 @@ def main() -> None:
                     sql.Identifier(*table.split("."))))
         strata_env = {"STRATA_DATABASE_URL": url, "STRATA_WORKERS": "2",
                       "STRATA_TILE_MAX_FEATURES": str(CAP)}
-        made = {**strata_env, "STRATA_TILE_CACHE_BYTES": "0"}  # every tile made anew
+        made = {**strata_env, "STRATA_TILE_CACHE_BYTES": "0",  # every tile made anew
+                "STRATA_TILE_DISK_CACHE_BYTES": "0"}
         servers = {
             "strata": start([sys.executable, "-m", "services.cli.main", "serve"],
                             {**made, "STRATA_SCHEMA_NAME": SCHEMA,
@@ -195,7 +197,8 @@ def main() -> None:
                             "http://127.0.0.1:5101/"),
             "strata cached": start([sys.executable, "-m", "services.cli.main", "serve"],
                                    {**strata_env, "STRATA_SCHEMA_NAME": SCHEMA,
-                                    "STRATA_CATALOGUE": str(cat_path), "STRATA_PORT": "5105"},
+                                    "STRATA_CATALOGUE": str(cat_path), "STRATA_PORT": "5105",
+                                    "STRATA_CACHE_DIR": str(Path(tmp) / "cache")},
                                    "http://127.0.0.1:5105/"),
             "strata streets": start([sys.executable, "-m", "services.cli.main", "serve"],
                                     {**made, "STRATA_SCHEMA_NAME": STREETS_SCHEMA,

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -51,7 +52,7 @@ from services.routes import records as records_routes
 from services.routes.datasets import DatasetPrefix
 from services.settings import ServiceSettings, StoreSettings
 from services.store import Store
-from services.tile_cache import TileCache
+from services.tile_cache import SharedTiles, TileCache, TileTiers
 from versioning.instants import day_start
 from versioning.reading import extents
 
@@ -178,7 +179,12 @@ def create_app(store_settings: StoreSettings | None = None,
     app.state.download_cache = downloads.DownloadCache(
         service.cache_dir or Path(folder) / "downloads", service.cache_max_bytes)
     app.state.pool = reads
-    app.state.tile_cache = TileCache(service.tile_cache_bytes)
+    # tiles: in each process's memory, then in a folder every worker shares (with the
+    # downloads when STRATA_CACHE_DIR is set: every instance then shares them too)
+    app.state.tile_cache = TileTiers(TileCache(service.tile_cache_bytes), SharedTiles(
+        (service.cache_dir or Path(folder)) / "tiles", service.tile_disk_cache_bytes,
+        store=_store_identity(store.url, store.settings.schema_name))
+        if service.tile_disk_cache_bytes else None)
     app.state.view_specs = {}  # collection -> its view's columns (services/routes/views.py)
     # reports are the one thing the service writes (Open311 POST), through a role that can
     # read and insert reports, nothing else
@@ -191,6 +197,13 @@ def create_app(store_settings: StoreSettings | None = None,
 NOT_OFFERED = ["/asyncapi", "/jobs", "/jobs/{rest:path}", "/stac", "/stac/{rest:path}",
                "/TileMatrixSets", "/TileMatrixSets/{rest:path}",
                "/collections/{collection_id}/map"]
+
+
+def _store_identity(url: str, schema: str) -> str:
+    """Where the tiles are made from (host, port, database, schema; never the password): the
+    shared tile folder keeps apart the tiles of stores that share it."""
+    info = conninfo_to_dict(url)
+    return "|".join(str(info.get(k, "")) for k in ("host", "port", "dbname")) + f"|{schema}"
 
 
 def not_offered(request: Request) -> Response:

@@ -11,6 +11,9 @@ A file is *held* from the moment it is asked for until the caller is done with i
 download: until the response is sent): a held file is never evicted by this process. A file
 bigger than the whole budget is made, served while held, and removed once nobody holds it;
 other files are not evicted for it.
+With a ``slack``, the folder is trimmed only once this process has made more than ``slack``
+bytes since its last trim (the folder may then exceed its budget by that much per process):
+many small files (the tiles) are not each followed by a walk of the whole folder.
 
 At construction the cache removes the temp files a crash left (those of processes that no
 longer run) and brings the folder within its budget.
@@ -39,11 +42,13 @@ TMP_PREFIX = ".tmp-"
 class DownloadCache:
     """Files made once per key in ``folder``, least recently used out beyond ``max_bytes``."""
 
-    def __init__(self, folder: Path, max_bytes: int) -> None:
+    def __init__(self, folder: Path, max_bytes: int, slack: int = 0) -> None:
         if max_bytes <= 0:
             raise ValueError(f"max_bytes must be greater than 0, not {max_bytes}")
         self.folder = Path(folder)
         self.max_bytes = max_bytes
+        self.slack = slack
+        self._added = 0  # bytes made here since the last trim
         self.folder.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()  # guards the fields below; one trim at a time
         self._holds: Counter[str] = Counter()  # file name -> requests holding it
@@ -64,7 +69,7 @@ class DownloadCache:
         try:
             with turn:
                 made = self._make(name, suffix, make)
-            if made:
+            if made and self._trim_due(name):
                 self.trim()
             yield self.folder / name
         finally:
@@ -86,6 +91,7 @@ class DownloadCache:
         """Remove unheld files, least recently used first, until the folder is within its
         budget; a file bigger than the whole budget goes first (once nobody holds it)."""
         with self._lock:
+            self._added = 0
             files = []
             for entry in os.scandir(self.folder):
                 if entry.name.startswith(TMP_PREFIX):
@@ -124,6 +130,18 @@ class DownloadCache:
                 os.altsep and os.altsep in name):
             raise ValueError(f"{name!r} is not a cache file name")
         return name
+
+    def _trim_due(self, name: str) -> bool:
+        """Whether a trim is due now that ``name`` was made here (always without a slack)."""
+        if not self.slack:
+            return True
+        try:
+            size = os.stat(self.folder / name).st_size
+        except FileNotFoundError:
+            return False
+        with self._lock:
+            self._added += size
+            return self._added > self.slack or size > self.max_bytes
 
     def _hold(self, name: str) -> threading.Lock:
         """Hold ``name`` (no eviction) and return the lock its makers take turns on."""

@@ -69,6 +69,8 @@ class ServiceSettings(BaseSettings):
     tile_max_features: int = 20_000
     # the tiles made, kept in memory by their ETag (least recently used out; 0: none)
     tile_cache_bytes: int = 256_000_000
+    # and in a folder every worker shares (next to the downloads; 0: none)
+    tile_disk_cache_bytes: int = 1_000_000_000
     tile_map_layers: list[str] = ["region", "municipalities", "districts", "streets"]
     basemap_url: str | None = None
     # beyond one machine (docs/DEPLOYMENT.md): PostgreSQL standbys for reads, as the reader
@@ -93,7 +95,7 @@ class ServiceSettings(BaseSettings):
             raise ValueError("must be greater than 0")
         return value
 
-    @field_validator("tile_cache_bytes")
+    @field_validator("tile_cache_bytes", "tile_disk_cache_bytes")
     @classmethod
     def _not_negative(cls, value: int) -> int:
         if value < 0:

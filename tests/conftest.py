@@ -36,15 +36,17 @@ def catalogue():
 
 
 def _drop(url: str, schema: str) -> None:
-    """The test schema and what lives beside it (the raster surfaces' files)."""
+    """The test schema and what lives beside it (the raster surfaces' files, the service's
+    folder: its configuration, downloads and tiles)."""
     import shutil
 
     from services.surface_files import surfaces_root
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    shutil.rmtree(surfaces_root(StoreSettings(database_url=url, schema_name=schema)),
-                  ignore_errors=True)
+    settings = StoreSettings(database_url=url, schema_name=schema)
+    shutil.rmtree(surfaces_root(settings), ignore_errors=True)
+    shutil.rmtree(settings.project_root / ".strata" / "pygeoapi" / schema, ignore_errors=True)
 
 
 class Env:

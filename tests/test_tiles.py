@@ -386,8 +386,10 @@ def test_an_empty_tile_is_an_empty_200(service):
 def test_a_tile_made_once_is_served_from_the_cache(service, loaded):
     """The process keeps the tiles it made by their ETag: the same tile asked again, or at
     another date of the same edition, is the same bytes from the cache (Server-Timing says
-    hit); another edition is made anew; a capped tile keeps its header; with the cache off
-    (STRATA_TILE_CACHE_BYTES=0) every tile is made, to the same bytes."""
+    hit); another edition is made anew; a capped tile keeps its header; another process on
+    the same store finds the tile in the shared folder (shared); with both caches off
+    (STRATA_TILE_CACHE_BYTES=0, STRATA_TILE_DISK_CACHE_BYTES=0) every tile is made, to the
+    same bytes."""
     path = "/collections/streets/tiles/WebMercatorQuad/14/5499/8390"
     first = get(service, path, params={"datetime": "2020-06-01"})
     again = get(service, path, params={"datetime": "2020-07-15"})
@@ -399,10 +401,17 @@ def test_a_tile_made_once_is_served_from_the_cache(service, loaded):
     assert other.headers["etag"] != first.headers["etag"]
     assert other.headers["server-timing"] == "tilecache;desc=miss"
     with serve({**loaded.environ, "STRATA_TILE_CACHE_BYTES": "0"}) as base:
+        # no memory: every time from the folder the first process wrote
+        shared = [get(base, path, params={"datetime": "2020-06-01"}) for _ in range(2)]
+        assert [r.headers["server-timing"] for r in shared] == ["tilecache;desc=shared"] * 2
+    with serve({**loaded.environ, "STRATA_TILE_CACHE_BYTES": "0",
+                "STRATA_TILE_DISK_CACHE_BYTES": "0"}) as base:
         made = [get(base, path, params={"datetime": "2020-06-01"}) for _ in range(2)]
         assert [r.headers["server-timing"] for r in made] == ["tilecache;desc=miss"] * 2
-    # the cached tile is the tile made anew: the same bytes with the cache and without
+    # the cached tile is the tile made anew: the same bytes with the caches and without
     assert made[0].content == made[1].content == first.content == again.content
+    assert shared[0].content == shared[1].content == first.content
+    assert shared[0].headers["etag"] == first.headers["etag"]
     capped = "/collections/streets/tiles/WebMercatorQuad/12/1374/2097"
     with serve({**loaded.environ, "STRATA_TILE_MAX_FEATURES": "100"}) as base:
         twice = [get(base, capped) for _ in range(2)]
@@ -410,3 +419,8 @@ def test_a_tile_made_once_is_served_from_the_cache(service, loaded):
                                                                 "tilecache;desc=hit"]
         assert all(r.headers["strata-tile-capped"] == "true" for r in twice)
         assert twice[0].content == twice[1].content
+    with serve({**loaded.environ, "STRATA_TILE_MAX_FEATURES": "100",
+                "STRATA_TILE_CACHE_BYTES": "0"}) as base:
+        kept = get(base, capped)  # the capped header kept in the shared folder too
+        assert kept.headers["server-timing"] == "tilecache;desc=shared"
+        assert kept.headers["strata-tile-capped"] == "true" and kept.content == twice[0].content

@@ -398,17 +398,18 @@ def _matches(header: str | None, etag: str) -> bool:
 
 
 def _answer(request: Request, etag: str, settled: bool, make: Callable[[], Tile]) -> Response:
-    """304 when the client holds this tile, else the tile (from the process's tile cache
-    when it was made before: its ETag names all its bytes depend on); with its caching
-    headers, and ``Server-Timing: tilecache;desc=hit|miss``."""
+    """304 when the client holds this tile, else the tile (from the tile cache when it was
+    made before: its ETag names all its bytes depend on); with its caching headers, and
+    ``Server-Timing: tilecache;desc=hit|shared|miss`` (this process's memory, the folder the
+    workers share, made now)."""
     # a standby behind the newest edition may still learn a lifespan's end (replicas.py)
     headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable"
                if settled and replicas.settled() else "public, max-age=60"}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     cache = request.app.state.tile_cache
-    tile = cache.get(etag)
-    headers["Server-Timing"] = f"tilecache;desc={'hit' if tile is not None else 'miss'}"
+    tile, found = cache.get(etag)
+    headers["Server-Timing"] = f"tilecache;desc={found}"
     if tile is None:
         tile = make()
         cache.put(etag, tile)

@@ -415,8 +415,10 @@ def test_a_tile_made_once_is_served_from_the_cache(service, loaded):
     capped = "/collections/streets/tiles/WebMercatorQuad/12/1374/2097"
     with serve({**loaded.environ, "STRATA_TILE_MAX_FEATURES": "100"}) as base:
         twice = [get(base, capped) for _ in range(2)]
-        assert [r.headers["server-timing"] for r in twice] == ["tilecache;desc=miss",
-                                                                "tilecache;desc=hit"]
+        # made now, or by the test of the cap (same store, same cap: the same ETag)
+        assert twice[0].headers["server-timing"] in ("tilecache;desc=miss",
+                                                     "tilecache;desc=shared")
+        assert twice[1].headers["server-timing"] == "tilecache;desc=hit"
         assert all(r.headers["strata-tile-capped"] == "true" for r in twice)
         assert twice[0].content == twice[1].content
     with serve({**loaded.environ, "STRATA_TILE_MAX_FEATURES": "100",

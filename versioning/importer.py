@@ -25,6 +25,7 @@ import shapely
 from psycopg import sql
 
 from geo.errors import Conflict
+from geo.order import hilbert_order
 from layers.catalogue import LayerSpec
 from layers.readers import Batch
 from versioning.database import render, scalar, statements
@@ -134,13 +135,15 @@ def import_batch(conn: psycopg.Connection, batch: Batch, day: dt.date, source_fi
 
 def _first_edition(conn: psycopg.Connection, spec: LayerSpec, frame: pd.DataFrame,
                    valid_from: dt.datetime, edition_id: int, progress: Progress | None) -> None:
-    """Every feature is new: COPY straight into the layer's table, its indexes (and the
+    """Every feature is new: COPY straight into the layer's table in spatial order (a
+    Hilbert curve: a tile or a bounding box then reads few pages), its indexes (and the
     edition key's check) dropped and made again once, as a bulk load should."""
     indexes = conn.execute(render("layer_indexes"), {"table": spec.table}).fetchall()
     fk = {"table": spec.table, "fk": f"{spec.table}_edition_fk"}
     conn.execute(render("layer_fk_drop", **fk))
     for name, _ in indexes:
         conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+    frame = frame.iloc[hilbert_order(frame.geometry.array)]
     _copy(conn, sql.Identifier(spec.table), spec, frame, progress,
           {"sys_from": valid_from.isoformat(), "sys_to": "infinity", "edition_id": edition_id})
     for _, definition in indexes:

@@ -11,10 +11,12 @@ Geometry: the tile's area is found once in storage CRS (EPSG:31370) and features
 under the GiST index with ``&&``; each picked geometry is simplified by a tolerance of one
 tile unit (1/4096 of the tile) in storage metres, brought to Web Mercator and quantised by
 ``ST_AsMVTGeom`` (extent 4096, buffer 64). Inside one tile the projection from Lambert 72 to
-Web Mercator is almost affine: when the best affine map matches the projection within half a
-tile unit over the whole tile (zoom 14 and above in Brussels), geometries take it
-(``ST_Affine``, about ten times cheaper than ``ST_Transform``); otherwise they are projected.
-Half a unit is below the rounding ``ST_AsMVTGeom`` does anyway. A feature that the tile's
+Web Mercator is almost affine: when the best affine map matches the projection within two
+tile units over the whole tile (zoom 12 and above in Brussels: 1.3 units at zoom 12, 0.3 at
+zoom 14), geometries take it (``ST_Affine``, about ten times cheaper than ``ST_Transform``);
+otherwise they are projected. Two units are a quarter of a pixel where a tile is drawn 512
+pixels wide (MapLibre), an eighth at 256 (QGIS, Leaflet); ``ST_AsMVTGeom`` rounds to a
+whole unit anyway. A feature that the tile's
 grid cannot draw (a street shorter than a tile unit) stays in the tile as a point, so that
 the tiles of a date hold every feature of that date at every zoom.
 
@@ -41,6 +43,7 @@ from typing import Any
 
 import numpy as np
 import psycopg
+import shapely
 from psycopg import sql
 from pyproj import Transformer
 
@@ -117,13 +120,18 @@ class Frame:
     affine: tuple[float, float, float, float, float, float] | None
     tolerance: float
     error: float  # the affine map's largest distance from the projection, in tile units
+    # the tile and its buffer but the outermost unit, in storage CRS (WKB): a feature picked
+    # in it is drawn in the tile (the area's box also holds corners outside the tile, whose
+    # features would count against the cap and then not be drawn)
+    outline: bytes = b""
 
 
 _FRAMES: OrderedDict[TileAddress, Frame] = OrderedDict()
 _FRAMES_LOCK = threading.Lock()
 _FRAMES_MAX = 20_000
 GRID = 5  # points per side of the grid the affine map is fitted and checked on
-MAX_AFFINE_ERROR = 0.5  # tile units
+MAX_AFFINE_ERROR = 2.0  # tile units (1/4096 of the tile's side)
+OUTLINE_POINTS = 8  # points on each side of a tile's outline in storage CRS
 
 
 def frame(conn: psycopg.Connection, tile: TileAddress) -> Frame:
@@ -150,12 +158,30 @@ def frame(conn: psycopg.Connection, tile: TileAddress) -> Frame:
     ra, rb, rd, re_, rx, ry = (float(f"{c:.12g}") for c in (a, b, d, e, xoff, yoff))
     made = Frame(area=(float(px.min()), float(py.min()), float(px.max()), float(py.max())),
                  affine=(ra, rb, rd, re_, rx, ry) if error <= MAX_AFFINE_ERROR else None,
-                 tolerance=unit / scale, error=error)
+                 tolerance=unit / scale, error=error,
+                 outline=_outline(conn, (xmin, ymin, xmax, ymax), margin - unit))
     with _FRAMES_LOCK:
         _FRAMES[tile] = made
         while len(_FRAMES) > _FRAMES_MAX:
             _FRAMES.popitem(last=False)
     return made
+
+
+def _outline(conn: psycopg.Connection, bounds: tuple[float, float, float, float],
+             margin: float) -> bytes:
+    """The Web Mercator rectangle ``bounds`` grown by ``margin`` as a polygon in storage CRS
+    (WKB), through OUTLINE_POINTS points on each side: its sides curve a little once
+    projected; the chords stay within a hundredth of a tile unit of them."""
+    xmin, ymin, xmax, ymax = bounds
+    xmin, ymin, xmax, ymax = xmin - margin, ymin - margin, xmax + margin, ymax + margin
+    t = np.linspace(0.0, 1.0, OUTLINE_POINTS, endpoint=False)
+    mx = np.concatenate([xmin + t * (xmax - xmin), np.full_like(t, xmax),
+                         xmax - t * (xmax - xmin), np.full_like(t, xmin)])
+    my = np.concatenate([np.full_like(t, ymin), ymin + t * (ymax - ymin),
+                         np.full_like(t, ymax), ymax - t * (ymax - ymin)])
+    px, py = _to_storage(conn, mx, my)
+    ring = np.column_stack([np.append(px, px[0]), np.append(py, py[0])])
+    return bytes(shapely.to_wkb(shapely.Polygon(ring)))
 
 
 _PROJ = threading.local()  # a pyproj Transformer per thread (they are not thread-safe)
@@ -224,7 +250,8 @@ def _value(spec: LayerSpec, name: str, column: str) -> sql.Composed:
 
 def _common(spec: LayerSpec, tile: TileAddress, fr: Frame, cap: int) -> dict[str, Any]:
     xmin, ymin, xmax, ymax = fr.area
-    return {"xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax, "z": tile.z, "x": tile.x,
+    return {"xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax, "outline": fr.outline,
+            "z": tile.z, "x": tile.x,
             "y": tile.y, "cap": cap, "name": spec.id, "layers": list(spec.edition_layers),
             "id_name": "fid" if spec.key.type == "integer" else None}
 

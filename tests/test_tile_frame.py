@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The affine map a tile's geometries take instead of the projection: within
+MAX_AFFINE_ERROR tile units of PostGIS's own ST_Transform wherever it is used, checked at
+random points of each tile and its buffer (not only on the grid it was fitted on)."""
+
+from __future__ import annotations
+
+import numpy as np
+import psycopg
+import pytest
+
+from versioning import tiles as T
+
+# z, x, y of tiles over central Brussels, from zoom 10 to 18
+TILES = [(z, int(2098 * 2 ** (z - 12)), int(1372 * 2 ** (z - 12))) for z in range(10, 19)]
+
+
+@pytest.fixture(scope="module")
+def conn(database_url):
+    with psycopg.connect(database_url, autocommit=True) as c:
+        yield c
+
+
+@pytest.mark.parametrize("z, x, y", TILES)
+def test_the_affine_map_stays_within_its_bound(conn, z, x, y):
+    tile = T.TileAddress(z, x, y)
+    fr = T.frame(conn, tile)
+    # in Brussels the projection is close enough to affine from zoom 12 (1.3 units there)
+    assert (fr.affine is not None) == (z >= 12), (z, fr.error)
+    if fr.affine is None:
+        assert fr.error > T.MAX_AFFINE_ERROR
+        return
+    xmin, ymin, xmax, ymax = tile.bounds()
+    unit = (xmax - xmin) / T.EXTENT
+    margin = T.BUFFER * unit
+    rng = np.random.default_rng(z)
+    mx = rng.uniform(xmin - margin, xmax + margin, 200)
+    my = rng.uniform(ymin - margin, ymax + margin, 200)
+    rows = conn.execute(
+        "SELECT ST_X(g), ST_Y(g) FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS "
+        "p(x, y, n), LATERAL (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(p.x, p.y), 3857), "
+        "31370) AS g) AS t ORDER BY p.n", (mx.tolist(), my.tolist())).fetchall()
+    px, py = (np.array(c) for c in zip(*rows, strict=True))
+    a, b, d, e, xoff, yoff = fr.affine
+    ax, ay = a * px + b * py + xoff, d * px + e * py + yoff  # ST_Affine's formula
+    worst = float(np.hypot(ax - mx, ay - my).max() / unit)
+    assert worst <= T.MAX_AFFINE_ERROR, (z, worst)
+    assert worst <= fr.error + 0.05  # the error the frame reports is the real one

@@ -260,3 +260,26 @@ def test_cli_date_and_format_errors(loaded, tmp_path):
     assert result.exit_code == 2 and "is before" in result.output
     result = loaded.run("history", "streets", "42")
     assert result.exit_code == 3 and "has no feature" in result.output
+
+
+def test_a_first_edition_is_written_in_spatial_order(env):
+    """The first edition's rows lie on disk along a Hilbert curve through the features (a
+    tile or a bounding box then reads few pages): neighbours in the table are neighbours on
+    the map, unlike the source's order."""
+    from geo.order import hilbert_order
+
+    assert env.run("import", "streets", str(STREETS[0]), "--date", "2020-04-27").exit_code == 0
+    with env.store.connect() as conn:
+        rows = conn.execute("SELECT fid, ST_AsBinary(geom) FROM layer_streets "
+                            "ORDER BY ctid").fetchall()
+    geoms = shapely.from_wkb([r[1] for r in rows])
+    rank = np.empty(len(rows), dtype=int)
+    rank[hilbert_order(geoms)] = np.arange(len(rows))
+    assert np.mean(np.diff(rank) > 0) > 0.9  # almost every row follows the curve
+
+    def step(g: np.ndarray) -> float:  # median distance between consecutive rows' centres
+        c = shapely.centroid(g)
+        return float(np.median(shapely.distance(c[1:], c[:-1])))
+
+    source = read_layer_file(STREETS[0], load_catalogue().layer("streets")).frame.geometry
+    assert step(geoms) * 5 < step(np.asarray(source.to_crs(31370).array))  # 82 m, 638 m

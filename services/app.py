@@ -7,10 +7,12 @@ generates the pygeoapi configuration from the catalogue, opens a read-only pool.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import os
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psycopg
@@ -25,7 +27,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from geo.errors import NotFound, StrataError
 from linking.roles import READER, REPORTER, role_url
-from services import pygeoapi_config
+from services import pygeoapi_config, tile_seed
 from services.http_errors import ErrorShape, MethodNotAllowed, handle
 from services.language import AcceptLanguageMiddleware
 from services.limits import LimitsMiddleware
@@ -152,7 +154,13 @@ def create_app(store_settings: StoreSettings | None = None,
     reads = make_router(reader_url(store.settings, service, store.url),
                         role_url(store.url, READER), store.settings.schema_name, service)
     register_reads(context, reads)
-    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if service.seed_tiles:
+            tile_seed.start(app.state)  # the first visitor's map from the cache
+        yield
+
+    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan, middleware=[
         # outermost: every answer, errors included, can be read from another origin
         Middleware(CORSMiddleware, allow_origins=service.cors_origins,
                    allow_methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["*"],

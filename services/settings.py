@@ -71,6 +71,8 @@ class ServiceSettings(BaseSettings):
     tile_cache_bytes: int = 256_000_000
     # and in a folder every worker shares (next to the downloads; 0: none)
     tile_disk_cache_bytes: int = 1_000_000_000
+    # the viewer's opening view made when the service starts (services/tile_seed.py)
+    seed_tiles: bool = True
     tile_map_layers: list[str] = ["region", "municipalities", "districts", "streets"]
     basemap_url: str | None = None
     # beyond one machine (docs/DEPLOYMENT.md): PostgreSQL standbys for reads, as the reader

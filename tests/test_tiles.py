@@ -426,3 +426,36 @@ def test_a_tile_made_once_is_served_from_the_cache(service, loaded):
         kept = get(base, capped)  # the capped header kept in the shared folder too
         assert kept.headers["server-timing"] == "tilecache;desc=shared"
         assert kept.headers["strata-tile-capped"] == "true" and kept.content == twice[0].content
+
+
+def test_the_opening_view_is_made_when_the_service_starts(loaded, tmp_path):
+    """The viewer's opening view (the basemap and the default layer, today, at the zooms a
+    screen opens it at) is made in the background when the service starts: the first
+    visitor's tiles come from the cache. With STRATA_SEED_TILES=false they are made then."""
+    import fcntl
+    import time
+
+    opening = ["/tiles/WebMercatorQuad/11/686/1048",
+               "/collections/municipalities/tiles/WebMercatorQuad/11/687/1049",
+               "/tiles/WebMercatorQuad/10/343/524"]
+    folder = tmp_path / "seeded"
+    with serve({**loaded.environ, "STRATA_CACHE_DIR": str(folder)}) as base:
+        deadline = time.time() + 120
+        while time.time() < deadline:  # done: tiles written, and the seed lock released
+            if len(list((folder / "tiles").glob("*.mvt"))) >= 3:
+                with open(folder / "tiles" / ".seed.lock") as lock:
+                    try:
+                        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        pass
+            time.sleep(0.2)
+        seeded = [get(base, path) for path in opening]
+        assert [r.headers["server-timing"] for r in seeded] == ["tilecache;desc=hit"] * 3
+    with serve({**loaded.environ, "STRATA_CACHE_DIR": str(tmp_path / "unseeded"),
+                "STRATA_SEED_TILES": "false"}) as base:
+        made = [get(base, path) for path in opening]
+        assert [r.headers["server-timing"] for r in made] == ["tilecache;desc=miss"] * 3
+    assert [r.content for r in made] == [r.content for r in seeded]
+    assert [r.headers["etag"] for r in made] == [r.headers["etag"] for r in seeded]
+    assert all(len(r.content) > 100 for r in made)

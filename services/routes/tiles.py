@@ -381,8 +381,9 @@ def _window(q: QueryParams) -> tuple[dt.datetime, dt.datetime]:
     return t1, t2
 
 
-def _etag(kind: str, specs: list[LayerSpec], tile: TileAddress, names: list[str] | None,
-          cap: int, state: EditionsState) -> str:
+def tile_etag(kind: str, specs: list[LayerSpec], tile: TileAddress,
+              names: list[str] | None, cap: int, state: EditionsState) -> str:
+    """The ETag of a tile: everything its bytes depend on (services/tile_cache.py)."""
     made = (f"{TILE_FORMAT}|{kind}|{','.join(s.id for s in specs)}|{TMS_ID}|"
             f"{tile.z}/{tile.x}/{tile.y}|{'' if names is None else ','.join(names)}|{cap}|"
             f"{state.stamp}")
@@ -436,7 +437,7 @@ def _collection_tile(request: Request) -> Response:
     cap = settings(request).tile_max_features
     with db(request) as conn:
         state = store_tiles.editions_state(conn, [spec], instants)
-        return _answer(request, _etag("layer", [spec], tile, names, cap, state),
+        return _answer(request, tile_etag("layer", [spec], tile, names, cap, state),
                        state.settled(end),
                        lambda: store_tiles.layer_tile(conn, spec, tile, when, names, cap))
 
@@ -461,7 +462,7 @@ def _map_tile(request: Request) -> Response:
     cap = settings(request).tile_max_features
     with db(request) as conn:
         state = store_tiles.editions_state(conn, shown, instants)
-        return _answer(request, _etag("map", shown, tile, None, cap, state),
+        return _answer(request, tile_etag("map", shown, tile, None, cap, state),
                        state.settled(end),
                        lambda: store_tiles.map_tile(conn, shown, tile, when, cap))
 
@@ -485,6 +486,6 @@ def _changes_tile(request: Request) -> Response:
     cap = settings(request).tile_max_features
     with db(request) as conn:
         state = store_tiles.editions_state(conn, [spec], [t1, t2])
-        return _answer(request, _etag("changes", [spec], tile, names, cap, state),
+        return _answer(request, tile_etag("changes", [spec], tile, names, cap, state),
                        state.settled(t2),
                        lambda: store_tiles.changes_tile(conn, spec, tile, t1, t2, names, cap))

@@ -43,7 +43,6 @@ from typing import Any
 
 import numpy as np
 import psycopg
-import shapely
 from psycopg import sql
 from pyproj import Transformer
 
@@ -120,10 +119,6 @@ class Frame:
     affine: tuple[float, float, float, float, float, float] | None
     tolerance: float
     error: float  # the affine map's largest distance from the projection, in tile units
-    # the tile and its buffer but the outermost unit, in storage CRS (WKB): a feature picked
-    # in it is drawn in the tile (the area's box also holds corners outside the tile, whose
-    # features would count against the cap and then not be drawn)
-    outline: bytes = b""
 
 
 _FRAMES: OrderedDict[TileAddress, Frame] = OrderedDict()
@@ -131,7 +126,6 @@ _FRAMES_LOCK = threading.Lock()
 _FRAMES_MAX = 20_000
 GRID = 5  # points per side of the grid the affine map is fitted and checked on
 MAX_AFFINE_ERROR = 2.0  # tile units (1/4096 of the tile's side)
-OUTLINE_POINTS = 8  # points on each side of a tile's outline in storage CRS
 
 
 def frame(conn: psycopg.Connection, tile: TileAddress) -> Frame:
@@ -158,30 +152,12 @@ def frame(conn: psycopg.Connection, tile: TileAddress) -> Frame:
     ra, rb, rd, re_, rx, ry = (float(f"{c:.12g}") for c in (a, b, d, e, xoff, yoff))
     made = Frame(area=(float(px.min()), float(py.min()), float(px.max()), float(py.max())),
                  affine=(ra, rb, rd, re_, rx, ry) if error <= MAX_AFFINE_ERROR else None,
-                 tolerance=unit / scale, error=error,
-                 outline=_outline(conn, (xmin, ymin, xmax, ymax), margin - unit))
+                 tolerance=unit / scale, error=error)
     with _FRAMES_LOCK:
         _FRAMES[tile] = made
         while len(_FRAMES) > _FRAMES_MAX:
             _FRAMES.popitem(last=False)
     return made
-
-
-def _outline(conn: psycopg.Connection, bounds: tuple[float, float, float, float],
-             margin: float) -> bytes:
-    """The Web Mercator rectangle ``bounds`` grown by ``margin`` as a polygon in storage CRS
-    (WKB), through OUTLINE_POINTS points on each side: its sides curve a little once
-    projected; the chords stay within a hundredth of a tile unit of them."""
-    xmin, ymin, xmax, ymax = bounds
-    xmin, ymin, xmax, ymax = xmin - margin, ymin - margin, xmax + margin, ymax + margin
-    t = np.linspace(0.0, 1.0, OUTLINE_POINTS, endpoint=False)
-    mx = np.concatenate([xmin + t * (xmax - xmin), np.full_like(t, xmax),
-                         xmax - t * (xmax - xmin), np.full_like(t, xmin)])
-    my = np.concatenate([np.full_like(t, ymin), ymin + t * (ymax - ymin),
-                         np.full_like(t, ymax), ymax - t * (ymax - ymin)])
-    px, py = _to_storage(conn, mx, my)
-    ring = np.column_stack([np.append(px, px[0]), np.append(py, py[0])])
-    return bytes(shapely.to_wkb(shapely.Polygon(ring)))
 
 
 _PROJ = threading.local()  # a pyproj Transformer per thread (they are not thread-safe)
@@ -250,7 +226,7 @@ def _value(spec: LayerSpec, name: str, column: str) -> sql.Composed:
 
 def _common(spec: LayerSpec, tile: TileAddress, fr: Frame, cap: int) -> dict[str, Any]:
     xmin, ymin, xmax, ymax = fr.area
-    return {"xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax, "outline": fr.outline,
+    return {"xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax,
             "z": tile.z, "x": tile.x,
             "y": tile.y, "cap": cap, "name": spec.id, "layers": list(spec.edition_layers),
             "id_name": "fid" if spec.key.type == "integer" else None}

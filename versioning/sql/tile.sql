@@ -1,23 +1,22 @@
 -- One layer as it was at an instant (or every version alive in an interval), cut to one tile
 -- and encoded by ST_AsMVT as one Mapbox Vector Tile layer.
 -- The tile's area comes in storage CRS, so the GiST index answers the bounding-box test and no
--- geometry is reprojected before it is picked; a feature is picked when it meets the tile's
--- outline there (the tile and its buffer), so that every feature picked is drawn. Picked
+-- geometry is reprojected before it is picked (that box is a little larger than the tile: a
+-- feature in its corners is read, counted against the cap, and drawn nowhere). Picked
 -- geometries are simplified in storage units, brought to Web Mercator (the projection itself,
 -- or the affine map that matches it within two tile units inside this tile), then clipped and
 -- quantised by ST_AsMVTGeom (extent 4096, buffer 64). A feature too small for the tile's grid
 -- (a street shorter than a tile unit) stays in the tile as a point: nothing of the map of a
 -- date vanishes at a zoom by being small. One feature more than the cap is read: the second
 -- column says whether the cap was reached. Features are encoded in key order, so a tile's bytes
--- depend on its content only. ST_AsMVT skips the rows whose geometry is NULL (a point on the
--- surface of a feature that collapsed, outside the tile): no filter on it, which would compute
+-- depend on its content only. ST_AsMVT skips the rows whose geometry is NULL (outside the
+-- tile): no filter on it, which would compute
 -- every geometry twice. Lifespans are written once per edition instant (every version starts
 -- and ends at one), not once per feature.
 WITH picked AS (
     SELECT v.fid, v.sys_from, v.sys_to{attributes}, v.geom
     FROM {table} AS v
     WHERE v.geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370)
-      AND ST_Intersects(v.geom, ST_GeomFromWKB(%(outline)s, 31370))
       AND {alive}
     LIMIT %(cap)s + 1
 ),

@@ -129,6 +129,8 @@ def create_app(store_settings: StoreSettings | None = None,
         Route("/collections/{collection_id}/changes/tiles/{tileMatrixSetId}/{tileMatrix}/"
               "{tileRow}/{tileCol}", tiles.changes_tile),
     ]
+    # the tiles first: a map asks for dozens at once, and routes are tried in order
+    own.sort(key=lambda r: not r.path.endswith("{tileCol}"))
     # the OpenAPI document describes every route of Strata's (write() refuses one it does not)
     cfg_path, oas_path = pygeoapi_config.write(config, folder, catalogue=store.catalogue,
                                                routes=[r.path for r in own])

@@ -337,8 +337,9 @@ def editions_state(conn: psycopg.Connection, specs: list[LayerSpec],
     """The :class:`EditionsState` of ``specs`` (their source layers, for derived ones) at
     each of ``instants``, in one query."""
     layers = sorted({name for s in specs for name in s.edition_layers})
-    rows = conn.execute(render("tile_editions"),
-                        {"layers": layers, "instants": instants}).fetchall()
+    rows = conn.execute(render("tile_editions"), {
+        "layers": ",".join(layers),  # layer ids are names: no comma (layers/catalogue.py)
+        "instants": ",".join(i.isoformat() for i in instants)}).fetchall()
     made = "|".join(f"{r[0]}#{r[1]}:{r[2]}@{_stamp(r[3])}/{r[4]}@{_stamp(r[5])}" for r in rows)
     return EditionsState(hashlib.sha1(made.encode()).hexdigest()[:20],
                          {r[0]: r[6] for r in rows})

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import subprocess
@@ -46,6 +45,7 @@ from bench_service import SCHEMA, load, peers_venv, start  # noqa: E402
 
 from layers.catalogue import PROJECT_ROOT  # noqa: E402
 from services.localdb import LocalCluster, cluster_root  # noqa: E402
+from versioning.tiles import tiles_over  # noqa: E402
 
 ZOOMS = (12, 14, 16)
 PAST = "2024-06-15"  # between the editions of June and July
@@ -66,18 +66,6 @@ def settle(url: str, patience: float = 60.0) -> None:
         deadline = time.time() + patience
         while (conn.execute(query).fetchone() or (0,))[0] and time.time() < deadline:
             time.sleep(0.5)
-
-
-def tiles_over(bbox: tuple[float, float, float, float], z: int) -> list[tuple[int, int, int]]:
-    """(z, x, y) of every WebMercatorQuad tile meeting a lon / lat box."""
-    def col(lon: float) -> int:
-        return int((lon + 180) / 360 * 2**z)
-
-    def row(lat: float) -> int:
-        return int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
-
-    w, s, e, n = bbox
-    return [(z, x, y) for x in range(col(w), col(e) + 1) for y in range(row(n), row(s) + 1)]
 
 
 def wrk_script(base: str, paths: list[str], connections: int, seconds: int,
@@ -150,7 +138,7 @@ def compare(layer: str, bbox: tuple[float, float, float, float], strata: tuple[i
     """Strata and tipg over the same tiles at each zoom, with 1 and 8 connections; each
     server given as (port, path template with {z}, {x}, {y})."""
     for z in ZOOMS:
-        tiles = tiles_over(bbox, z)
+        tiles = [(t.z, t.x, t.y) for t in tiles_over(bbox, z)]
         counts[f"{layer} z{z}"] = len(tiles)
         paths = {server: [template.replace("{z}", str(z)).replace("{x}", str(x))
                           .replace("{y}", str(y)) for z, x, y in tiles]
@@ -231,8 +219,8 @@ def main() -> None:
                     results, counts)
             # a past-date tile asked again with its ETag, against the same tile made anew
             middle = tiles_over(extent(url, "bench_buildings"), 14)
-            z, x, y = middle[len(middle) // 2]
-            path = (f"/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}"
+            t = middle[len(middle) // 2]
+            path = (f"/collections/buildings/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}"
                     f"?datetime={PAST}&properties={ATTRIBUTES}")
             etag = httpx.get(f"http://127.0.0.1:5101{path}", timeout=60).headers["etag"]
             for c in (1, 8):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from services.download_cache import DownloadCache
@@ -126,3 +127,11 @@ class TileTiers:
         self.memory.put(etag, tile)
         if self.shared is not None:
             self.shared.put(etag, tile)
+
+    def get_or_make(self, etag: str, make: Callable[[], Tile]) -> tuple[Tile, str]:
+        """The tile of ``etag`` and where it was found (``get``), made and kept on a miss."""
+        tile, found = self.get(etag)
+        if tile is None:
+            tile = make()
+            self.put(etag, tile)
+        return tile, found

@@ -16,37 +16,22 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import logging
-import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
+import psycopg
+
+from layers.catalogue import LayerSpec
 from services.routes.tiles import tile_etag
 from services.routes.viewer import BASEMAP, DEFAULT_LAYERS
 from versioning import tiles as store_tiles
-from versioning.tiles import TileAddress
+from versioning.tiles import Tile, TileAddress
 
 SEED_ZOOMS = (10, 11)  # the viewer fits the region at zoom 10 on a small screen, 11 on most
 LOG = logging.getLogger("strata.seed")
-
-
-def tiles_over(bbox: list[float], z: int) -> list[TileAddress]:
-    """Every WebMercatorQuad tile of zoom ``z`` meeting a lon / lat box.
-
-    >>> [(t.x, t.y) for t in tiles_over([4.24, 50.76, 4.48, 50.92], 10)]
-    [(524, 343)]
-    """
-    def col(lon: float) -> int:
-        return min(int((lon + 180) / 360 * 2**z), 2**z - 1)
-
-    def row(lat: float) -> int:
-        return min(int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z),
-                   2**z - 1)
-
-    w, s, e, n = bbox
-    return [TileAddress(z, x, y) for x in range(col(w), col(e) + 1)
-            for y in range(row(n), row(s) + 1)]
 
 
 def seed(state: Any) -> int:
@@ -61,30 +46,32 @@ def seed(state: Any) -> int:
     bbox = [min(b[0] for b in boxes), min(b[1] for b in boxes),
             max(b[2] for b in boxes), max(b[3] for b in boxes)]
     cap = state.service.tile_max_features
-    cache = state.tile_cache
     now = dt.datetime.now(dt.UTC)
     made = 0
     with state.pool.connection() as conn:
         for z in SEED_ZOOMS:
-            for tile in tiles_over(bbox, z):
-                shown = [s for s in basemap if s.minzoom <= z <= s.maxzoom]
-                if shown:
-                    es = store_tiles.editions_state(conn, shown, [now])
-                    etag = tile_etag("map", shown, tile, None, cap, es)
-                    if cache.get(etag)[0] is None:
-                        cache.put(etag, store_tiles.map_tile(conn, shown, tile, now, cap))
-                        made += 1
-                for spec in layers:
-                    if not spec.minzoom <= z <= spec.maxzoom:
-                        continue
-                    names = store_tiles.default_properties(spec)
-                    es = store_tiles.editions_state(conn, [spec], [now])
-                    etag = tile_etag("layer", [spec], tile, names, cap, es)
-                    if cache.get(etag)[0] is None:
-                        cache.put(etag, store_tiles.layer_tile(conn, spec, tile, now, names,
-                                                               cap))
-                        made += 1
+            shown = store_tiles.in_zoom(basemap, z)
+            # (kind, layers, properties) of each tileset; its editions asked once per zoom
+            tilesets: list[tuple[str, list[LayerSpec], list[str] | None]]
+            tilesets = [("map", shown, None)] if shown else []
+            tilesets += [("layer", [spec], store_tiles.default_properties(spec))
+                         for spec in store_tiles.in_zoom(layers, z)]
+            for kind, tiled, names in tilesets:
+                editions = store_tiles.editions_state(conn, tiled, [now])
+                for tile in store_tiles.tiles_over(bbox, z):
+                    _, found = state.tile_cache.get_or_make(
+                        tile_etag(kind, tiled, tile, names, cap, editions),
+                        partial(_make, conn, kind, tiled, tile, names, now, cap))
+                    made += found == "miss"
     return made
+
+
+def _make(conn: psycopg.Connection, kind: str, tiled: list[LayerSpec], tile: TileAddress,
+          names: list[str] | None, now: dt.datetime, cap: int) -> Tile:
+    """One tile of the map tileset (``kind`` map) or of a layer, as the routes make it."""
+    if kind == "map":
+        return store_tiles.map_tile(conn, tiled, tile, now, cap)
+    return store_tiles.layer_tile(conn, tiled[0], tile, now, names, cap)
 
 
 @contextmanager

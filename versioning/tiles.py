@@ -95,11 +95,38 @@ def tile_address(z: str, y: str, x: str) -> TileAddress:
     return TileAddress(zi, xi, yi)
 
 
+def tiles_over(bbox: tuple[float, float, float, float] | list[float], z: int
+               ) -> list[TileAddress]:
+    """Every tile of zoom ``z`` meeting a lon / lat box (west, south, east, north), column
+    by column.
+
+    >>> [(t.x, t.y) for t in tiles_over([4.24, 50.76, 4.48, 50.92], 11)]
+    [(1048, 686), (1048, 687), (1049, 686), (1049, 687)]
+    """
+    last = 2**z - 1
+
+    def col(lon: float) -> int:
+        return min(int((lon + 180) / 360 * 2**z), last)
+
+    def row(lat: float) -> int:
+        return min(int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z),
+                   last)
+
+    w, s, e, n = bbox
+    return [TileAddress(z, x, y) for x in range(col(w), col(e) + 1)
+            for y in range(row(n), row(s) + 1)]
+
+
 def check_zoom(spec: LayerSpec, z: int) -> None:
     """A NotFound naming the layer's zoom range when ``z`` is outside it."""
     if not spec.minzoom <= z <= spec.maxzoom:
         raise NotFound(f"{spec.id} has no tiles at zoom {z}",
                        hint=f"{spec.id} is tiled from zoom {spec.minzoom} to {spec.maxzoom}")
+
+
+def in_zoom(specs: list[LayerSpec], z: int) -> list[LayerSpec]:
+    """The layers tiled at zoom ``z`` (their zoom range holds it), in the order given."""
+    return [s for s in specs if s.minzoom <= z <= s.maxzoom]
 
 
 def default_properties(spec: LayerSpec) -> list[str]:
@@ -310,8 +337,7 @@ def map_tile(conn: psycopg.Connection, specs: list[LayerSpec], tile: TileAddress
              cap: int = 20_000) -> Tile:
     """Several layers in one tile, one MVT layer each (in the order given, bottom first);
     the layers whose zoom range leaves out this zoom are left out of it."""
-    parts = [layer_tile(conn, s, tile, when, cap=cap) for s in specs
-             if s.minzoom <= tile.z <= s.maxzoom]
+    parts = [layer_tile(conn, s, tile, when, cap=cap) for s in in_zoom(specs, tile.z)]
     return Tile(b"".join(p.data for p in parts), any(p.capped for p in parts))
 
 

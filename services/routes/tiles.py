@@ -408,12 +408,8 @@ def _answer(request: Request, etag: str, settled: bool, make: Callable[[], Tile]
                if settled and replicas.settled() else "public, max-age=60"}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    cache = request.app.state.tile_cache
-    tile, found = cache.get(etag)
+    tile, found = request.app.state.tile_cache.get_or_make(etag, make)
     headers["Server-Timing"] = f"tilecache;desc={found}"
-    if tile is None:
-        tile = make()
-        cache.put(etag, tile)
     if tile.capped:
         headers[CAPPED_HEADER] = "true"
     return Response(tile.data, media_type=MVT, headers=headers)
@@ -458,7 +454,7 @@ def _map_tile(request: Request) -> Response:
         raise NotFound(f"the map has no tiles at zoom {tile.z}",
                        hint=f"the map is tiled from zoom {low} to {high}")
     when, instants, end = _when(q)
-    shown = [s for s in specs if s.minzoom <= tile.z <= s.maxzoom]
+    shown = store_tiles.in_zoom(specs, tile.z)
     cap = settings(request).tile_max_features
     with db(request) as conn:
         state = store_tiles.editions_state(conn, shown, instants)

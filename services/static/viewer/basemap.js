@@ -2,7 +2,9 @@
 // The basemap drawn under every map of Strata (the viewer at /map and the map blocks of the
 // HTML pages): the region, its municipalities, districts and streets as they were on the
 // map's date, from Strata's own multi-layer vector tiles (/tiles). No text is drawn, so no
-// glyphs (no font) are needed from anywhere.
+// glyphs (no font) are needed from anywhere. Its lines are solid and its fills have no
+// antialiased edge (the outlines are line layers): each dash or edge kind is one more WebGL
+// program to compile before the first map, ~50 ms each in software WebGL (no GPU).
 
 export const BASEMAP_TILES = '/tiles/WebMercatorQuad';
 export const BACKGROUND = { id: 'background', type: 'background',
@@ -28,14 +30,14 @@ export function basemapLayers(source = 'basemap') {
   const src = { source };
   return [
     { id: 'base-region', type: 'fill', ...src, 'source-layer': 'region',
-      paint: { 'fill-color': '#f4f2ed' } },
+      paint: { 'fill-color': '#f4f2ed', 'fill-antialias': false } },
     { id: 'base-districts', type: 'line', ...src, 'source-layer': 'districts',
       paint: { 'line-color': '#d6d0c4', 'line-width': 0.6 } },
     { id: 'base-streets', type: 'line', ...src, 'source-layer': 'streets',
       paint: { 'line-color': '#c4c4c4',
         'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.4, 16, 3] } },
     { id: 'base-municipalities', type: 'line', ...src, 'source-layer': 'municipalities',
-      paint: { 'line-color': '#8c8270', 'line-width': 1.2, 'line-dasharray': [3, 2] } },
+      paint: { 'line-color': '#8c8270', 'line-width': 1.2 } },
     { id: 'base-region-line', type: 'line', ...src, 'source-layer': 'region',
       paint: { 'line-color': '#6b604d', 'line-width': 2 } },
   ];

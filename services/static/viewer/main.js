@@ -282,7 +282,7 @@ function drawLayers(prefix, sourceId, sourceLayer, geometry, colour, opacity) {
   const out = [];
   if (any || /Polygon/.test(geometry)) {
     out.push({ id: `${prefix}-fill`, type: 'fill', ...base, filter: IS_POLYGON,
-      paint: { 'fill-color': colour, 'fill-opacity': opacity } });
+      paint: { 'fill-color': colour, 'fill-opacity': opacity, 'fill-antialias': false } });
     out.push({ id: `${prefix}-outline`, type: 'line', ...base, filter: IS_POLYGON,
       paint: { 'line-color': colour, 'line-width': 1.5 } });
   }

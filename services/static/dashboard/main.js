@@ -8,7 +8,7 @@
 // window.strataDashboard.rendered() resolves once every pending update is done;
 // strataDashboard.firstRenderMs is the time (from navigation) of the first complete render.
 
-import { LANGS, LOCALES, LANGUAGE_NAMES, pickLanguage } from '../viewer/i18n.js';
+import { LANGS, LOCALES, LANGUAGE_NAMES, formatter, pickLanguage } from '../viewer/i18n.js';
 import { translate } from './i18n.js';
 import { Map as MapLibreMap, NavigationControl } from '../vendor/maplibre-gl/maplibre-gl.mjs';
 import { BACKGROUND, vectorSource } from '../viewer/basemap.js';
@@ -49,11 +49,11 @@ function writeState() {
 }
 
 const t = (key, vars) => translate(state.lang, key, vars);
-const formatNumber = (n) => new Intl.NumberFormat(LOCALES[state.lang]).format(n);
+const formatNumber = (n) => formatter('NumberFormat', LOCALES[state.lang]).format(n);
 
 function monthName(month) { // 'YYYY-MM' -> 'janv. 2024'
   const [y, m] = month.split('-').map(Number);
-  return new Intl.DateTimeFormat(LOCALES[state.lang], { month: 'short', year: 'numeric', timeZone: 'UTC' })
+  return formatter('DateTimeFormat', LOCALES[state.lang], { month: 'short', year: 'numeric', timeZone: 'UTC' })
     .format(new Date(Date.UTC(y, m - 1, 1)));
 }
 

@@ -16,7 +16,7 @@ import {
 } from '../vendor/maplibre-gl/maplibre-gl.mjs';
 import { BACKGROUND, BASEMAP_TILES, basemapLayers, vectorSource } from './basemap.js';
 import {
-  LANGS, LANGUAGE_NAMES, LOCALES, MAPLIBRE, STRINGS, pickLanguage, translate,
+  LANGS, LANGUAGE_NAMES, LOCALES, MAPLIBRE, STRINGS, formatter, pickLanguage, translate,
 } from './i18n.js';
 
 const config = JSON.parse(document.getElementById('strata-config').textContent);
@@ -41,9 +41,13 @@ const el = (tag, props = {}, ...children) => {
 
 // ---------------------------------------------------------------- state and the URL
 
-function todayInBrussels() {
-  return new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Brussels' });
+/** The Brussels calendar date (YYYY-MM-DD) of an instant, by default now. */
+function brusselsDate(instant = Date.now()) {
+  return formatter('DateTimeFormat', 'sv-SE', { timeZone: 'Europe/Brussels' })
+    .format(new Date(instant));
 }
+
+const todayInBrussels = () => brusselsDate();
 
 function readState() {
   const q = new URLSearchParams(window.location.search);
@@ -83,18 +87,14 @@ const t = (key, vars) => translate(state.lang, key, vars);
 function formatDate(iso) {
   if (!iso) return '';
   const [y, m, d] = iso.split('-').map(Number);
-  return new Intl.DateTimeFormat(LOCALES[state.lang], { dateStyle: 'medium', timeZone: 'UTC' })
+  return formatter('DateTimeFormat', LOCALES[state.lang], { dateStyle: 'medium', timeZone: 'UTC' })
     .format(new Date(Date.UTC(y, m - 1, d)));
 }
 
 function formatNumber(n) {
-  return new Intl.NumberFormat(LOCALES[state.lang]).format(n);
+  return formatter('NumberFormat', LOCALES[state.lang]).format(n);
 }
 
-/** The Brussels calendar date of an instant (versions carry UTC instants). */
-function brusselsDate(instant) {
-  return new Date(instant).toLocaleDateString('sv-SE', { timeZone: 'Europe/Brussels' });
-}
 
 // ---------------------------------------------------------------- the API
 

@@ -158,9 +158,11 @@ def create_app(store_settings: StoreSettings | None = None,
     register_reads(context, reads)
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if service.seed_tiles:
-            tile_seed.start(app.state)  # the first visitor's map from the cache
+        stop = threading.Event()
+        if service.seed_tiles:  # the first visitor's map from the cache, after each import too
+            tile_seed.start(app.state, stop)
         yield
+        stop.set()
 
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan, middleware=[
         # outermost: every answer, errors included, can be read from another origin

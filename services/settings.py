@@ -71,8 +71,10 @@ class ServiceSettings(BaseSettings):
     tile_cache_bytes: int = 256_000_000
     # and in a folder every worker shares (next to the downloads; 0: none)
     tile_disk_cache_bytes: int = 1_000_000_000
-    # the viewer's opening view made when the service starts (services/tile_seed.py)
+    # the viewer's opening view made when the service starts (services/tile_seed.py), and
+    # made again, every seed_interval_s, when a new edition has changed it
     seed_tiles: bool = True
+    seed_interval_s: float = 60.0
     tile_map_layers: list[str] = ["region", "municipalities", "districts", "streets"]
     basemap_url: str | None = None
     # beyond one machine (docs/DEPLOYMENT.md): PostgreSQL standbys for reads, as the reader
@@ -90,7 +92,8 @@ class ServiceSettings(BaseSettings):
     @field_validator("pool_size", "max_items", "statement_timeout_ms", "pool_timeout_s",
                      "retry_after_s", "max_body_bytes", "max_url_length", "max_filter_length",
                      "max_filter_depth", "cache_max_bytes", "failed_key_limit",
-                     "tile_max_features", "replica_check_s", "replica_timeout_s")
+                     "tile_max_features", "replica_check_s", "replica_timeout_s",
+                     "seed_interval_s")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:

@@ -7,8 +7,11 @@ so that the first visitor is served them from the cache instead of waiting for P
 
 One process seeds (a lock file in the shared folder; each process when there is no folder),
 in a background thread: requests are served meanwhile. A tile already in the cache is not
-made again. ``STRATA_SEED_TILES=false`` turns it off. A later edition gives the tiles new
-ETags: the opening view is seeded again at the next start.
+made again. A new edition gives the view's tiles new ETags: the thread looks again every
+``STRATA_SEED_INTERVAL_S`` seconds (60) and makes what is missing then, so that the first
+visitor after an import is served from the cache too (a look that finds every tile costs a
+few queries of the editions, and a cache lookup per tile). ``STRATA_SEED_TILES=false``
+turns it off.
 """
 
 from __future__ import annotations
@@ -91,15 +94,21 @@ def _turn(state: Any) -> Iterator[bool]:
         yield True
 
 
-def start(state: Any) -> threading.Thread:
-    """Seed in a background thread (errors are logged: the service serves without seeds)."""
+def start(state: Any, stop: threading.Event | None = None) -> threading.Thread:
+    """Seed in a background thread, then again every ``seed_interval_s`` until ``stop`` is
+    set (errors are logged: the service serves without seeds)."""
+    stop = stop or threading.Event()
+
     def run() -> None:
-        try:
-            with _turn(state) as mine:
-                if mine:
-                    LOG.info("seeded %d tiles of the opening view", seed(state))
-        except Exception:  # a seed is an optimisation: never a reason to stop serving
-            LOG.exception("seeding the opening view's tiles failed")
+        while not stop.is_set():
+            try:
+                with _turn(state) as mine:
+                    made = seed(state) if mine else 0
+                if made:
+                    LOG.info("seeded %d tiles of the opening view", made)
+            except Exception:  # a seed is an optimisation: never a reason to stop serving
+                LOG.exception("seeding the opening view's tiles failed")
+            stop.wait(state.service.seed_interval_s)
 
     thread = threading.Thread(target=run, name="strata-tile-seed", daemon=True)
     thread.start()

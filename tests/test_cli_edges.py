@@ -292,3 +292,23 @@ def test_stopping_a_server_of_several_workers_stops_them_all(loaded):
         time.sleep(0.5)
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "a worker still listens"
+
+
+@pytest.mark.parametrize(("setting", "value", "reason"), [
+    ("STRATA_SEED_INTERVAL_S", "-5", "must be greater than 0"),
+    ("STRATA_POOL_SIZE", "s3cret", "valid integer"),
+    ("STRATA_SCHEMA_NAME", "Bad Name", "lowercase SQL name"),
+])
+def test_a_setting_that_is_not_valid_is_named_with_why(setting, value, reason):
+    """A setting of the environment that is not valid stops the command with a message that
+    names it and says why (never its value: a URL may hold a password), not a traceback."""
+    import subprocess
+    import sys
+
+    serving = subprocess.run([sys.executable, "-m", "services.cli.main", "serve"],
+                             env={**os.environ, setting: value, "STRATA_PORT": "1"},
+                             capture_output=True, text=True, timeout=120)
+    assert serving.returncode == 2, serving.stderr[-2000:]
+    assert f"error: the setting {setting} is not valid: " in serving.stderr
+    assert reason in serving.stderr and "hint:" in serving.stderr
+    assert "Traceback" not in serving.stderr and value not in serving.stderr

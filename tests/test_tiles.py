@@ -434,24 +434,12 @@ def test_the_opening_view_is_made_when_the_service_starts(loaded, tmp_path):
     """The viewer's opening view (the basemap and the default layer, today, at the zooms a
     screen opens it at) is made in the background when the service starts: the first
     visitor's tiles come from the cache. With STRATA_SEED_TILES=false they are made then."""
-    import fcntl
-    import time
-
     opening = ["/tiles/WebMercatorQuad/11/686/1048",
                "/collections/municipalities/tiles/WebMercatorQuad/11/687/1049",
                "/tiles/WebMercatorQuad/10/343/524"]
     folder = tmp_path / "seeded"
     with serve({**loaded.environ, "STRATA_CACHE_DIR": str(folder)}) as base:
-        deadline = time.time() + 120
-        while time.time() < deadline:  # done: tiles written, and the seed lock released
-            if len(list((folder / "tiles").glob("*.mvt"))) >= 3:
-                with open(folder / "tiles" / ".seed.lock") as lock:
-                    try:
-                        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except BlockingIOError:
-                        pass
-            time.sleep(0.2)
+        _seeded(folder / "tiles", len(opening) - 1)
         seeded = [get(base, path) for path in opening]
         assert [r.headers["server-timing"] for r in seeded] == ["tilecache;desc=hit"] * 3
     with serve({**loaded.environ, "STRATA_CACHE_DIR": str(tmp_path / "unseeded"),
@@ -461,3 +449,56 @@ def test_the_opening_view_is_made_when_the_service_starts(loaded, tmp_path):
     assert [r.content for r in made] == [r.content for r in seeded]
     assert [r.headers["etag"] for r in made] == [r.headers["etag"] for r in seeded]
     assert all(len(r.content) > 100 for r in made)
+
+
+def _seeded(folder, more_than: int, patience: float = 120.0) -> int:
+    """Wait for the seed to have written more than ``more_than`` tiles into ``folder`` and to
+    have let go of its lock (that pass is over); how many tiles the folder holds."""
+    import fcntl
+    import time
+
+    deadline = time.time() + patience
+    while time.time() < deadline:
+        count = len(list(folder.glob("*.mvt")))
+        if count > more_than:
+            with open(folder / ".seed.lock") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return count
+                except BlockingIOError:
+                    pass
+        time.sleep(0.2)
+    raise AssertionError(f"no seed wrote into {folder} within {patience} s")
+
+
+def test_the_opening_view_is_made_again_after_an_import(env, tmp_path):
+    """A new edition changes the opening view's tiles (new ETags): the running service makes
+    them again without a restart (STRATA_SEED_INTERVAL_S), so the first visitor after the
+    import is served from the cache, with the new edition's map."""
+    import datetime as dt
+
+    from strata_helpers import DATA
+
+    municipalities = DATA / "municipalities"
+    first = env.run("import", "municipalities", str(municipalities / "fms_municipality_2015.gpkg"),
+                    "--date", "2015-07-20", "--source", "fms_surfaces")
+    assert first.exit_code == 0, first.output
+    folder = tmp_path / "cache"
+    opening = "/collections/municipalities/tiles/WebMercatorQuad/11/687/1049"
+    with serve({**env.environ, "STRATA_CACHE_DIR": str(folder),
+                "STRATA_SEED_INTERVAL_S": "1"}) as base:
+        count = _seeded(folder / "tiles", 0)
+        before = get(base, opening)
+        assert before.headers["server-timing"] == "tilecache;desc=hit"
+        names = {f["properties"]["name_fr"] for f in mapbox_vector_tile.decode(
+            before.content)["municipalities"]["features"]}
+        assert "Bruxelles-Ville" in names
+        second = env.run("import", "municipalities",
+                         str(municipalities / "urbadm_municipality_2021.gpkg"),
+                         "--date", dt.date.today().isoformat(), "--source", "urbadm")
+        assert second.exit_code == 0, second.output
+        _seeded(folder / "tiles", count)
+        after = get(base, opening)
+    assert after.headers["server-timing"] == "tilecache;desc=hit"  # made by the seed, again
+    assert after.headers["etag"] != before.headers["etag"]
+    assert after.content != before.content

@@ -7,6 +7,8 @@ import sys
 from typing import Any
 
 import click
+import pydantic
+from pydantic_settings import BaseSettings
 
 from geo.errors import StrataError
 from services.cli import (
@@ -24,13 +26,14 @@ from services.cli import (
     snapshot,
     surfaces,
 )
-from services.cli.common import exit_code
+from services.cli.common import ExitCode, exit_code
 from services.settings import StoreSettings
 from services.store import Store
 
 
 class StrataGroup(click.Group):
-    """A group that reports :class:`StrataError` as a message with a hint and an exit code."""
+    """A group that reports :class:`StrataError`, and a setting of the environment that is
+    not valid, as a message with a hint and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -40,6 +43,19 @@ class StrataGroup(click.Group):
             if exc.hint:
                 click.echo(f"  hint: {exc.hint}", err=True)
             sys.exit(exit_code(exc))
+        except pydantic.ValidationError as exc:  # the settings (services/settings.py)
+            kinds = {kind.__name__: kind for kind in BaseSettings.__subclasses__()}
+            if exc.title not in kinds:
+                raise
+            prefix = kinds[exc.title].model_config.get("env_prefix") or ""
+            for error in exc.errors():
+                # the setting's name and why, never its value (a URL may hold a password)
+                name = (prefix + "_".join(str(part) for part in error["loc"])).upper()
+                reason = error["msg"].removeprefix("Value error, ")
+                click.echo(f"error: the setting {name} is not valid: {reason}", err=True)
+            click.echo("  hint: set it in the environment to a valid value, or unset it for "
+                       "its default (README.md lists the settings)", err=True)
+            sys.exit(ExitCode.INVALID_INPUT)
 
 
 @click.group(cls=StrataGroup)

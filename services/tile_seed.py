@@ -100,14 +100,19 @@ def start(state: Any, stop: threading.Event | None = None) -> threading.Thread:
     stop = stop or threading.Event()
 
     def run() -> None:
+        failing = False  # (a database down for an hour is logged once, not every pass)
         while not stop.is_set():
             try:
                 with _turn(state) as mine:
                     made = seed(state) if mine else 0
                 if made:
                     LOG.info("seeded %d tiles of the opening view", made)
+                failing = False
             except Exception:  # a seed is an optimisation: never a reason to stop serving
-                LOG.exception("seeding the opening view's tiles failed")
+                if not failing:
+                    LOG.exception("seeding the opening view's tiles failed (tried again "
+                                  "every %s s)", state.service.seed_interval_s)
+                failing = True
             stop.wait(state.service.seed_interval_s)
 
     thread = threading.Thread(target=run, name="strata-tile-seed", daemon=True)

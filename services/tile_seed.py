@@ -94,11 +94,9 @@ def _turn(state: Any) -> Iterator[bool]:
         yield True
 
 
-def start(state: Any, stop: threading.Event | None = None) -> threading.Thread:
+def start(state: Any, stop: threading.Event) -> threading.Thread:
     """Seed in a background thread, then again every ``seed_interval_s`` until ``stop`` is
     set (errors are logged: the service serves without seeds)."""
-    stop = stop or threading.Event()
-
     def run() -> None:
         failing = False  # (a database down for an hour is logged once, not every pass)
         while not stop.is_set():

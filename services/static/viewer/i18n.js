@@ -280,7 +280,6 @@ export const MAPLIBRE = {
   },
 };
 
-/** The language to show: the URL's, else the browser's first one we speak, else English. */
 const formatters = new Map();
 
 /** One Intl formatter per kind, locale and options, made once: making one reads ICU data
@@ -291,6 +290,7 @@ export function formatter(kind, locale, options = {}) {
   return formatters.get(key);
 }
 
+/** The language to show: the URL's, else the browser's first one we speak, else English. */
 export function pickLanguage(param, browserLanguages) {
   if (LANGS.includes(param)) return param;
   for (const tag of browserLanguages || []) {

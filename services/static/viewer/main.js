@@ -41,13 +41,12 @@ const el = (tag, props = {}, ...children) => {
 
 // ---------------------------------------------------------------- state and the URL
 
-/** The Brussels calendar date (YYYY-MM-DD) of an instant, by default now. */
+/** The Brussels calendar date (YYYY-MM-DD) of an instant (versions carry UTC instants), by
+ * default now. */
 function brusselsDate(instant = Date.now()) {
   return formatter('DateTimeFormat', 'sv-SE', { timeZone: 'Europe/Brussels' })
     .format(new Date(instant));
 }
-
-const todayInBrussels = () => brusselsDate();
 
 function readState() {
   const q = new URLSearchParams(window.location.search);
@@ -56,7 +55,7 @@ function readState() {
   const changes = q.get('changes');
   return {
     layers: (q.get('layers') ?? config.default_layers.join(',')).split(',').filter((id) => id in LAYER),
-    date: ISO_DATE.test(date || '') ? date : todayInBrussels(),
+    date: ISO_DATE.test(date || '') ? date : brusselsDate(),
     compare: ISO_DATE.test(compare || '') ? compare : null,
     mode: q.get('mode') === 'swipe' ? 'swipe' : 'side',
     changes: changes in LAYER ? changes : null,
@@ -94,7 +93,6 @@ function formatDate(iso) {
 function formatNumber(n) {
   return formatter('NumberFormat', LOCALES[state.lang]).format(n);
 }
-
 
 // ---------------------------------------------------------------- the API
 
@@ -576,7 +574,7 @@ function renderDatePanel() {
   const list = shownEditions();
   const dates = list.map((e) => e.date);
   const first = dates.length ? dates[0] : state.date;
-  const last = [todayInBrussels(), ...dates, state.date, state.compare || ''].sort().at(-1);
+  const last = [brusselsDate(), ...dates, state.date, state.compare || ''].sort().at(-1);
   const start = [isoOf(dayOf(first) - 365 * DAY_MS), state.date, state.compare || '9999'].sort()[0];
   sliderStart = dayOf(start);
   const slider = $('date-slider');
@@ -712,7 +710,7 @@ function renderDownloadPanel() {
 
 function followDates() {
   $('dl-date').value = state.date;
-  const [from, to] = state.compare ? comparedDates() : [state.date, todayInBrussels()].sort();
+  const [from, to] = state.compare ? comparedDates() : [state.date, brusselsDate()].sort();
   $('dl-from').value = from;
   $('dl-to').value = to;
 }
@@ -900,7 +898,7 @@ function wire() {
   $('compare-on').addEventListener('change', (e) => {
     if (!e.target.checked) return track(setCompare(null));
     const later = shownEditions().map((x) => x.date).find((d) => d > state.date);
-    return track(setCompare($('compare-input').value || later || todayInBrussels()));
+    return track(setCompare($('compare-input').value || later || brusselsDate()));
   });
   $('compare-input').addEventListener('change', (e) => track(setCompare(e.target.value)));
   $('compare-editions').addEventListener('change', (e) => {

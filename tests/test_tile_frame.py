@@ -46,3 +46,20 @@ def test_the_affine_map_stays_within_its_bound(conn, z, x, y):
     worst = float(np.hypot(ax - mx, ay - my).max() / unit)
     assert worst <= T.MAX_AFFINE_ERROR, (z, worst)
     assert worst <= fr.error + 0.05  # the error the frame reports is the real one
+    # the same map straight to tile units (rows down): the random points land where
+    # ST_AsMVTGeom puts their projection, within the bound
+    ta, tb, td, te, txoff, tyoff = fr.to_tile
+    tx, ty = ta * px + tb * py + txoff, td * px + te * py + tyoff
+    ux, uy = (mx - xmin) / unit, (ymax - my) / unit
+    assert float(np.hypot(tx - ux, ty - uy).max()) <= T.MAX_AFFINE_ERROR
+    # the inner box lies inside the tile and its buffer: its corners, projected, are
+    ixmin, iymin, ixmax, iymax = fr.inner
+    corners = conn.execute(
+        "SELECT ST_X(g), ST_Y(g) FROM unnest(%s::float8[], %s::float8[]) AS p(x, y), LATERAL "
+        "(SELECT ST_Transform(ST_SetSRID(ST_MakePoint(p.x, p.y), 31370), 3857) AS g) AS t",
+        ([ixmin, ixmin, ixmax, ixmax], [iymin, iymax, iymin, iymax])).fetchall()
+    assert all(xmin - margin < cx < xmax + margin and ymin - margin < cy < ymax + margin
+               for cx, cy in corners), (z, corners)
+    # and leaves out little of it (a few units on each side)
+    assert (ixmax - ixmin) * (iymax - iymin) >= 0.97 * (
+        (fr.area[2] - fr.area[0]) * (fr.area[3] - fr.area[1]))

@@ -13,8 +13,10 @@ import textwrap
 
 import httpx
 import mapbox_vector_tile
+import psycopg
 import pytest
 import shapely
+from psycopg import sql
 from strata_helpers import serve, snap
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -155,6 +157,51 @@ def test_gdal_reads_a_tile(service, tmp_path):
     assert "using driver `MVT' successful" in out
     assert "Layer name: municipalities" in out and "Feature Count: 19" in out
     assert "name_fr (String) = Anderlecht" in out and "MULTIPOLYGON" in out
+
+
+def test_polygons_in_tiles_are_valid_wound_for_mvt_and_in_place(service, loaded):
+    """Every road event (real OSIRIS polygons, quadrilaterals among them, which take the quick
+    way of versioning/sql/tile_quick.sql instead of ST_AsMVTGeom) in the tiles of the small
+    ones at zoom 15 and 17, decoded in tile units: a valid polygon, each outer ring wound as
+    MVT wants (as ST_AsMVTGeom winds it), the shape ST_AsMVTGeom makes of the feature projected
+    by PostGIS itself (a quadrilateral within two tile units of it)."""
+    with psycopg.connect(loaded.url) as conn:
+        small = conn.execute(sql.SQL(
+            "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Transform(ST_PointOnSurface(geom), 4326) "
+            "AS c FROM {}.layer_road_events WHERE ST_NPoints(geom) <= 5 "
+            "AND sys_to = 'infinity') AS s").format(sql.Identifier(loaded.schema))).fetchall()
+        assert len(small) >= 40  # the real data holds quadrilaterals
+        tiles = {(z, *tiles_over((lon, lat, lon, lat), z)[0][1:]) for lon, lat in small
+                 for z in (15, 17)}
+        compared = quads = 0
+        for z, y, x in sorted(tiles):
+            features = mapbox_vector_tile.decode(
+                get(service, f"/collections/road_events/tiles/WebMercatorQuad/{z}/{y}/{x}"
+                    ).content, default_options={"y_coord_down": True})["road_events"]["features"]
+            drawn = {f["id"]: shapely.geometry.shape(f["geometry"]) for f in features}
+            expected = conn.execute(sql.SQL(
+                "SELECT fid, ST_NPoints(geom), ST_AsBinary(ST_AsMVTGeom(ST_Transform(geom, 3857), "
+                "ST_TileEnvelope(%s, %s, %s), 4096, 64, true)) FROM {}.layer_road_events "
+                "WHERE sys_to = 'infinity' AND geom && ST_Transform(ST_TileEnvelope(%s, %s, %s), "
+                "31370)").format(sql.Identifier(loaded.schema)), (z, x, y, z, x, y)).fetchall()
+            for key, points, wkb in expected:
+                if wkb is None:
+                    continue  # too small for the tile's grid: a point in Strata's tile
+                want = shapely.from_wkb(wkb)
+                got = drawn[key]
+                assert got.geom_type in ("Polygon", "MultiPolygon"), (z, x, y, key)
+                assert got.is_valid, (z, x, y, key, shapely.is_valid_reason(got))
+                parts = getattr(got, "geoms", [got])
+                assert all(part.exterior.is_ccw for part in parts), (z, x, y, key)
+                assert all(part.exterior.is_ccw for part in getattr(want, "geoms", [want]))
+                # the same shape: apart by a tile unit on average along the outline (a part
+                # narrower than a unit may go), a quadrilateral by two units at most
+                assert got.symmetric_difference(want).area <= want.length, (z, x, y, key)
+                if points <= 5:
+                    assert shapely.hausdorff_distance(got, want) <= 2.0, (z, x, y, key)
+                    quads += 1
+                compared += 1
+        assert quads >= 2 * len(small) and compared > quads
 
 
 QGIS_SCRIPT = textwrap.dedent("""

@@ -16,9 +16,12 @@ tile units over the whole tile (zoom 12 and above in Brussels: 1.3 units at zoom
 zoom 14), geometries take it (``ST_Affine``, about ten times cheaper than ``ST_Transform``);
 otherwise they are projected. Two units are a quarter of a pixel where a tile is drawn 512
 pixels wide (MapLibre), an eighth at 256 (QGIS, Leaflet); ``ST_AsMVTGeom`` rounds to a
-whole unit anyway. A feature that the tile's
-grid cannot draw (a street shorter than a tile unit) stays in the tile as a point, so that
-the tiles of a date hold every feature of that date at every zoom.
+whole unit anyway. ``ST_AsMVTGeom`` hands every polygon to wagyu to be made valid, most of a
+dense tile's time: a triangle or a quadrilateral wholly inside the tile, wider than the
+grid's rounding can fold, takes the affine map straight to tile units instead, snapped to
+the grid and wound as MVT wants (:func:`_quick`, ``sql/tile_quick.sql``). A feature that
+the tile's grid cannot draw (a street shorter than a tile unit) stays in the tile as a
+point, so that the tiles of a date hold every feature of that date at every zoom.
 
 Examples
 --------
@@ -140,12 +143,15 @@ def default_properties(spec: LayerSpec) -> list[str]:
 class Frame:
     """What the SQL of a tile needs in storage CRS: the area to pick from (the tile and its
     buffer), the affine map to Web Mercator when it is exact enough, the simplification
-    tolerance (one tile unit in storage metres)."""
+    tolerance (one tile unit in storage metres); with the affine map, the same map straight
+    to tile units and a box wholly inside the tile and its buffer (:func:`_quick`)."""
 
     area: tuple[float, float, float, float]
     affine: tuple[float, float, float, float, float, float] | None
     tolerance: float
     error: float  # the affine map's largest distance from the projection, in tile units
+    to_tile: tuple[float, float, float, float, float, float] | None = None
+    inner: tuple[float, float, float, float] | None = None
 
 
 _FRAMES: OrderedDict[TileAddress, Frame] = OrderedDict()
@@ -176,15 +182,31 @@ def frame(conn: psycopg.Connection, tile: TileAddress) -> Frame:
     error = float(np.hypot(design @ (a, b, xoff) - mx, design @ (d, e, yoff) - my).max() / unit)
     scale = math.sqrt(abs(a * e - b * d))  # Web Mercator metres per storage metre
     # rounded: the same tile gets the same map (and bytes) in every process
-    ra, rb, rd, re_, rx, ry = (float(f"{c:.12g}") for c in (a, b, d, e, xoff, yoff))
-    made = Frame(area=(float(px.min()), float(py.min()), float(px.max()), float(py.max())),
-                 affine=(ra, rb, rd, re_, rx, ry) if error <= MAX_AFFINE_ERROR else None,
-                 tolerance=unit / scale, error=error)
+    ra, rb, rd, re_, rx, ry = (_rounded(c) for c in (a, b, d, e, xoff, yoff))
+    area = (float(px.min()), float(py.min()), float(px.max()), float(py.max()))
+    if error > MAX_AFFINE_ERROR:
+        made = Frame(area=area, affine=None, tolerance=unit / scale, error=error)
+    else:
+        k = EXTENT / (xmax - xmin)  # tile units per Web Mercator metre; rows go down
+        ta, tb, td, te, tx, ty = (_rounded(c) for c in (k * ra, k * rb, -k * rd, -k * re_,
+                                                         k * (rx - xmin), k * (ymax - ry)))
+        # the grid's edges in storage CRS, each moved in by the affine map's error (one
+        # unit at least): the box between them lies inside the tile and its buffer
+        qx, qy = px.reshape(GRID, GRID), py.reshape(GRID, GRID)  # rows south to north
+        inset = max(error, 1.0) * unit / scale
+        inner = (float(qx[:, 0].max()) + inset, float(qy[0, :].max()) + inset,
+                 float(qx[:, -1].min()) - inset, float(qy[-1, :].min()) - inset)
+        made = Frame(area=area, affine=(ra, rb, rd, re_, rx, ry), tolerance=unit / scale,
+                     error=error, to_tile=(ta, tb, td, te, tx, ty), inner=inner)
     with _FRAMES_LOCK:
         _FRAMES[tile] = made
         while len(_FRAMES) > _FRAMES_MAX:
             _FRAMES.popitem(last=False)
     return made
+
+
+def _rounded(value: float) -> float:
+    return float(f"{value:.12g}")
 
 
 _PROJ = threading.local()  # a pyproj Transformer per thread (they are not thread-safe)
@@ -224,6 +246,22 @@ def _mercator(column: str, fr: Frame, params: dict[str, Any]) -> sql.Composed:
     params.update(zip(("a", "b", "d", "e", "xoff", "yoff"), fr.affine, strict=True))
     return sql.SQL("ST_Affine({}, %(a)s, %(b)s, %(d)s, %(e)s, %(xoff)s, %(yoff)s)").format(
         simplified)
+
+
+SLIVER = 3.0  # a polygon narrower than this many tile units on average is left to wagyu
+
+
+def _quick(spec: LayerSpec, column: str, fr: Frame, params: dict[str, Any]) -> sql.Composable:
+    """The quick way for a small polygon wholly inside the tile (``sql/tile_quick.sql``),
+    followed by a comma, or nothing where it cannot apply: a layer that is not of polygons,
+    or a tile without the affine map. Values bound."""
+    if fr.to_tile is None or fr.inner is None or "Polygon" not in spec.geometry_type:
+        return sql.SQL("")
+    params.update(zip(("inner_xmin", "inner_ymin", "inner_xmax", "inner_ymax"), fr.inner,
+                      strict=True))
+    params.update(zip(("ta", "tb", "td", "te", "txoff", "tyoff"), fr.to_tile, strict=True))
+    params["sliver"] = SLIVER * fr.tolerance
+    return sql.Composed([render("tile_quick", column=sql.SQL(column)), sql.SQL(",\n")])
 
 
 # -- tiles -------------------------------------------------------------------------------------
@@ -291,7 +329,7 @@ def layer_tile(conn: psycopg.Connection, spec: LayerSpec, tile: TileAddress, whe
         feature_id=_feature_id(spec),
         properties=sql.SQL("").join(sql.SQL(", {} AS {}").format(
             _value(spec, n, n), sql.Identifier(n)) for n in names),
-        mercator=_mercator("p.geom", fr, params))
+        mercator=_mercator("p.geom", fr, params), quick=_quick(spec, "p.geom", fr, params))
     return _encoded(conn, query, params)
 
 
@@ -319,7 +357,7 @@ def changes_tile(conn: psycopg.Connection, spec: LayerSpec, tile: TileAddress,
             sql.SQL(", {} AS {}").format(_value(spec, n, f"{side}_{n}"),
                                          sql.Identifier(f"{side}_{n}"))
             for n in names for side in ("old", "new")),
-        mercator=_mercator("p.shape", fr, params))
+        mercator=_mercator("p.shape", fr, params), quick=_quick(spec, "p.shape", fr, params))
     return _encoded(conn, query, params)
 
 

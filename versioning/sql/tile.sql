@@ -35,7 +35,7 @@ shaped AS (
                                    'YYYY-MM-DD"T"HH24:MI:SS"Z"')) AS "beginLifespanVersion",
            coalesce(t.iso, to_char(lifespan_end(p.sys_to) AT TIME ZONE 'UTC',
                                    'YYYY-MM-DD"T"HH24:MI:SS"Z"')) AS "endLifespanVersion",
-           coalesce(ST_AsMVTGeom({mercator}, b.tile, 4096, 64, true),
+           coalesce({quick}ST_AsMVTGeom({mercator}, b.tile, 4096, 64, true),
                     ST_AsMVTGeom(ST_PointOnSurface({mercator}), b.tile, 4096, 64, true))
                AS geom
     FROM (SELECT * FROM picked LIMIT %(cap)s) AS p

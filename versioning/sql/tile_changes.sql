@@ -31,7 +31,7 @@ shaped AS (
                AS "old_begin_lifespan",
            to_char(p.new_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
                AS "new_begin_lifespan",
-           coalesce(ST_AsMVTGeom({mercator}, b.tile, 4096, 64, true),
+           coalesce({quick}ST_AsMVTGeom({mercator}, b.tile, 4096, 64, true),
                     ST_AsMVTGeom(ST_PointOnSurface({mercator}), b.tile, 4096, 64, true))
                AS geom
     FROM (SELECT * FROM picked LIMIT %(cap)s) AS p, bounds AS b

@@ -5,16 +5,17 @@
 -- feature in its corners is read, counted against the cap, and drawn nowhere). Picked
 -- geometries are simplified in storage units, brought to Web Mercator (the projection itself,
 -- or the affine map that matches it within two tile units inside this tile), then clipped and
--- quantised by ST_AsMVTGeom (extent 4096, buffer 64). A feature too small for the tile's grid
--- (a street shorter than a tile unit) stays in the tile as a point: nothing of the map of a
--- date vanishes at a zoom by being small. One feature more than the cap is read: the second
--- column says whether the cap was reached. Features are encoded in key order, so a tile's bytes
+-- quantised by ST_AsMVTGeom (extent 4096, buffer 64), or by the quick way of tile_quick.sql
+-- for a small polygon wholly inside. A feature too small for the tile's grid (a street
+-- shorter than a tile unit) stays in the tile as a point: nothing of the map of a date
+-- vanishes at a zoom by being small. Features are encoded in key order, so a tile's bytes
 -- depend on its content only. ST_AsMVT skips the rows whose geometry is NULL (outside the
--- tile): no filter on it, which would compute
--- every geometry twice. Lifespans are written once per edition instant (every version starts
--- and ends at one), not once per feature.
+-- tile): no filter on it, which would compute every geometry twice. One feature more than the
+-- cap is read, in one pass: it is counted (the second column says whether the cap was
+-- reached) and not drawn (its geometry is NULL). Lifespans are written once per edition
+-- instant (every version starts and ends at one), not once per feature.
 WITH picked AS (
-    SELECT v.fid, v.sys_from, v.sys_to{attributes}, v.geom
+    SELECT v.fid, v.sys_from, v.sys_to{attributes}, v.geom, row_number() OVER () AS n
     FROM {table} AS v
     WHERE v.geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 31370)
       AND {alive}
@@ -35,15 +36,17 @@ shaped AS (
                                    'YYYY-MM-DD"T"HH24:MI:SS"Z"')) AS "beginLifespanVersion",
            coalesce(t.iso, to_char(lifespan_end(p.sys_to) AT TIME ZONE 'UTC',
                                    'YYYY-MM-DD"T"HH24:MI:SS"Z"')) AS "endLifespanVersion",
-           coalesce({quick}ST_AsMVTGeom({mercator}, b.tile, 4096, 64, true),
-                    ST_AsMVTGeom(ST_PointOnSurface({mercator}), b.tile, 4096, 64, true))
-               AS geom
-    FROM (SELECT * FROM picked LIMIT %(cap)s) AS p
+           CASE WHEN p.n <= %(cap)s
+                THEN coalesce({quick}ST_AsMVTGeom({mercator}, b.tile, 4096, 64, true),
+                              ST_AsMVTGeom(ST_PointOnSurface({mercator}), b.tile, 4096, 64,
+                                           true))
+           END AS geom
+    FROM picked AS p
     CROSS JOIN bounds AS b
     LEFT JOIN instants AS f ON f.at = p.sys_from
     LEFT JOIN instants AS t ON t.at = p.sys_to
 )
-SELECT coalesce((SELECT ST_AsMVT(s, %(name)s, 4096, 'geom', %(id_name)s
-                                 ORDER BY s.{key}, s."beginLifespanVersion")
-                 FROM shaped AS s), ''::bytea),
-       (SELECT count(*) FROM picked) > %(cap)s;
+SELECT coalesce(ST_AsMVT(s, %(name)s, 4096, 'geom', %(id_name)s
+                         ORDER BY s.{key}, s."beginLifespanVersion"), ''::bytea),
+       count(*) > %(cap)s
+FROM shaped AS s;

@@ -5,6 +5,7 @@ vector-tile layer (Debian's PyQGIS, headless)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import os
@@ -18,6 +19,9 @@ import pytest
 import shapely
 from psycopg import sql
 from strata_helpers import serve, snap
+
+from versioning import tiles as T
+from versioning.database import connect
 
 MVT = "application/vnd.mapbox-vector-tile"
 REGION = (4.24, 50.76, 4.49, 50.92)  # lon / lat box of the Brussels-Capital Region
@@ -202,6 +206,33 @@ def test_polygons_in_tiles_are_valid_wound_for_mvt_and_in_place(service, loaded)
                     quads += 1
                 compared += 1
         assert quads >= 2 * len(small) and compared > quads
+
+
+def test_light_tiles_keep_their_plan_dense_ones_are_planned_anew(loaded, catalogue,
+                                                                monkeypatch):
+    """The tiles of a layer at a zoom whose every tile so far was light run as a prepared
+    statement (its generic plan kept), and give the same bytes as when planned anew; one
+    dense tile (more than LIGHT features) sends that zoom back to fresh plans."""
+    monkeypatch.setattr(T, "_DENSEST", {})
+    at = dt.datetime(2016, 1, 1, tzinfo=dt.UTC)
+    municipalities, streets = catalogue.layer("municipalities"), catalogue.layer("streets")
+
+    def prepared(conn):
+        return conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
+
+    with connect(loaded.url, loaded.schema) as conn:
+        tile = T.TileAddress(10, 524, 343)  # the 19 municipalities: light
+        first = T.layer_tile(conn, municipalities, tile, at)
+        assert prepared(conn) == 0  # nothing known of this zoom yet: planned anew
+        again = T.layer_tile(conn, municipalities, tile, at)
+        assert prepared(conn) == 1 and again == first  # kept plan, same bytes
+        assert T._DENSEST[("municipalities", 10)] == 19
+        # the streets of central Brussels at zoom 12: over LIGHT in one tile
+        later = dt.datetime(2021, 6, 1, tzinfo=dt.UTC)
+        dense = T.layer_tile(conn, streets, T.TileAddress(12, 2097, 1374), later)
+        assert len(dense.data) > 50_000 and T._DENSEST[("streets", 12)] > T.LIGHT
+        T.layer_tile(conn, streets, T.TileAddress(12, 2097, 1375), later)
+        assert prepared(conn) == 1  # the zoom of a dense tile is planned anew
 
 
 QGIS_SCRIPT = textwrap.dedent("""

@@ -330,7 +330,7 @@ def layer_tile(conn: psycopg.Connection, spec: LayerSpec, tile: TileAddress, whe
         properties=sql.SQL("").join(sql.SQL(", {} AS {}").format(
             _value(spec, n, n), sql.Identifier(n)) for n in names),
         mercator=_mercator("p.geom", fr, params), quick=_quick(spec, "p.geom", fr, params))
-    return _encoded(conn, query, params)
+    return _encoded(conn, query, params, cap, (spec.id, tile.z))
 
 
 def changes_tile(conn: psycopg.Connection, spec: LayerSpec, tile: TileAddress,
@@ -358,17 +358,34 @@ def changes_tile(conn: psycopg.Connection, spec: LayerSpec, tile: TileAddress,
                                          sql.Identifier(f"{side}_{n}"))
             for n in names for side in ("old", "new")),
         mercator=_mercator("p.shape", fr, params), quick=_quick(spec, "p.shape", fr, params))
-    return _encoded(conn, query, params)
+    return _encoded(conn, query, params, cap)
 
 
-def _encoded(conn: psycopg.Connection, query: sql.Composed, params: dict[str, Any]) -> Tile:
-    """Run a tile's SQL. Never as a prepared statement: the best plan depends on the tile (a
-    scan that stops at the cap for a dense tile, the GiST index for a sparse one), and the
-    generic plan PostgreSQL settles on after a few runs serves some tiles far worse; planning
-    anew costs a fraction of a millisecond. Fetched in binary (no hex text of the bytes)."""
-    row = conn.execute(query, params, binary=True, prepare=False).fetchone()
-    data, capped = row if row else (b"", False)
-    return Tile(bytes(data), bool(capped))
+LIGHT = 1000  # features per tile: a layer's tiles at a zoom never above it take a kept plan
+_DENSEST: dict[tuple[str, int], int] = {}  # the most features read for one tile, per (layer, zoom)
+
+
+def _encoded(conn: psycopg.Connection, query: sql.Composed, params: dict[str, Any], cap: int,
+             seen: tuple[str, int] | None = None) -> Tile:
+    """Run a tile's SQL (its first column the tile, its second how many features were read,
+    at most ``cap`` + 1). Fetched in binary (no hex text of the bytes).
+
+    The best plan depends on the tile: a scan that stops at the cap for a dense tile, the GiST
+    index and hash joins for a sparse one. So a tile is planned anew (a few tenths of a
+    millisecond), unless every tile of this layer at this zoom (``seen``: layer, zoom) read so
+    far by this process held at most ``LIGHT`` features: then it runs as a prepared statement,
+    whose generic plan (the GiST index, nested loops) serves such light tiles as well as a
+    fresh plan and saves the planning, most of a light tile's time; it serves dense tiles
+    worse, so one dense tile seen sends the zoom back to fresh plans for good. Never with
+    PgBouncer (``prepare_threshold`` None): a statement prepared on one server connection is
+    unknown to the others."""
+    light = (seen is not None and conn.prepare_threshold is not None
+             and _DENSEST.get(seen, LIGHT + 1) <= LIGHT)
+    row = conn.execute(query, params, binary=True, prepare=light).fetchone()
+    data, count = row if row else (b"", 0)
+    if seen is not None and count > _DENSEST.get(seen, -1):
+        _DENSEST[seen] = count
+    return Tile(bytes(data), count > cap)
 
 
 def map_tile(conn: psycopg.Connection, specs: list[LayerSpec], tile: TileAddress, when: When,

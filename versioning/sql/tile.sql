@@ -11,8 +11,8 @@
 -- vanishes at a zoom by being small. Features are encoded in key order, so a tile's bytes
 -- depend on its content only. ST_AsMVT skips the rows whose geometry is NULL (outside the
 -- tile): no filter on it, which would compute every geometry twice. One feature more than the
--- cap is read, in one pass: it is counted (the second column says whether the cap was
--- reached) and not drawn (its geometry is NULL). Lifespans are written once per edition
+-- cap is read, in one pass: it is counted (the second column, the features read, tells
+-- whether the cap was reached) and not drawn (its geometry is NULL). Lifespans are written once per edition
 -- instant (every version starts and ends at one), not once per feature.
 WITH picked AS (
     SELECT v.fid, v.sys_from, v.sys_to{attributes}, v.geom, row_number() OVER () AS n
@@ -48,5 +48,5 @@ shaped AS (
 )
 SELECT coalesce(ST_AsMVT(s, %(name)s, 4096, 'geom', %(id_name)s
                          ORDER BY s.{key}, s."beginLifespanVersion"), ''::bytea),
-       count(*) > %(cap)s
+       count(*)
 FROM shaped AS s;

@@ -38,4 +38,4 @@ shaped AS (
 )
 SELECT coalesce((SELECT ST_AsMVT(s, %(name)s, 4096, 'geom', %(id_name)s ORDER BY s.{key})
                  FROM shaped AS s), ''::bytea),
-       (SELECT count(*) FROM picked) > %(cap)s;
+       (SELECT count(*) FROM picked);

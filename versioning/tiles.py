@@ -373,14 +373,15 @@ def _encoded(conn: psycopg.Connection, query: sql.Composed, params: dict[str, An
     The best plan depends on the tile: a scan that stops at the cap for a dense tile, the GiST
     index and hash joins for a sparse one. So a tile is planned anew (a few tenths of a
     millisecond), unless every tile of this layer at this zoom (``seen``: layer, zoom) read so
-    far by this process held at most ``LIGHT`` features: then it runs as a prepared statement,
-    whose generic plan (the GiST index, nested loops) serves such light tiles as well as a
-    fresh plan and saves the planning, most of a light tile's time; it serves dense tiles
-    worse, so one dense tile seen sends the zoom back to fresh plans for good. Never with
+    far by this process held at most ``LIGHT`` features, and none was capped (which features
+    a capped tile keeps follows the plan): then it runs as a prepared statement, whose
+    generic plan (the GiST index, nested loops) serves such light tiles as well as a fresh
+    plan and saves the planning, most of a light tile's time; it serves dense tiles worse,
+    so one dense tile seen sends the zoom back to fresh plans for good. Never with
     PgBouncer (``prepare_threshold`` None): a statement prepared on one server connection is
     unknown to the others."""
     light = (seen is not None and conn.prepare_threshold is not None
-             and _DENSEST.get(seen, LIGHT + 1) <= LIGHT)
+             and _DENSEST.get(seen, LIGHT + 1) <= min(LIGHT, cap))  # none capped either
     row = conn.execute(query, params, binary=True, prepare=light).fetchone()
     data, count = row if row else (b"", 0)
     if seen is not None and count > _DENSEST.get(seen, -1):

@@ -211,28 +211,48 @@ def test_polygons_in_tiles_are_valid_wound_for_mvt_and_in_place(service, loaded)
 def test_light_tiles_keep_their_plan_dense_ones_are_planned_anew(loaded, catalogue,
                                                                 monkeypatch):
     """The tiles of a layer at a zoom whose every tile so far was light run as a prepared
-    statement (its generic plan kept), and give the same bytes as when planned anew; one
-    dense tile (more than LIGHT features) sends that zoom back to fresh plans."""
+    statement, whose generic plan PostgreSQL keeps after five runs, and give the bytes of a
+    fresh plan; a dense tile (more than LIGHT features) sends that zoom back to fresh plans,
+    and a tile capped under the kept plan is made again by a fresh one."""
     monkeypatch.setattr(T, "_DENSEST", {})
     at = dt.datetime(2016, 1, 1, tzinfo=dt.UTC)
+    later = dt.datetime(2021, 6, 1, tzinfo=dt.UTC)
     municipalities, streets = catalogue.layer("municipalities"), catalogue.layer("streets")
 
-    def prepared(conn):
-        return conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
+    def runs(conn):
+        """(prepared statements, their runs, of which with the generic plan)."""
+        return conn.execute("SELECT count(*), coalesce(sum(generic_plans + custom_plans), 0), "
+                            "coalesce(sum(generic_plans), 0) FROM pg_prepared_statements"
+                            ).fetchone()
 
     with connect(loaded.url, loaded.schema) as conn:
         tile = T.TileAddress(10, 524, 343)  # the 19 municipalities: light
         first = T.layer_tile(conn, municipalities, tile, at)
-        assert prepared(conn) == 0  # nothing known of this zoom yet: planned anew
-        again = T.layer_tile(conn, municipalities, tile, at)
-        assert prepared(conn) == 1 and again == first  # kept plan, same bytes
+        assert runs(conn) == (0, 0, 0)  # nothing known of this zoom yet: planned anew
+        for _ in range(7):
+            assert T.layer_tile(conn, municipalities, tile, at) == first  # same bytes
+        count, total, generic = runs(conn)
+        assert count == 1 and total == 7 and generic >= 1  # kept, then its generic plan
         assert T._DENSEST[("municipalities", 10)] == 19
-        # the streets of central Brussels at zoom 12: over LIGHT in one tile
-        later = dt.datetime(2021, 6, 1, tzinfo=dt.UTC)
-        dense = T.layer_tile(conn, streets, T.TileAddress(12, 2097, 1374), later)
-        assert len(dense.data) > 50_000 and T._DENSEST[("streets", 12)] > T.LIGHT
-        T.layer_tile(conn, streets, T.TileAddress(12, 2097, 1375), later)
-        assert prepared(conn) == 1  # the zoom of a dense tile is planned anew
+        # streets at zoom 12: a light tile (20 streets), then the centre (over 2,000)
+        T.layer_tile(conn, streets, T.TileAddress(12, 2097, 1372), later)
+        T.layer_tile(conn, streets, T.TileAddress(12, 2097, 1374), later)  # kept plan
+        assert T._DENSEST[("streets", 12)] > T.LIGHT
+        before = runs(conn)
+        T.layer_tile(conn, streets, T.TileAddress(12, 2098, 1374), later)
+        assert runs(conn) == before  # the zoom of a dense tile is planned anew
+
+    # a cap of 100: the light tile first, then the centre, capped under the kept plan and
+    # made again by a fresh plan: the bytes a fresh process makes
+    monkeypatch.setattr(T, "_DENSEST", {})
+    with connect(loaded.url, loaded.schema) as conn:
+        T.layer_tile(conn, streets, T.TileAddress(12, 2097, 1372), later, cap=100)
+        kept = T.layer_tile(conn, streets, T.TileAddress(12, 2097, 1374), later, cap=100)
+    monkeypatch.setattr(T, "_DENSEST", {})
+    with connect(loaded.url, loaded.schema) as conn:
+        fresh = T.layer_tile(conn, streets, T.TileAddress(12, 2097, 1374), later, cap=100)
+        assert runs(conn) == (0, 0, 0)
+    assert kept.capped and kept == fresh
 
 
 QGIS_SCRIPT = textwrap.dedent("""

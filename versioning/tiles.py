@@ -17,7 +17,7 @@ zoom 14), geometries take it (``ST_Affine``, about ten times cheaper than ``ST_T
 otherwise they are projected. Two units are a quarter of a pixel where a tile is drawn 512
 pixels wide (MapLibre), an eighth at 256 (QGIS, Leaflet); ``ST_AsMVTGeom`` rounds to a
 whole unit anyway. ``ST_AsMVTGeom`` hands every polygon to wagyu to be made valid, most of a
-dense tile's time: a triangle or a quadrilateral wholly inside the tile, wider than the
+dense tile's time: a convex triangle or quadrilateral wholly inside the tile, wider than the
 grid's rounding can fold, takes the affine map straight to tile units instead, snapped to
 the grid and wound as MVT wants (:func:`_quick`, ``sql/tile_quick.sql``). A feature that
 the tile's grid cannot draw (a street shorter than a tile unit) stays in the tile as a
@@ -249,6 +249,7 @@ def _mercator(column: str, fr: Frame, params: dict[str, Any]) -> sql.Composed:
 
 
 SLIVER = 3.0  # a polygon narrower than this many tile units on average is left to wagyu
+CORNER = 1.5  # tile units: a corner this close to the line of its neighbours is dropped first
 
 
 def _quick(spec: LayerSpec, column: str, fr: Frame, params: dict[str, Any]) -> sql.Composable:
@@ -261,6 +262,7 @@ def _quick(spec: LayerSpec, column: str, fr: Frame, params: dict[str, Any]) -> s
                       strict=True))
     params.update(zip(("ta", "tb", "td", "te", "txoff", "tyoff"), fr.to_tile, strict=True))
     params["sliver"] = SLIVER * fr.tolerance
+    params["corner"] = CORNER * fr.tolerance
     return sql.Composed([render("tile_quick", column=sql.SQL(column)), sql.SQL(",\n")])
 
 
@@ -363,6 +365,7 @@ def changes_tile(conn: psycopg.Connection, spec: LayerSpec, tile: TileAddress,
 
 LIGHT = 1000  # features per tile: a layer's tiles at a zoom never above it take a kept plan
 _DENSEST: dict[tuple[str, int], int] = {}  # the most features read for one tile, per (layer, zoom)
+_DENSEST_LOCK = threading.Lock()
 
 
 def _encoded(conn: psycopg.Connection, query: sql.Composed, params: dict[str, Any], cap: int,
@@ -377,15 +380,21 @@ def _encoded(conn: psycopg.Connection, query: sql.Composed, params: dict[str, An
     a capped tile keeps follows the plan): then it runs as a prepared statement, whose
     generic plan (the GiST index, nested loops) serves such light tiles as well as a fresh
     plan and saves the planning, most of a light tile's time; it serves dense tiles worse,
-    so one dense tile seen sends the zoom back to fresh plans for good. Never with
-    PgBouncer (``prepare_threshold`` None): a statement prepared on one server connection is
-    unknown to the others."""
+    so one dense tile seen sends the zoom back to fresh plans for good (a capped one is made
+    again by a fresh plan at once). PostgreSQL itself plans the first five runs of a prepared
+    statement anew, then keeps the generic plan when it costs no more. Never with PgBouncer
+    (``prepare_threshold`` None): a statement prepared on one server connection is unknown to
+    the others."""
     light = (seen is not None and conn.prepare_threshold is not None
              and _DENSEST.get(seen, LIGHT + 1) <= min(LIGHT, cap))  # none capped either
     row = conn.execute(query, params, binary=True, prepare=light).fetchone()
     data, count = row if row else (b"", 0)
-    if seen is not None and count > _DENSEST.get(seen, -1):
-        _DENSEST[seen] = count
+    if light and count > cap:  # capped under the kept plan: the fresh plan's features
+        row = conn.execute(query, params, binary=True, prepare=False).fetchone()
+        data, count = row if row else (b"", 0)
+    if seen is not None:
+        with _DENSEST_LOCK:
+            _DENSEST[seen] = max(count, _DENSEST.get(seen, -1))
     return Tile(bytes(data), count > cap)
 
 

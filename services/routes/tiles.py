@@ -54,7 +54,7 @@ OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0/"
 REL_TILESETS = OGC_REL + "tilesets-vector"
 CAPPED_HEADER = "Strata-Tile-Capped"
 # the bytes of a tile for given editions change only with this (bump it with the tile's SQL)
-TILE_FORMAT = "1"
+TILE_FORMAT = "2"
 # the OGC API Tiles classes these routes implement (services/routes/inspire.py declares them)
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",

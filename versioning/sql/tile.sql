@@ -12,8 +12,8 @@
 -- depend on its content only. ST_AsMVT skips the rows whose geometry is NULL (outside the
 -- tile): no filter on it, which would compute every geometry twice. One feature more than the
 -- cap is read, in one pass: it is counted (the second column, the features read, tells
--- whether the cap was reached) and not drawn (its geometry is NULL). Lifespans are written once per edition
--- instant (every version starts and ends at one), not once per feature.
+-- whether the cap was reached) and not drawn (its geometry is NULL). Lifespans are written
+-- once per edition instant (every version starts and ends at one), not once per feature.
 WITH picked AS (
     SELECT v.fid, v.sys_from, v.sys_to{attributes}, v.geom, row_number() OVER () AS n
     FROM {table} AS v

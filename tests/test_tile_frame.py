@@ -69,10 +69,11 @@ def test_the_affine_map_stays_within_its_bound(conn, z, x, y):
 
 
 def test_the_quick_way_gives_valid_polygons_wound_for_mvt_or_steps_aside(conn, catalogue):
-    """Seeded random triangles and quadrilaterals (convex, concave darts, slivers, short
-    sides, near-flat corners; from half a tile unit to 40 across) in a tile at zoom 14 and
-    16: wherever the quick way of versioning/sql/tile_quick.sql takes one, the result is a
-    valid polygon, wound as MVT wants, within two units of ST_AsMVTGeom's; the others are
+    """Seeded random shapes in a tile at zoom 14 and 16, from half a tile unit to 60 across:
+    rectangles at any angle and of any elongation (buildings), the same with their corners
+    moved by up to a unit, any four corners, concave darts with a corner pulled near a side,
+    triangles. Wherever the quick way of versioning/sql/tile_quick.sql takes one, the result
+    is a valid polygon, wound as MVT wants, within two units of ST_AsMVTGeom's; the others are
     left to ST_AsMVTGeom (NULL)."""
     rng = np.random.default_rng(14)
     spec = catalogue.layer("road_events")  # a layer of polygons
@@ -86,18 +87,28 @@ def test_the_quick_way_gives_valid_polygons_wound_for_mvt_or_steps_aside(conn, c
         unit = fr.tolerance  # one tile unit in storage metres
         shapes = []
         for _ in range(1500):
-            n = int(rng.choice([3, 4, 4, 4]))
-            size = unit * float(rng.choice([0.5, 2, 5, 40])) * rng.uniform(0.5, 1.5)
-            cx, cy = rng.uniform(ixmin + 50 * unit, ixmax - 50 * unit), rng.uniform(
-                iymin + 50 * unit, iymax - 50 * unit)
-            corners = rng.normal(0, size, (n, 2)) + (cx, cy)
-            if n == 4 and rng.random() < 0.3:  # a dart: one corner pulled in, near a side
-                corners[3] = corners[0] + rng.uniform(0.05, 0.95) * (corners[1] - corners[0])
-                corners[3] += rng.normal(0, unit, 2)
-            ring = shapely.Polygon(corners)
-            if not ring.is_valid or ring.area == 0:
-                continue
-            shapes.append(shapely.to_wkb(shapely.geometry.polygon.orient(ring)))
+            kind = rng.choice(["rectangle", "moved", "any", "dart", "triangle"],
+                              p=[0.3, 0.3, 0.15, 0.15, 0.1])
+            size = unit * float(rng.choice([0.5, 2, 5, 15, 60])) * rng.uniform(0.5, 1.5)
+            centre = (rng.uniform(ixmin + 100 * unit, ixmax - 100 * unit),
+                      rng.uniform(iymin + 100 * unit, iymax - 100 * unit))
+            if kind in ("rectangle", "moved"):
+                w, h = size, size / rng.uniform(1, 6)
+                a = rng.uniform(0, np.pi)
+                rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+                corners = np.array([[-w, -h], [w, -h], [w, h], [-w, h]]) / 2 @ rot.T
+                if kind == "moved":
+                    corners += rng.uniform(-unit, unit, (4, 2))
+            elif kind == "triangle":
+                corners = rng.normal(0, size, (3, 2))
+            else:
+                corners = rng.normal(0, size, (4, 2))
+                if kind == "dart":  # one corner pulled in, near a side
+                    corners[3] = corners[0] + rng.uniform(0.05, 0.95) * (
+                        corners[1] - corners[0]) + rng.normal(0, unit, 2)
+            ring = shapely.Polygon(corners + centre)
+            if ring.is_valid and ring.area > 0:
+                shapes.append(shapely.to_wkb(shapely.geometry.polygon.orient(ring)))
         rows = conn.execute(
             sql.SQL("SELECT ST_AsBinary(q), ST_IsValid(q), ST_IsPolygonCCW(q), "
                     "ST_HausdorffDistance(q, r) FROM (SELECT ({quick}) AS q, ST_AsMVTGeom("
@@ -106,11 +117,11 @@ def test_the_quick_way_gives_valid_polygons_wound_for_mvt_or_steps_aside(conn, c
                     "unnest(%(shapes)s::bytea[]) AS w) AS s) AS t").format(
                 quick=render("tile_quick", column=sql.SQL("g"))),
             {**params, "z": z, "x": x, "y": y, "shapes": shapes}).fetchall()
-        assert len(rows) > 800
+        assert len(rows) > 1200
         for wkb, valid, ccw, apart in rows:
             if wkb is None:
                 continue
             taken += 1
             assert valid and ccw, shapely.from_wkb(wkb).wkt
             assert apart is None or apart <= 2.0, shapely.from_wkb(wkb).wkt
-    assert taken > 100  # the quick way is taken (by convex ones: a fifth of these)
+    assert taken > 200  # the quick way is taken (by the compact quadrilaterals)

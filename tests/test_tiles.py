@@ -164,8 +164,8 @@ def test_gdal_reads_a_tile(service, tmp_path):
 
 
 def test_polygons_in_tiles_are_valid_wound_for_mvt_and_in_place(service, loaded):
-    """Every road event (real OSIRIS polygons, quadrilaterals among them: the few convex and
-    compact enough take the quick way of versioning/sql/tile_quick.sql, the others
+    """Every road event (real OSIRIS polygons, quadrilaterals among them: the few compact
+    enough take the quick way of versioning/sql/tile_quick.sql, the others
     ST_AsMVTGeom) in the tiles of the quadrilaterals at zoom 15 and 17, decoded in tile units
     (mapbox-vector-tile): a valid polygon, each outer ring wound as MVT wants (as
     ST_AsMVTGeom winds it), the shape ST_AsMVTGeom makes of the feature projected by PostGIS

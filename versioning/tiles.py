@@ -17,7 +17,7 @@ zoom 14), geometries take it (``ST_Affine``, about ten times cheaper than ``ST_T
 otherwise they are projected. Two units are a quarter of a pixel where a tile is drawn 512
 pixels wide (MapLibre), an eighth at 256 (QGIS, Leaflet); ``ST_AsMVTGeom`` rounds to a
 whole unit anyway. ``ST_AsMVTGeom`` hands every polygon to wagyu to be made valid, most of a
-dense tile's time: a convex triangle or quadrilateral wholly inside the tile, wider than the
+dense tile's time: a compact convex quadrilateral wholly inside the tile, wider than the
 grid's rounding can fold, takes the affine map straight to tile units instead, snapped to
 the grid and wound as MVT wants (:func:`_quick`, ``sql/tile_quick.sql``). A feature that
 the tile's grid cannot draw (a street shorter than a tile unit) stays in the tile as a
@@ -248,8 +248,7 @@ def _mercator(column: str, fr: Frame, params: dict[str, Any]) -> sql.Composed:
         simplified)
 
 
-SLIVER = 3.0  # a polygon narrower than this many tile units on average is left to wagyu
-CORNER = 1.5  # tile units: a corner this close to the line of its neighbours is dropped first
+MIN_AREA = 47.0  # square tile units: a compact quadrilateral this large is 3 units wide
 
 
 def _quick(spec: LayerSpec, column: str, fr: Frame, params: dict[str, Any]) -> sql.Composable:
@@ -261,8 +260,7 @@ def _quick(spec: LayerSpec, column: str, fr: Frame, params: dict[str, Any]) -> s
     params.update(zip(("inner_xmin", "inner_ymin", "inner_xmax", "inner_ymax"), fr.inner,
                       strict=True))
     params.update(zip(("ta", "tb", "td", "te", "txoff", "tyoff"), fr.to_tile, strict=True))
-    params["sliver"] = SLIVER * fr.tolerance
-    params["corner"] = CORNER * fr.tolerance
+    params["min_area"] = MIN_AREA * fr.tolerance ** 2
     return sql.Composed([render("tile_quick", column=sql.SQL(column)), sql.SQL(",\n")])
 
 

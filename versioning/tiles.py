@@ -383,17 +383,19 @@ def _encoded(conn: psycopg.Connection, query: sql.Composed, params: dict[str, An
     statement anew, then keeps the generic plan when it costs no more. Never with PgBouncer
     (``prepare_threshold`` None): a statement prepared on one server connection is unknown to
     the others."""
+    def run(prepare: bool) -> tuple[bytes, int]:
+        row = conn.execute(query, params, binary=True, prepare=prepare).fetchone()
+        return (bytes(row[0]), row[1]) if row else (b"", 0)
+
     light = (seen is not None and conn.prepare_threshold is not None
              and _DENSEST.get(seen, LIGHT + 1) <= min(LIGHT, cap))  # none capped either
-    row = conn.execute(query, params, binary=True, prepare=light).fetchone()
-    data, count = row if row else (b"", 0)
+    data, count = run(light)
     if light and count > cap:  # capped under the kept plan: the fresh plan's features
-        row = conn.execute(query, params, binary=True, prepare=False).fetchone()
-        data, count = row if row else (b"", 0)
+        data, count = run(False)
     if seen is not None:
         with _DENSEST_LOCK:
             _DENSEST[seen] = max(count, _DENSEST.get(seen, -1))
-    return Tile(bytes(data), count > cap)
+    return Tile(data, count > cap)
 
 
 def map_tile(conn: psycopg.Connection, specs: list[LayerSpec], tile: TileAddress, when: When,

@@ -225,7 +225,7 @@ def main() -> None:
         }
         # (port, collection, format) of each column: GeoJSON from each server (tipg's is
         # f=geojson); tipg's f=json, a list of rows with EWKT geometries (not GeoJSON, and
-        # cheaper to make), is measured too, as the bench compared it until December 2026
+        # cheaper to make), is measured too, as the bench compared it until 01312d5
         columns = {"strata": (5101, "buildings", "json"), "pygeoapi": (5102, "buildings", "json"),
                    "tipg": (5103, "public.bench_buildings", "geojson"),
                    "tipg rows": (5103, "public.bench_buildings", "json")}

@@ -225,13 +225,15 @@ def not_offered(request: Request) -> Response:
 
 
 EXPOSED_HEADERS = ["ETag", "Link", "Content-Crs", "Content-Language", "Memento-Datetime",
-                   "Retry-After", "Content-Disposition", "Server-Timing", "Allow"]
+                   "Retry-After", "Content-Disposition", "Server-Timing", "Allow",
+                   "Strata-Tile-Capped"]
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def not_allowed_routes(routes: list[Route]) -> list[Route]:
     """For each path, a route answering 405 (with ``Allow``) to the methods it does not
-    take."""
+    take, and one answering ``OPTIONS`` with them (204; a CORS preflight is answered before,
+    by the CORS middleware)."""
     allowed: dict[str, set[str]] = {}
     for route in routes:
         allowed.setdefault(route.path, set()).update(route.methods or ())
@@ -239,7 +241,13 @@ def not_allowed_routes(routes: list[Route]) -> list[Route]:
     for path, methods in allowed.items():
         def refuse(request: Request, methods: set[str] = methods) -> Response:
             raise MethodNotAllowed(request.method, sorted(methods))
+
+        def options(request: Request, methods: set[str] = methods) -> Response:
+            return Response(status_code=204,
+                            headers={"Allow": ", ".join(sorted(methods | {"OPTIONS"}))})
         out.append(Route(path, refuse, methods=[m for m in ALL_METHODS if m not in methods]))
+        if "OPTIONS" not in methods:
+            out.append(Route(path, options, methods=["OPTIONS"]))
     return out
 
 

@@ -23,13 +23,20 @@ PROFILE_URI = "http://www.opengis.net/def/profile/OGC/0/"
 PROFILES = ("versions-as-features-unique-ids", "versions-as-features")
 
 
-def check_known(params: QueryParams, allowed: Iterable[str]) -> None:
-    """Refuse parameters the endpoint does not know (a typo silently ignored is worse)."""
+def check_known(params: QueryParams, allowed: Iterable[str],
+                repeatable: Iterable[str] = ()) -> None:
+    """Refuse parameters the endpoint does not know (a typo silently ignored is worse), and
+    one given twice unless it is ``repeatable`` (which of the two was meant?)."""
     allowed = set(allowed)
     unknown = sorted(set(params.keys()) - allowed)
     if unknown:
         raise InvalidInput(f"unknown query parameter(s): {', '.join(unknown)}",
                            hint=f"this endpoint takes: {', '.join(sorted(allowed))}")
+    twice = sorted({k for k in params if len(params.getlist(k)) > 1} - set(repeatable))
+    if twice:
+        raise InvalidInput(f"query parameter(s) given more than once: {', '.join(twice)}",
+                           hint="give each of them once (properties= takes a comma-separated "
+                                "list)")
 
 
 def crs_param(params: QueryParams, name: str, default: CrsInfo) -> CrsInfo:
@@ -145,7 +152,8 @@ def datetime_param(value: str | None
 
 
 def properties_param(params: QueryParams, spec: LayerSpec) -> list[str] | None:
-    """``properties=a,b``: a subset of the layer's attributes."""
+    """``properties=a,b``: a subset of the layer's attributes, each once, in the order
+    first given (``a,b,a`` is ``a,b``)."""
     value = params.get("properties")
     if value is None:
         return None
@@ -154,7 +162,7 @@ def properties_param(params: QueryParams, spec: LayerSpec) -> list[str] | None:
     if unknown:
         raise InvalidInput(f"properties: {', '.join(unknown)} not in {spec.id}",
                            hint=f"choose among: {', '.join(spec.attributes)}")
-    return names
+    return list(dict.fromkeys(names))
 
 
 def sortby_param(params: QueryParams, spec: LayerSpec) -> list[tuple[str, bool]]:

@@ -121,6 +121,30 @@ def test_a_wrong_method_is_405_with_allow(service, method, path):
         one_shape(r.json())
 
 
+@pytest.mark.parametrize("path", ["/map", "/tiles", "/tiles/WebMercatorQuad/10/343/524",
+                                  "/tileMatrixSets/WebMercatorQuad", "/dashboard", "/download"])
+def test_options_says_which_methods(service, path):
+    r = httpx.request("OPTIONS", service + path, timeout=30)
+    assert r.status_code == 204, r.text
+    assert {"GET", "HEAD", "OPTIONS"} <= {m.strip() for m in r.headers["allow"].split(",")}
+
+
+@pytest.mark.parametrize("path, params", [
+    ("/tiles/WebMercatorQuad/10/343/524", [("datetime", "bad"), ("datetime", "2016-01-01")]),
+    ("/collections/municipalities/tiles/WebMercatorQuad/10/343/524",
+     [("properties", "nope"), ("properties", "name_fr")]),
+    ("/collections/municipalities/changes", [("from", "bad"), ("from", "2016-01-01")]),
+    ("/collections/municipalities/items", [("limit", "1"), ("limit", "2")]),
+    ("/map", [("lang", "fr"), ("lang", "nl")]),
+])
+def test_a_parameter_given_twice_is_refused(service, path, params):
+    """Which of the two was meant? Neither is picked silently."""
+    r = httpx.get(service + path, params=params, timeout=30)
+    assert r.status_code == 400, r.text
+    one_shape(r.json())
+    assert params[0][0] in r.json()["description"] and "once" in r.json()["hint"]
+
+
 @pytest.mark.parametrize("collection", LAYERS + VIEWS + ["catalogue"])
 def test_post_to_items_is_refused_never_unfiltered(service, collection):
     """POST search (OWSLib's cql=) would answer unfiltered features: refused with a hint."""

@@ -6,6 +6,7 @@ the CRS spelling."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -344,3 +345,19 @@ def test_one_file_whatever_the_crs_spelling(small):
                                                   "crs": spelling}, timeout=60
                          ).status_code == 200
     assert len(set(listing(folder)) - before) == 2
+
+
+def test_changes_files_say_the_dates_asked(small):
+    """A strata.diff/v1 file writes from and to in its header: two windows of the same
+    editions are two files, each with its own dates (a GeoPackage of changes has no dates:
+    one file for both)."""
+    base, _ = small
+    path = f"{base}/collections/{LAYER}/changes"
+    for f in ("jsonl", "json"):
+        for t1, t2 in (("2016-01-01", "2021-03-01"), ("2016-02-02", "2022-03-03")):
+            r = httpx.get(path, params={"from": t1, "to": t2, "f": f}, timeout=60)
+            assert r.status_code == 200, r.text
+            header = json.loads(r.text.splitlines()[0] if f == "jsonl" else r.text)
+            header = header["strata.diff/v1"]
+            assert (header["from"][:10], header["to"][:10]) == (t1, t2), header
+            assert len(header["changes"] if f == "json" else r.text.splitlines()[1:]) == 19

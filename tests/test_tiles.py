@@ -413,6 +413,11 @@ def test_metadata_tile_matrix_sets_and_links(service):
     ("/collections/streets/tiles/WebMercatorQuad/25/0/0", {}, 404, "tile matrix 25"),
     ("/collections/streets/tiles/WebMercatorQuad/12/-1/2097", {}, 404, "outside"),
     ("/collections/streets/tiles/WebMercatorQuad/twelve/1374/2097", {}, 400, "whole numbers"),
+    ("/collections/streets/tiles/WebMercatorQuad/\uff11\uff12/1374/2097", {}, 400,
+     "whole numbers"),  # full-width digits
+    ("/collections/streets/tiles/WebMercatorQuad/12/\u0661\u0663\u0667\u0664/2097", {}, 400,
+     "whole numbers"),  # Arabic-Indic digits
+    ("/tiles/WebMercatorQuad/+12/1374/2097", {}, 400, "whole numbers"),
     ("/collections/streets/tiles/WebMercatorQuad/8/85/131", {}, 404, "zoom 8"),
     ("/collections/streets/tiles/WebMercatorQuad/12/1374/2097", {"datetime": "2020-13-45"},
      400, "datetime"),
@@ -456,6 +461,33 @@ def test_an_interval_gives_every_version_alive_in_it(service, loaded):
     versions = decode(get(service, f"{path}/{TILE_10}",
                           params={"datetime": "2016-01-01/2022-01-01"}), "municipalities")
     assert len(versions) > len({f["id"] for f in versions})  # a feature, once per version
+
+
+def test_an_interval_never_shares_the_tile_of_an_instant(service, loaded):
+    """``../X``, ``X/..`` and ``../..`` give every version alive in them: made by the same
+    editions as the map of X (or of today), they still have their own ETag and cache entry.
+    Each interval is asked first, so that a shared entry would show in the instant's tile."""
+    path = f"/collections/municipalities/tiles/WebMercatorQuad/{TILE_10}"
+    for n, (interval, instant) in enumerate((("../2022-01-01", "2022-01-01"),
+                                             ("2016-01-01/..", None), ("../..", None))):
+        # properties of this case only: no earlier test made these tiles
+        props = {"properties": ["name_nl", "nat_code", "inspire_id"][n]}
+        every = get(service, path, params={**props, "datetime": interval})
+        versions = decode(every, "municipalities")
+        assert len(versions) == 2 * len({f["id"] for f in versions}) == 38
+        at = get(service, path, params={**props, **({"datetime": instant} if instant else {})})
+        today = decode(at, "municipalities")
+        assert sorted(f["id"] for f in today) == sorted(
+            snap(loaded, "municipalities", instant or dt.date.today().isoformat()).index)
+        assert at.headers["etag"] != every.headers["etag"]
+
+
+def test_a_property_named_twice_is_named_once(service):
+    path = f"/collections/municipalities/tiles/WebMercatorQuad/{TILE_10}"
+    once = get(service, path, params={"properties": "name_fr,name_nl"})
+    twice = get(service, path, params={"properties": "name_fr,name_nl,name_fr"})
+    assert twice.status_code == 200, twice.text
+    assert twice.content == once.content and twice.headers["etag"] == once.headers["etag"]
 
 
 def test_the_feature_cap_says_so_and_the_basemap_is_named(service, loaded):

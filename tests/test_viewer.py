@@ -468,6 +468,7 @@ def test_the_landing_document_links_the_viewer(service: str) -> None:
     ("/collections/streets/editions?f=xml", 400, "f=json"),
     ("/collections/streets/editions?date=2020-01-01", 400, "this endpoint takes"),
     ("/map?layers=streets,nowhere", 400, "comma-separated list"),
+    ("/map?changes=nowhere", 400, "changes= takes one layer"),
     ("/map?date=2016-13-01", 400, "YYYY-MM-DD"),
     ("/map?compare=yesterday", 400, "YYYY-MM-DD"),
     ("/map?mode=overlay", 400, "mode=swipe"),
@@ -496,6 +497,20 @@ def test_vendored_front_end_is_the_locked_one(service: str) -> None:
         assert httpx.get(f"{service}/assets/vendor/{folder}/{licence}").status_code == 200
     page = httpx.get(f"{service}/map").text
     assert not re.findall(r"(?:src|href)=\"(?:https?:)?//", page)
+
+
+def test_assets_are_asked_again_each_time(service: str) -> None:
+    """Strata's own files are kept by the browser but revalidated (no-cache, ETag: a 304
+    when unchanged), so that after an upgrade no page mixes an old script with a new one."""
+    for path in ("/assets/viewer/main.js", "/assets/vendor/maplibre-gl/maplibre-gl.mjs"):
+        first = httpx.get(f"{service}{path}")
+        assert first.status_code == 200
+        assert first.headers["cache-control"] == "no-cache"
+        again = httpx.get(f"{service}{path}", headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304
+        assert again.headers["cache-control"] == "no-cache"
+        assert httpx.get(f"{service}{path}", headers={"If-None-Match": '"other"'}
+                         ).status_code == 200
 
 
 def test_the_no2_surface_toggles_on_as_an_image_layer_with_its_legend(viewer: Viewer,

@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ EXTENT = 4096  # tile units per tile side (ST_AsMVT's default)
 BUFFER = 64  # tile units kept around the tile, so that lines and outlines join across tiles
 ORIGIN = 20037508.342789244  # half the side of the Web Mercator square, in metres
 NAMES = ("name_fr", "name_nl")  # the properties a tile carries unless told otherwise
+WHOLE = re.compile(r"-?[0-9]+")  # a tile number in a URL (negative ones are outside: 404)
 # an interval: (start, end), either open (None)
 When = dt.datetime | tuple[dt.datetime | None, dt.datetime | None]
 
@@ -81,8 +83,11 @@ class TileAddress:
 
 def tile_address(z: str, y: str, x: str) -> TileAddress:
     """The tile at ``{tileMatrix}/{tileRow}/{tileCol}`` (z/y/x) as written in a URL: whole
-    numbers (InvalidInput), within WebMercatorQuad (NotFound)."""
+    numbers in ASCII digits (InvalidInput: ``int`` alone would take "+12", " 12" or "١٢"),
+    within WebMercatorQuad (NotFound)."""
     try:
+        if not all(WHOLE.fullmatch(part) for part in (z, y, x)):
+            raise ValueError
         zi, yi, xi = int(z), int(y), int(x)
     except ValueError:
         raise InvalidInput(f"tile {z}/{y}/{x} is not three whole numbers",

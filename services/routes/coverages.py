@@ -467,7 +467,7 @@ async def coverage(request: Request) -> Response:
     """``/collections/{id}/coverage``: the surface valid at ``datetime``, cut and scaled."""
     cid = _collection(request)
     q = request.query_params
-    p.check_known(q, COVERAGE_PARAMS)
+    p.check_known(q, COVERAGE_PARAMS, repeatable={"subset", "scale-size"})
     kind = _format(request)
     cut = parse_cut(q)
     at = _instant(q, cut.time)

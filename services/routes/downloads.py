@@ -178,6 +178,9 @@ def _changes(request: Request) -> Response:
         latest = latest_edition(conn, spec)
         e1, e2 = (_editions_key(conn, [spec], t, [latest]) for t in (t1, t2))
         key = f"{spec.id}-changes-e{e1}-e{e2}-{_crs_key(crs)}-{_fmt_key(fmt)}"
+        if fmt.driver is None:  # strata.diff/v1 writes from and to in its header: a file
+            # per window asked (without to, "now": the instant the file was made)
+            key += f"-{t1.timestamp()}-{t2.timestamp() if 'to' in q else 'now'}"
         immutable = settled() and latest is not None and t2 <= latest[1]
         return _serve(request, key, fmt,
                       f"{spec.id}_changes_{t1:%Y-%m-%d}_{t2:%Y-%m-%d}{fmt.suffix}", immutable,

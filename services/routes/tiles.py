@@ -15,7 +15,8 @@
 A tile answers ``datetime=`` (an instant, default now; a date is the start of that day in
 Brussels; an interval gives every version alive in it). Its ETag comes from the editions
 that make it (in force at the instant, and the newest, which may have ended a feature's
-lifespan), the tile and the properties, never from the text of the date: every date between
+lifespan), the tile, the properties and whether ``datetime`` is an instant or an interval
+(and which of its ends are open), never from the text of the date: every date between
 two editions gets the same bytes and the same ETag, and ``If-None-Match`` answers 304. At or
 before a layer's newest edition a tile is ``immutable`` for a year; later, 60 s. An empty tile
 is a 200 with an empty body (a valid MVT of no layer); a tile whose feature cap bit carries
@@ -356,16 +357,20 @@ def _check_tile_params(q: QueryParams, allowed: set[str]) -> None:
                            hint="tiles are Mapbox Vector Tiles: leave f out, or f=mvt")
 
 
-def _when(q: QueryParams) -> tuple[store_tiles.When, list[dt.datetime], dt.datetime | None]:
-    """What ``datetime`` asks for, the instants whose editions make the tile, and the
-    instant after which the tile could still change (None: it always could)."""
+def _when(q: QueryParams) -> tuple[store_tiles.When, list[dt.datetime], dt.datetime | None,
+                                   str]:
+    """What ``datetime`` asks for, the instants whose editions make the tile, the instant
+    after which the tile could still change (None: it always could), and its form for the
+    ETag: an instant (``at``) or an interval, with its open ends (``../X`` is every version
+    before X, not the map of X, though both are made by the editions in force at X)."""
     at, interval = p.datetime_param(q.get("datetime"))
     now = dt.datetime.now(dt.UTC)
     if interval is None:
         moment = at or now
-        return moment, [moment], moment
+        return moment, [moment], moment, "at"
     start, end = interval
-    return interval, [m for m in (start, end or now) if m is not None], end
+    form = f"{'..' if start is None else 'start'}/{'..' if end is None else 'end'}"
+    return interval, [m for m in (start, end or now) if m is not None], end, form
 
 
 def _window(q: QueryParams) -> tuple[dt.datetime, dt.datetime]:
@@ -382,9 +387,11 @@ def _window(q: QueryParams) -> tuple[dt.datetime, dt.datetime]:
 
 
 def tile_etag(kind: str, specs: list[LayerSpec], tile: TileAddress,
-              names: list[str] | None, cap: int, state: EditionsState) -> str:
-    """The ETag of a tile: everything its bytes depend on (services/tile_cache.py)."""
-    made = (f"{TILE_FORMAT}|{kind}|{','.join(s.id for s in specs)}|{TMS_ID}|"
+              names: list[str] | None, cap: int, state: EditionsState, form: str = "at"
+              ) -> str:
+    """The ETag of a tile: everything its bytes depend on (services/tile_cache.py), among
+    them the form of its dates (``_when``: an instant, or an interval and its open ends)."""
+    made = (f"{TILE_FORMAT}|{kind} {form}|{','.join(s.id for s in specs)}|{TMS_ID}|"
             f"{tile.z}/{tile.x}/{tile.y}|{'' if names is None else ','.join(names)}|{cap}|"
             f"{state.stamp}")
     return f'"{hashlib.sha1(made.encode()).hexdigest()}"'
@@ -427,13 +434,13 @@ def _collection_tile(request: Request) -> Response:
     q = request.query_params
     _check_tile_params(q, TILE_PARAMS)
     store_tiles.check_zoom(spec, tile.z)
-    when, instants, end = _when(q)
+    when, instants, end, form = _when(q)
     names = p.properties_param(q, spec)
     names = store_tiles.default_properties(spec) if names is None else names
     cap = settings(request).tile_max_features
     with db(request) as conn:
         state = store_tiles.editions_state(conn, [spec], instants)
-        return _answer(request, tile_etag("layer", [spec], tile, names, cap, state),
+        return _answer(request, tile_etag("layer", [spec], tile, names, cap, state, form),
                        state.settled(end),
                        lambda: store_tiles.layer_tile(conn, spec, tile, when, names, cap))
 
@@ -453,12 +460,12 @@ def _map_tile(request: Request) -> Response:
     if not low <= tile.z <= high:
         raise NotFound(f"the map has no tiles at zoom {tile.z}",
                        hint=f"the map is tiled from zoom {low} to {high}")
-    when, instants, end = _when(q)
+    when, instants, end, form = _when(q)
     shown = store_tiles.in_zoom(specs, tile.z)
     cap = settings(request).tile_max_features
     with db(request) as conn:
         state = store_tiles.editions_state(conn, shown, instants)
-        return _answer(request, tile_etag("map", shown, tile, None, cap, state),
+        return _answer(request, tile_etag("map", shown, tile, None, cap, state, form),
                        state.settled(end),
                        lambda: store_tiles.map_tile(conn, shown, tile, when, cap))
 

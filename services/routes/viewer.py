@@ -61,9 +61,22 @@ def landing_links(base: str) -> list[dict[str, str]]:
              "href": f"{base}/map"}]
 
 
+class Assets(StaticFiles):
+    """``services/static``, each answer with ``Cache-Control: no-cache``: a browser keeps the
+    files but asks again each time (a 304 by their ETag when unchanged), so that after an
+    upgrade no page runs an old script with a new one (without the header a browser guesses
+    a freshness from the file's age)."""
+
+    def file_response(self, full_path: Any, stat_result: Any, scope: Any,
+                      status_code: int = 200) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 def assets() -> StaticFiles:
     """The app serving ``services/static`` (mounted at ``/assets``)."""
-    return StaticFiles(directory=STATIC)
+    return Assets(directory=STATIC)
 
 
 def _check(request: Request) -> None:
@@ -71,12 +84,14 @@ def _check(request: Request) -> None:
     q = request.query_params
     p.check_known(q, PARAMS)
     layers = catalogue(request).layers
-    chosen = [c for c in q.get("layers", "").split(",") if c] + (
-        [q["changes"]] if "changes" in q else [])
-    unknown = [c for c in chosen if c not in layers]
+    unknown = [c for c in q.get("layers", "").split(",") if c and c not in layers]
     if unknown:
         raise InvalidInput(f"unknown layer(s) {', '.join(unknown)}",
                            hint=f"layers= takes a comma-separated list of: {', '.join(layers)}")
+    if "changes" in q and q["changes"] not in layers:
+        raise InvalidInput(f"changes={q['changes']} is not a layer",
+                           hint=f"changes= takes one layer (its changes are coloured while "
+                                f"comparing) among: {', '.join(layers)}")
     for name in ("date", "compare"):
         if name in q:
             parse_date(q[name])

@@ -232,8 +232,8 @@ ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 def not_allowed_routes(routes: list[Route]) -> list[Route]:
     """For each path, a route answering 405 (with ``Allow``) to the methods it does not
-    take, and one answering ``OPTIONS`` with them (204; a CORS preflight is answered before,
-    by the CORS middleware)."""
+    take, and one answering ``OPTIONS`` with them (200, no body, as the OpenAPI document
+    says; a CORS preflight is answered before, by the CORS middleware)."""
     allowed: dict[str, set[str]] = {}
     for route in routes:
         allowed.setdefault(route.path, set()).update(route.methods or ())
@@ -243,7 +243,7 @@ def not_allowed_routes(routes: list[Route]) -> list[Route]:
             raise MethodNotAllowed(request.method, sorted(methods))
 
         def options(request: Request, methods: set[str] = methods) -> Response:
-            return Response(status_code=204,
+            return Response(status_code=200,
                             headers={"Allow": ", ".join(sorted(methods | {"OPTIONS"}))})
         out.append(Route(path, refuse, methods=[m for m in ALL_METHODS if m not in methods]))
         if "OPTIONS" not in methods:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from urllib.parse import parse_qsl
 
 import psycopg
 from starlette.exceptions import HTTPException
@@ -15,6 +16,8 @@ from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from geo.errors import Conflict, InvalidInput, NotFound, StrataError, Unavailable, by_class
+from services.error_text import localise
+from services.language import DEFAULT, LANGUAGES, negotiate
 
 LOGGER = logging.getLogger("strata")
 STATUS: dict[type[StrataError], int] = {
@@ -165,6 +168,7 @@ class ErrorShape:
             return
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
+        lang = scope_language(scope)
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -177,17 +181,31 @@ class ErrorShape:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     await send_reshaped(send, start, b"".join(chunks), self.HINTS,
-                                        open311=scope["path"].startswith("/open311/"))
+                                        open311=scope["path"].startswith("/open311/"),
+                                        lang=lang)
             else:
                 await send(message)
 
         await self.app(scope, receive, capture)
 
 
+def scope_language(scope: Scope) -> str:
+    """The language of a request's errors: ``lang=`` when it is one of Strata's, else the
+    one Accept-Language prefers (English when none of ours is acceptable)."""
+    asked = [v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+             if k == "lang"]
+    if asked and asked[0] in LANGUAGES:
+        return asked[0]
+    header = dict(scope.get("headers") or []).get(b"accept-language")
+    return (negotiate(header.decode("latin-1")) if header else None) or DEFAULT
+
+
 async def send_reshaped(send: Send, start: dict[str, Any], body: bytes,
-                        hints: dict[int, str], open311: bool = False) -> None:
+                        hints: dict[int, str], open311: bool = False, lang: str = DEFAULT
+                        ) -> None:
     """Send a captured error response with its body in the one shape (under /open311, the
-    spec's list of errors carrying it)."""
+    spec's list of errors carrying it), in ``lang`` where its texts have a translation
+    (services/error_text.py), with the Content-Language of what it says."""
     status = start["status"]
     try:
         raw = json.loads(body)
@@ -205,7 +223,20 @@ async def send_reshaped(send: Send, start: dict[str, Any], body: bytes,
         start = {**start, "headers": [(k, v) for k, v in start.get("headers") or []
                                       if k != b"content-type"]
                  + [(b"content-type", b"application/json")]}
-    headers = [(k, v) for k, v in start.get("headers") or [] if k != b"content-length"]
+        raw = [{**shaped, "code": status}] if open311 else shaped
+    said = None
+    if isinstance(raw, dict) and "description" in raw:
+        raw, said = localise(raw, lang)
+    elif isinstance(raw, list) and raw and all(isinstance(e, dict) and "description" in e
+                                               for e in raw):
+        pairs = [localise(e, lang) for e in raw]
+        raw, said = [e for e, _ in pairs], pairs[0][1]
+    if said is not None:
+        body = json.dumps(raw, ensure_ascii=False).encode()
+    headers = [(k, v) for k, v in start.get("headers") or []
+               if k != b"content-length" and (said is None or k != b"content-language")]
+    if said is not None:
+        headers.append((b"content-language", said.encode()))
     headers.append((b"content-length", str(len(body)).encode()))
     await send({**start, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -18,6 +18,8 @@ Examples
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.limits import send_error
@@ -80,8 +82,9 @@ def sanitize(header: str) -> str:
 
 
 class AcceptLanguageMiddleware:
-    """Answers 406 when every language is refused; otherwise rewrites Accept-Language to the
-    language negotiated, before pygeoapi sees it."""
+    """Answers 406 when every language is refused (and ``lang=`` names none of ours);
+    otherwise rewrites Accept-Language to the language negotiated, before pygeoapi sees
+    it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -89,7 +92,9 @@ class AcceptLanguageMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             asked = dict(scope["headers"]).get(b"accept-language")
-            if asked is not None and negotiate(asked.decode("latin-1")) is None:
+            chosen = [v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+                      if k == "lang" and v in LANGUAGES]  # lang= wins over the header
+            if asked is not None and not chosen and negotiate(asked.decode("latin-1")) is None:
                 await send_error(send, 406, "NotAcceptable",
                                  f"none of the languages of this service ({', '.join(LANGUAGES)}) "
                                  "is acceptable to this request",

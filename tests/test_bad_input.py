@@ -125,7 +125,7 @@ def test_a_wrong_method_is_405_with_allow(service, method, path):
                                   "/tileMatrixSets/WebMercatorQuad", "/dashboard", "/download"])
 def test_options_says_which_methods(service, path):
     r = httpx.request("OPTIONS", service + path, timeout=30)
-    assert r.status_code == 204, r.text
+    assert r.status_code == 200 and not r.content, r.text
     assert {"GET", "HEAD", "OPTIONS"} <= {m.strip() for m in r.headers["allow"].split(",")}
 
 
@@ -135,7 +135,7 @@ def test_options_says_which_methods(service, path):
      [("properties", "nope"), ("properties", "name_fr")]),
     ("/collections/municipalities/changes", [("from", "bad"), ("from", "2016-01-01")]),
     ("/collections/municipalities/items", [("limit", "1"), ("limit", "2")]),
-    ("/map", [("lang", "fr"), ("lang", "nl")]),
+    ("/map", [("date", "2016-01-01"), ("date", "2017-01-01")]),
 ])
 def test_a_parameter_given_twice_is_refused(service, path, params):
     """Which of the two was meant? Neither is picked silently."""

@@ -238,6 +238,9 @@ def test_languages(service, path):
                 "description"], r.json()
     if path == "/collections/municipalities":
         assert fr.json()["title"] == "Communes" and nl.json()["title"] == "Gemeenten"
+    # lang= names a language of ours: it wins over a header refusing them all
+    chosen = get(service, path, params={"lang": "nl"}, headers={"Accept-Language": "*;q=0"})
+    assert chosen.status_code == 200, chosen.text
 
 
 def test_owslib_reads_collections_and_items(service):

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from geo.city import CITY_TZ
 from geo.errors import Conflict, InvalidInput, NotFound, StrataError, Unavailable, by_class
 from layers.catalogue import LayerSpec
+from services.error_text import LABELS, cli_language, localise
 from services.store import Store
 from versioning.reading import editions
 
@@ -81,8 +82,12 @@ def parse_with(
             return None
         try:
             return parser(value)
-        except InvalidInput as exc:
-            raise click.BadParameter(str(exc)) from None
+        except InvalidInput as exc:  # in the user's language (services/error_text.py)
+            lang = cli_language()
+            body, said = localise({"description": exc.message, "hint": exc.hint}, lang)
+            text = body["description"] + (f"\n  {LABELS[said][1]}: {body['hint']}"
+                                           if exc.hint else "")
+            raise click.BadParameter(text) from None
 
     return callback
 

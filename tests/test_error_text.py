@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Errors in the user's language (services/error_text.py): every error text the code writes
+has its French and Dutch, and the API and the command line answer in them."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from layers.catalogue import PROJECT_ROOT
+from services.error_text import catalogue, cli_language, fields, localise, translate
+
+PACKAGES = ("geo", "layers", "versioning", "linking", "services")
+ERRORS = {"InvalidInput", "NotFound", "Conflict", "Gone", "Unavailable", "MethodNotAllowed",
+          "Unauthorized", "Forbidden", "TooManyRequests", "StrataError"}
+
+
+def _template(node: ast.expr, counter: list[int], names: dict[str, list[ast.expr]]
+              ) -> list[str]:
+    """The templates an expression can write: a string, an f-string (its fields numbered
+    in order), a sum of them, either branch of ``a if c else b``, or a name bound to them
+    in the same module."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value.replace("{", "{{").replace("}", "}}")]
+    if isinstance(node, ast.JoinedStr):
+        out = []
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                out.append(str(value.value).replace("{", "{{").replace("}", "}}"))
+            else:
+                out.append(f"{{{counter[0]}}}")
+                counter[0] += 1
+        return ["".join(out)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _template(node.left, counter, names)
+        right = _template(node.right, counter, names)
+        return [a + b for a in left for b in right]
+    if isinstance(node, ast.IfExp):
+        return (_template(node.body, [counter[0]], names)
+                + _template(node.orelse, [counter[0]], names))
+    if isinstance(node, ast.Name):
+        return [t for value in names.get(node.id, []) for t in _template(value, [0], names)]
+    return []
+
+
+def written_templates() -> dict[str, str]:
+    """Every error text template of the code, with one place that writes it: the message
+    and hint of every error raised, every ``hint=`` given to any call, every name bound to
+    a hint."""
+    found: dict[str, str] = {}
+    for package in PACKAGES:
+        for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            names: dict[str, list[ast.expr]] = {}
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            names.setdefault(target.id, []).append(node.value)
+            for node in ast.walk(tree):
+                texts: list[ast.expr] = []
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                    if name in ERRORS and node.args:
+                        texts.append(node.args[0])
+                    texts += [k.value for k in node.keywords if k.arg == "hint"]
+                elif isinstance(node, ast.Assign) and any(
+                        isinstance(t, ast.Name) and "hint" in t.id.lower() for t in node.targets):
+                    texts.append(node.value)
+                where = f"{path.relative_to(PROJECT_ROOT)}:{getattr(node, 'lineno', 0)}"
+                for text in texts:
+                    for template in _template(text, [0], names):
+                        if any(c.isalpha() for c in template.replace("{", "").replace("}", "")):
+                            found.setdefault(template, where)
+    return found
+
+
+def test_every_error_text_of_the_code_has_its_french_and_dutch():
+    """A new error message without its translations fails here (add it to
+    services/error_messages.json: the English template as the code writes it, with {0},
+    {1}... for its values)."""
+    known = catalogue()
+    missing = {t: where for t, where in written_templates().items() if t not in known}
+    assert not missing, "no fr / nl for:\n" + "\n".join(
+        f"  {where}: {json.dumps(t, ensure_ascii=False)}" for t, where in missing.items())
+    # and the check sees the code: it finds the templates of hundreds of raise sites
+    assert len(written_templates()) > 400
+
+
+def test_each_translation_keeps_the_values_of_its_english():
+    for en, translated in catalogue().items():
+        assert set(translated) == {"fr", "nl"}, en
+        for lang, text in translated.items():
+            assert text.strip(), (en, lang)
+            assert sorted(set(fields(text))) == sorted(set(fields(en))), (en, lang, text)
+            text.format(*range(len(fields(en))))  # a valid template with the same fields
+
+
+def test_a_text_is_found_from_its_template_with_its_values():
+    text = "unknown query parameter(s): bboxx, limt"
+    assert translate(text, "fr") == "paramètre(s) de requête inconnu(s) : bboxx, limt"
+    assert translate(text, "nl") == "onbekende queryparameter(s): bboxx, limt"
+    assert translate(text, "en") == text
+    # the most literal template wins: this is not "{0} not found" with {0}="file"
+    assert translate("file not found: a.gpkg", "nl") == "bestand niet gevonden: a.gpkg"
+    assert translate("a text no template makes", "fr") is None
+    body, said = localise({"code": "X", "description": "a text no template makes",
+                           "hint": "check the path"}, "fr")
+    assert said == "en" and body["hint"] == "vérifiez le chemin"
+
+
+def test_the_command_line_language_follows_strata_lang_then_the_locale():
+    assert cli_language({"STRATA_LANG": "nl", "LANG": "fr_BE.UTF-8"}) == "nl"
+    assert cli_language({"LANG": "fr_BE.UTF-8"}) == "fr"
+    assert cli_language({"LC_ALL": "nl_BE.UTF-8", "LANG": "fr_BE.UTF-8"}) == "nl"
+    assert cli_language({"LANG": "C.UTF-8"}) == cli_language({}) == "en"
+    assert cli_language({"LANG": "de_DE.UTF-8"}) == "en"
+
+
+@pytest.mark.parametrize(("path", "params", "status", "fr", "nl"), [
+    ("/tiles/WebMercatorQuad/10/343/524", {"datetime": "2016-13-01"}, 400,
+     "n'est", "geen"),
+    ("/collections/municipalities/tiles/WebMercatorQuad/25/0/0", {}, 404,
+     "la matrice de tuiles 25 n'est pas dans WebMercatorQuad",
+     "tegelmatrix 25 zit niet in WebMercatorQuad"),
+    ("/collections/municipalities/items", {"limt": "5"}, 400,
+     "paramètre(s) de requête inconnu(s) : limt", "onbekende queryparameter(s): limt"),
+    ("/collections/municipalities/items/999999", {}, 404,
+     "n'a pas d'objet", "heeft geen object"),
+    ("/map", {"mode": "overlay"}, 400, "n'est pas un mode de comparaison",
+     "is geen vergelijkingsmodus"),
+])
+def test_the_api_answers_errors_in_the_language_asked(service, path, params, status, fr, nl):
+    english = httpx.get(f"{service}{path}", params=params, timeout=30)
+    assert english.status_code == status and english.headers["content-language"] == "en"
+    for lang, words in (("fr", fr), ("nl", nl)):
+        by_header = httpx.get(f"{service}{path}", params=params, timeout=30,
+                              headers={"Accept-Language": f"{lang}-BE,{lang};q=0.9"})
+        by_param = httpx.get(f"{service}{path}", params={**params, "lang": lang}, timeout=30)
+        for answer in (by_header,) + ((by_param,) if path == "/map" else ()):
+            assert answer.status_code == status
+            body = answer.json()
+            assert set(body) == {"code", "description", "hint"}
+            assert words in body["description"], body
+            assert body["hint"] != english.json()["hint"], body
+            assert answer.headers["content-language"] == lang
+        assert by_param.status_code in (status, 400)  # lang= is not a parameter of every path
+
+
+def test_the_command_line_says_its_errors_in_the_language_of_the_locale(loaded, tmp_path):
+    env = {**os.environ, **loaded.environ}
+    for lang, words in (("fr", ("erreur: couche inconnue 'nowhere'", "conseil: couches")),
+                        ("nl", ("fout: onbekende laag 'nowhere'", "tip: bekende lagen")),
+                        ("en", ("error: unknown layer 'nowhere'", "hint: known layers"))):
+        run = subprocess.run([sys.executable, "-m", "services.cli.main", "snapshot", "nowhere",
+                              "--date", "2021-01-01", "-o", str(tmp_path / "x.gpkg")],
+                             env={**env, "STRATA_LANG": lang}, capture_output=True, text=True,
+                             timeout=120, check=False)
+        assert run.returncode != 0
+        assert all(w in run.stderr for w in words), run.stderr

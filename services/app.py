@@ -143,6 +143,10 @@ def create_app(store_settings: StoreSettings | None = None,
     # pygeoapi paths of features Strata does not configure (jobs, STAC, AsyncAPI, its own
     # tile matrix sets, maps) are not Strata's: 404 in the one shape
     own_404 = [Route(path, not_offered) for path in NOT_OFFERED]
+    # under the tilesets, a path that is not a tile nor a tileset (a trailing slash, a tile
+    # without its column) says what the paths are (pygeoapi's 404 named the collection)
+    own_404 += [Route("/tiles/{rest:path}", tiles.no_such_path),
+                Route("/collections/{collection_id}/tiles/{rest:path}", tiles.no_such_path)]
     # a wrong method on one of these paths is a 405 (not pygeoapi's 404), in the one shape;
     # POST to items is refused so (CQL2-JSON search by POST is not offered: use filter=)
     routes: list[BaseRoute] = [*own, *not_allowed_routes(own), *own_404,

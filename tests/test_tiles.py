@@ -438,6 +438,10 @@ def test_metadata_tile_matrix_sets_and_links(service):
     ("/tiles/WebMercatorQuad/12/1374/2097", {"datetime": "2021-99-01"}, 400, "datetime"),
     ("/tiles/WebMercatorQuad/19/0/0", {}, 404, "zoom 19"),
     ("/collections/streets/tiles/WebMercatorQuad", {"f": "html"}, 400, "tilejson"),
+    ("/collections/streets/tiles/", {}, 404, "trailing slash"),
+    ("/collections/streets/tiles/WebMercatorQuad/12/1374", {}, 404, "{tileCol}"),
+    ("/collections/nowhere/tiles/WebMercatorQuad/12/1374", {}, 404, "nowhere"),
+    ("/tiles/", {}, 404, "trailing slash: /tiles"),
 ])
 def test_bad_tile_requests_in_the_one_shape(service, path, params, status, says):
     r = get(service, path, params=params)

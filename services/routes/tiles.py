@@ -105,6 +105,23 @@ def _check_tms(request: Request) -> None:
                        hint=f"use {TMS_ID} (the list: /tileMatrixSets)")
 
 
+async def no_such_path(request: Request) -> Response:
+    """A path under ``/tiles`` or a collection's ``.../tiles`` that names no tileset nor
+    tile (a trailing slash, a tile without its column): a 404 saying what the paths are,
+    where pygeoapi would answer "Collection not found" for a collection that exists."""
+    path = request.url.path
+    cid = request.path_params.get("collection_id")
+    if cid:
+        _layer(request)  # an unknown collection, or one without tiles, says so
+    base = f"/collections/{cid}/tiles" if cid else "/tiles"
+    if path.endswith("/") and path.rstrip("/") in (base, f"{base}/{TMS_ID}"):
+        raise NotFound(f"{path} is not a path of this service",
+                       hint=f"leave out the trailing slash: {path.rstrip('/')}")
+    raise NotFound(f"{path} is not a path of this service",
+                   hint=f"the tiles are at {base}/{TMS_ID}/{{tileMatrix}}/{{tileRow}}/"
+                        f"{{tileCol}}, their metadata at {base}/{TMS_ID}")
+
+
 async def tile_matrix_sets(request: Request) -> Response:
     """``/tileMatrixSets``: the tiling schemes offered (WebMercatorQuad)."""
     p.check_known(request.query_params, {"f"})

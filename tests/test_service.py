@@ -290,6 +290,14 @@ def test_html_items_through_pygeoapi(service):
         {"op": "t_after", "args": [{"property": "beginLifespanVersion"},
                                    {"timestamp": "2021-01-01T00:00:00Z"}]})}, "all"),
     ({"filter": "name_fr = 'x; DROP TABLE edition; --'"}, set()),  # bound, never pasted
+    # a value written first is read in the order written: 8850 < id is id > 8850
+    ({"filter": "8750 < municipality_id"}, {8800, 8900}),
+    ({"filter-lang": "cql2-json", "filter": json.dumps(
+        {"op": ">=", "args": [7400, {"property": "municipality_id"}]})}, {7100, 7200, 7300,
+                                                                          7400}),
+    ({"filter": "S_WITHIN(POINT(4.3524 50.8467), geometry)"}, {7400}),
+    ({"filter": "S_CONTAINS(POLYGON((4.35 50.84, 4.355 50.84, 4.355 50.85, 4.35 50.85, "
+                "4.35 50.84)), geometry)"}, set()),
 ])
 def test_cql2_filters(service, params, expected):
     r = get(service, "/collections/municipalities/items", params={"limit": 100, **params})

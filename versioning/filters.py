@@ -181,11 +181,11 @@ class _Translator:
                                                 self.node(n.rhs, depth + 1))
         if isinstance(n, ast.Not):
             return sql.SQL("(NOT {})").format(self.node(n.sub_node, depth + 1))
-        if type(n) in _COMPARE:
-            lhs, rhs = (n.lhs, n.rhs) if isinstance(n.lhs, ast.Attribute) else (n.rhs, n.lhs)
-            col, kind = self._comparable(lhs)
-            return sql.SQL("{} {} {}").format(col, sql.SQL(_COMPARE[type(n)]),
-                                              self.value(rhs, kind, lhs.name))
+        if type(n) in _COMPARE:  # in the order written: 7400 < id is id > 7400
+            attr, other = (n.lhs, n.rhs) if isinstance(n.lhs, ast.Attribute) else (n.rhs, n.lhs)
+            col, kind = self._comparable(attr)
+            left, right = _in_order(n, attr, col, self.value(other, kind, attr.name))
+            return sql.SQL("{} {} {}").format(left, sql.SQL(_COMPARE[type(n)]), right)
         if isinstance(n, ast.Like):
             col, kind = self.column(n.lhs)
             if kind != "text" or not isinstance(n.pattern, str):
@@ -208,23 +208,24 @@ class _Translator:
             return sql.SQL("{} {}BETWEEN {} AND {}").format(
                 col, sql.SQL("NOT " if n.not_ else ""), self.value(n.low, kind, n.lhs.name),
                 self.value(n.high, kind, n.lhs.name))
-        if type(n) in _SPATIAL:
-            lhs, rhs = (n.lhs, n.rhs) if isinstance(n.lhs, ast.Attribute) else (n.rhs, n.lhs)
-            col, kind = self.column(lhs)
+        if type(n) in _SPATIAL:  # in the order written: S_WITHIN(POINT(...), geometry)
+            attr, other = (n.lhs, n.rhs) if isinstance(n.lhs, ast.Attribute) else (n.rhs, n.lhs)
+            col, kind = self.column(attr)
             if kind != "geometry":
-                raise InvalidInput(f"filter: {lhs.name} is not a geometry",
+                raise InvalidInput(f"filter: {attr.name} is not a geometry",
                                    hint="spatial predicates take geometry: "
                                         "S_INTERSECTS(geometry, POINT(4.35 50.84))")
-            return sql.SQL("{}({}, {})").format(sql.SQL(_SPATIAL[type(n)]), col,
-                                                self.geometry(rhs))
+            left, right = _in_order(n, attr, col, self.geometry(other))
+            return sql.SQL("{}({}, {})").format(sql.SQL(_SPATIAL[type(n)]), left, right)
         if type(n) in _TEMPORAL:
-            col, kind = self.column(n.lhs)
+            attr, other = (n.lhs, n.rhs) if isinstance(n.lhs, ast.Attribute) else (n.rhs, n.lhs)
+            col, kind = self.column(attr)
             if kind not in TEMPORAL:
-                raise InvalidInput(f"filter: {n.lhs.name} ({kind}) is not a date or an instant",
+                raise InvalidInput(f"filter: {attr.name} ({kind}) is not a date or an instant",
                                    hint="temporal predicates take dates and the lifespan: "
                                         f"{', '.join(LIFESPAN)}")
-            return sql.SQL("{} {} {}").format(col, sql.SQL(_TEMPORAL[type(n)]),
-                                              self.value(n.rhs, kind, n.lhs.name))
+            left, right = _in_order(n, attr, col, self.value(other, kind, attr.name))
+            return sql.SQL("{} {} {}").format(left, sql.SQL(_TEMPORAL[type(n)]), right)
         raise InvalidInput(f"filter: {type(n).__name__} is not supported here",
                            hint="use comparisons, LIKE, IN, BETWEEN, IS NULL, AND/OR/NOT, "
                                 "S_INTERSECTS/S_WITHIN/..., T_BEFORE/T_AFTER/T_EQUALS")
@@ -236,6 +237,13 @@ class _Translator:
                                hint="compare it with a spatial predicate, or use another "
                                     "property")
         return col, kind
+
+
+def _in_order(n: Any, attr: Any, col: sql.Composable, other: sql.Composable
+              ) -> tuple[sql.Composable, sql.Composable]:
+    """The two sides of a binary predicate in the order the filter wrote them (the property
+    ``attr`` may be on either side)."""
+    return (col, other) if attr is n.lhs else (other, col)
 
 
 def to_sql(tree: Any, spec: LayerSpec | Fields, crs: CrsInfo, max_depth: int = 40

@@ -84,3 +84,27 @@ def parse_crs(text: str) -> CrsInfo:
 def transformer(src_epsg: int, dst_epsg: int) -> Transformer:
     """A cached, thread-safe-enough transformer (always x/y order: lon, lat for geographic)."""
     return Transformer.from_crs(CRS.from_epsg(src_epsg), CRS.from_epsg(dst_epsg), always_xy=True)
+
+
+DOMAIN_MARGIN = 1.0  # degrees around the storage CRS's area of use
+
+
+@lru_cache(maxsize=16)
+def storage_domain(epsg: int) -> tuple[float, float, float, float]:
+    """Where the storage CRS can take a place from ``epsg``: one degree around its area of
+    use (Belgium), as (xmin, ymin, xmax, ymax) in the x / y order of ``epsg`` (longitude
+    first in degrees). A box or a geometry asked beyond it (a hemisphere, a pole, a million
+    kilometres) is cut to it before it is projected, where it would not project (Lambert 72
+    sends the south pole to infinity); nothing is stored outside it.
+
+    >>> storage_domain(4326)
+    (1.5, 48.5, 7.4, 52.51)
+    """
+    area = CRS.from_epsg(STORAGE_EPSG).area_of_use
+    assert area is not None  # EPSG:31370 has one
+    box = (area.west - DOMAIN_MARGIN, area.south - DOMAIN_MARGIN,
+           area.east + DOMAIN_MARGIN, area.north + DOMAIN_MARGIN)
+    if CRS.from_epsg(epsg).is_geographic:
+        return tuple(round(v, 6) for v in box)  # type: ignore[return-value]
+    west, south, east, north = transformer(4326, epsg).transform_bounds(*box, densify_pts=21)
+    return west, south, east, north

@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from geo.crs import CRS84, STORAGE_EPSG, parse_crs
+from geo.crs import CRS84, STORAGE_EPSG, parse_crs, storage_domain
 from geo.errors import Conflict, InvalidInput
 from layers.catalogue import Catalogue
 from layers.responsibility import Responsibility
@@ -135,7 +135,13 @@ def incidents(conn: psycopg.Connection, *, ids: list[int] | None = None,
               start: dt.datetime | None = None, end: dt.datetime | None = None,
               bbox: tuple[float, float, float, float] | None = None, limit: int = 1000,
               offset: int = 0) -> list[dict[str, Any]]:
-    """Public incidents, newest first."""
+    """Public incidents, newest first; ``bbox`` in longitude / latitude, cut to where the
+    storage CRS projects (a box reaching a pole would meet nothing)."""
+    if bbox:
+        x1, y1, x2, y2 = storage_domain(4326)
+        bbox = (max(bbox[0], x1), max(bbox[1], y1), min(bbox[2], x2), min(bbox[3], y2))
+        if bbox[0] > bbox[2] or bbox[1] > bbox[3]:
+            return []
     cur = conn.execute(load_sql("incident_select"), {
         "id": ids, "service_code": service_codes, "status": status, "start": start,
         "end": end, "bbox": list(bbox) if bbox else None, "limit": limit, "offset": offset})

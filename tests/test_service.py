@@ -273,6 +273,31 @@ def test_html_items_through_pygeoapi(service):
 
 
 @pytest.mark.parametrize("params,expected", [
+    ({"bbox": "-180,-90,180,90"}, 19),  # a box reaching a pole: cut to where Lambert works
+    ({"bbox": "-179,-90,179,90"}, 19),
+    ({"bbox": "4.3524,50.8467,4.3524,50.8467"}, 1),  # a point: the commune under it
+    ({"bbox": "4.3524,50.78,4.3524,50.90"}, None),  # a line across communes
+    ({"bbox": "149000,170000,149000,170000", "bbox-crs": "EPSG:31370"}, 1),
+    ({"bbox": "-1e7,-1e7,1e7,1e7", "bbox-crs": "EPSG:3035"}, 19),
+    ({"bbox": "10,10,20,20"}, 0),  # wholly elsewhere
+    ({"filter": "S_INTERSECTS(geometry, BBOX(-180, -90, 180, 90))"}, 19),
+    ({"filter": "S_INTERSECTS(geometry, BBOX(4.3524, 50.8467, 4.3524, 50.8467))"}, 1),
+    ({"filter": "S_INTERSECTS(geometry, POLYGON((-170 -89, 170 -89, 170 89, -170 89, "
+                "-170 -89)))"}, 19),
+])
+def test_boxes_reaching_poles_flat_or_far_away(service, params, expected):
+    """A box or filter geometry beyond where the storage CRS projects, of no width, or in
+    metres far out, is answered for what it covers (never a 500, never an empty page by
+    mistake)."""
+    r = get(service, "/collections/municipalities/items", params={"limit": 100, **params})
+    assert r.status_code == 200, r.text
+    if expected is None:
+        assert len(r.json()["features"]) >= 2
+    else:
+        assert len(r.json()["features"]) == expected
+
+
+@pytest.mark.parametrize("params,expected", [
     ({"filter": "name_fr = 'Ixelles'"}, {7900}),
     ({"filter": "S_INTERSECTS(geometry, POINT(4.3524 50.8467))"}, {7400}),
     ({"filter": "name_fr = 'Bruxelles-Ville'", "datetime": "2016-01-01"}, {7400}),

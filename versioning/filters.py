@@ -19,7 +19,7 @@ from typing import Any
 from psycopg import sql
 from pygeofilter import ast, values
 
-from geo.crs import STORAGE_EPSG, CrsInfo
+from geo.crs import STORAGE_EPSG, CrsInfo, storage_domain
 from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
 
@@ -145,7 +145,9 @@ class _Translator:
                                    hint="BBOX(minx, miny, maxx, maxy)")
             self._check_coordinates(coords)
             x1, y1, x2, y2 = coords if len(coords) == 4 else coords[:2] + coords[3:5]
-            geom = sql.SQL("ST_MakeEnvelope({}, {}, {}, {}, {})").format(
+            # the envelope of the diagonal: the line or the point of a flat box too
+            geom = sql.SQL("ST_Envelope(ST_SetSRID(ST_MakeLine(ST_MakePoint({}, {}), "
+                           "ST_MakePoint({}, {})), {}))").format(
                 *(self.bind(float(c)) for c in (x1, y1, x2, y2)), crs)
         else:
             raise InvalidInput(f"filter: {node!r} is not a geometry",
@@ -153,7 +155,12 @@ class _Translator:
         if self.crs.flipped:
             geom = sql.SQL("ST_FlipCoordinates({})").format(geom)
         if self.crs.epsg != STORAGE_EPSG:
-            geom = sql.SQL("ST_Transform({}, {})").format(geom, self.bind(STORAGE_EPSG))
+            # cut to where the storage CRS can take it (a pole would not project)
+            domain = sql.SQL("ST_MakeEnvelope({}, {}, {}, {}, {})").format(
+                *(self.bind(v) for v in storage_domain(self.crs.epsg)), crs)
+            geom = sql.SQL("ST_Transform(CASE WHEN {0} @ {1} THEN {0} "
+                           "ELSE ST_ClipByBox2D({0}, {1}) END, {2})").format(
+                geom, domain, self.bind(STORAGE_EPSG))
         return geom
 
     def _check_coordinates(self, coords: Any) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from geo.crs import CRS84, STORAGE_EPSG, CrsInfo
+from geo.crs import CRS84, STORAGE_EPSG, CrsInfo, storage_domain
 from layers.catalogue import LayerSpec
 from versioning.database import render
 from versioning.reading import feature_sql
@@ -66,12 +66,23 @@ class Params(dict[str, Any]):
 def bbox_sql(bbox: tuple[float, float, float, float], crs: CrsInfo,
              params: Params) -> sql.Composed:
     """The bbox as a densified polygon in storage CRS (its edges curve once reprojected:
-    transforming two corners only misses features near the edges); values bound."""
+    transforming two corners only misses features near the edges); values bound. It is cut
+    first to where the storage CRS can take it (``storage_domain``: a box reaching a pole
+    would not project); a box of no width or height is the line or point it is; a box
+    wholly outside is empty (it meets nothing)."""
     x1, y1, x2, y2 = bbox
     if crs.flipped:
         x1, y1, x2, y2 = y1, x1, y2, x2
+    dx1, dy1, dx2, dy2 = storage_domain(crs.epsg)
+    x1, y1, x2, y2 = max(x1, dx1), max(y1, dy1), min(x2, dx2), min(y2, dy2)
+    if x1 > x2 or y1 > y2:
+        return sql.Composed([sql.SQL("ST_GeomFromText('POLYGON EMPTY', {})").format(
+            params.bind(STORAGE_EPSG, "bbox"))])
     step = max(abs(x2 - x1), abs(y2 - y1)) / 64 or 1
-    env = sql.SQL("ST_Segmentize(ST_MakeEnvelope({}, {}, {}, {}, {}), {})").format(
+    # ST_Envelope of the diagonal: a polygon, or the line or the point of a flat box (a
+    # flat polygon is no geometry GEOS takes)
+    env = sql.SQL("ST_Segmentize(ST_Envelope(ST_SetSRID(ST_MakeLine(ST_MakePoint({}, {}), "
+                  "ST_MakePoint({}, {})), {})), {})").format(
         *(params.bind(v, "bbox") for v in (x1, y1, x2, y2, crs.epsg, step)))
     if crs.epsg != STORAGE_EPSG:
         env = sql.SQL("ST_Transform({}, {})").format(env, params.bind(STORAGE_EPSG, "bbox"))

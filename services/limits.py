@@ -5,7 +5,8 @@
 - a request body longer than ``max_body_bytes``: 413, whether announced by Content-Length or
   streamed in chunks (the body is read here, at most that many bytes, then replayed to the
   route: pygeoapi's routes are held to the same limit as Strata's own);
-- a NUL character in the path or the query: 400 (PostgreSQL text cannot hold one).
+- a NUL character in the path or the query: 400 (PostgreSQL text cannot hold one);
+- a JSON body nested deeper than ``MAX_JSON_DEPTH``: 400 (a parser would recurse too deep).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+MAX_JSON_DEPTH = 100  # GeoJSON needs 6 (a MultiPolygon in a FeatureCollection)
 
 
 async def send_error(send: Send, status: int, code: str, description: str, hint: str,
@@ -84,7 +86,43 @@ class LimitsMiddleware:
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        body = b"".join(chunks)
+        # (fewer brackets than the bound cannot nest beyond it: not counted)
+        if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH \
+                and json_depth(body) > MAX_JSON_DEPTH:
+            await send_error(send, 400, "InvalidParameterValue",
+                             f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels",
+                             "send a flatter document", path)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+def json_depth(body: bytes) -> int:
+    """How deep the arrays and objects of a JSON body nest (strings skipped), counted
+    without parsing it: a parser would recurse that deep (Python's stops near 1000, with an
+    error no route expects). Any body is counted: a form has no brackets outside strings.
+
+    >>> json_depth(b'{"a": [1, {"b": "[[["}]}'), json_depth(b"a=1&b=2")
+    (3, 0)
+    """
+    deepest = depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -121,6 +121,24 @@ def test_a_wrong_method_is_405_with_allow(service, method, path):
         one_shape(r.json())
 
 
+@pytest.mark.parametrize("path", ["/open311/v2/requests.json", "/processes/link/execution"])
+def test_a_json_body_nested_too_deep_is_a_400(service, path):
+    """A parser would recurse 300,000 levels: refused before any route parses it."""
+    deep = b'{"a": ' + b"[" * 300_000 + b"]" * 300_000 + b"}"
+    r = httpx.post(service + path, content=deep, timeout=60,
+                   headers={"content-type": "application/json"})
+    assert r.status_code == 400, r.text
+    body = r.json()
+    if path.startswith("/open311/"):  # the spec's list, the same description and hint
+        assert body[0]["code"] == 400 and body[0]["hint"], body
+    else:
+        one_shape(body)
+    assert "nested deeper" in r.text
+    # a document of ordinary depth still reaches the route (which says what it lacks)
+    flat = httpx.post(service + path, json={"a": [[[1]]]}, timeout=60)
+    assert flat.status_code in (400, 401) and "nested deeper" not in flat.text
+
+
 @pytest.mark.parametrize("path", ["/map", "/tiles", "/tiles/WebMercatorQuad/10/343/524",
                                   "/tileMatrixSets/WebMercatorQuad", "/dashboard", "/download"])
 def test_options_says_which_methods(service, path):

@@ -23,6 +23,8 @@ from geo.city import CITY_TZ
 from geo.errors import InvalidInput
 
 _HINT_DATE = "write dates as YYYY-MM-DD, for example 2021-02-05"
+FIRST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)  # a day in: any offset can still show it
+LAST = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)  # a day short: any offset can still show it
 
 
 def parse_date(text: str | dt.date) -> dt.date:
@@ -45,13 +47,24 @@ def parse_instant(text: str | dt.date | dt.datetime) -> dt.datetime:
         return day_start(text)
     value = str(text).strip()
     if len(value) == 10:
-        return day_start(parse_date(value))
+        return _in_range(day_start(parse_date(value)), text)
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"{text!r} is not a date or an ISO 8601 date-time",
                            hint=f"{_HINT_DATE}, or 2021-02-05T12:00:00Z") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=CITY_TZ)
+    return _in_range(moment if moment.tzinfo else moment.replace(tzinfo=CITY_TZ), text)
+
+
+def _in_range(moment: dt.datetime, text: object) -> dt.datetime:
+    """``moment``, or the first or last instant of the calendar when it lies beyond (the
+    start of 0001-01-01 in Brussels, +00:17:30, is before year 1 in UTC): an instant so
+    early or late meets no data either way, and every later step can convert it."""
+    try:
+        moment.astimezone(dt.UTC)
+    except OverflowError:
+        return FIRST if moment.year == 1 else LAST
+    return moment
 
 
 def day_start(day: dt.date) -> dt.datetime:

@@ -56,6 +56,7 @@ from linking.surfaces import (
 from services import ogc_params as p
 from services.surface_files import surfaces_root
 from services.web import base_url, catalogue, db, language
+from versioning.instants import parse_instant
 from versioning.surfaces import surface_collections, surfaces
 
 GEOTIFF = "image/tiff; application=geotiff"
@@ -689,8 +690,11 @@ def _years_window(text: str | None) -> tuple[dt.datetime | None, dt.datetime | N
         if part in ("", ".."):
             return None
         if _YEAR.fullmatch(part):
-            year = int(part) + (1 if end else 0)
-            return dt.datetime(year, 1, 1, tzinfo=CITY_TZ) - (
+            year = int(part)
+            if not 1 <= year <= 9998:  # the calendar of Python's dates, a year to spare
+                raise InvalidInput(f"datetime {text!r}: {part} is out of the range of years",
+                                   hint="give years from 0001 to 9998")
+            return parse_instant(f"{year + (1 if end else 0):04d}-01-01") - (
                 dt.timedelta(microseconds=1) if end else dt.timedelta(0))
         moment = p.optional_date_param(part, "datetime")
         if moment is None:

@@ -33,6 +33,11 @@ WRITERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".fgb": "FlatGeobuf", ".csv":
            ".parquet": "parquet"}
 
 
+# the instants a record can have (pandas' nanosecond clock: 1677-09-21 to 2262-04-11)
+FIRST_YEAR, LAST_YEAR = 1678, 2261
+RANGE_HINT = f"give dates from {FIRST_YEAR} to {LAST_YEAR}"
+
+
 def record_instants(values: pd.Series, field: str) -> pd.DatetimeIndex:
     """Dates or date-times of the records, as UTC instants; a date is the start of that day
     in Brussels, a date-time without zone is Brussels time."""
@@ -53,6 +58,10 @@ def record_instants(values: pd.Series, field: str) -> pd.DatetimeIndex:
             raise InvalidInput(f"{field}: {value!r} (row {row + 1}) is not a date",
                                hint="dates must be ISO 8601: 2016-05-01 or "
                                     "2016-05-01T14:30:00Z") from None
+        if not FIRST_YEAR <= stamp.year <= LAST_YEAR:
+            row = int((text == value).to_numpy().nonzero()[0][0])
+            raise InvalidInput(f"{field}: {value!r} (row {row + 1}) is out of the range of "
+                               "record dates", hint=RANGE_HINT)
         if stamp.tzinfo is None:
             stamp = stamp.tz_localize(CITY_TZ_NAME, ambiguous=False, nonexistent="shift_forward")
         instants[value] = stamp.tz_convert("UTC")

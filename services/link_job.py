@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from geo.crs import STORAGE_EPSG
 from geo.errors import InvalidInput
 from layers.catalogue import Catalogue
-from layers.records import in_storage_crs, record_instants
+from layers.records import FIRST_YEAR, LAST_YEAR, RANGE_HINT, in_storage_crs, record_instants
 from linking.bulk import Records, link, targets
 from linking.dask_link import link_on_dask
 from linking.reports import public_incidents
@@ -72,6 +72,9 @@ def record_dates(frame: gpd.GeoDataFrame, date_field: str | None,
             values = values.fillna(default.isoformat())
         return record_instants(values, date_field)
     if default is not None:
+        if not FIRST_YEAR <= default.year <= LAST_YEAR:
+            raise InvalidInput(f"the date {default.date().isoformat()} is out of the range "
+                               "of record dates", hint=RANGE_HINT)
         return pd.DatetimeIndex(pd.to_datetime([default] * len(frame), utc=True))
     raise InvalidInput("the records need a date",
                        hint="name the records' date field, or give one date for all of them")

@@ -170,7 +170,12 @@ def _records(data: dict[str, Any], store: Any, connect_reader: Any) -> gpd.GeoDa
             raise InvalidInput(f"no collection {collection!r} to link",
                                hint=f"one of: {INCIDENTS}, "
                                     f"{', '.join(store.catalogue.layers)}")
-        return stored_records(connect_reader, store.catalogue, collection)
+        frame = stored_records(connect_reader, store.catalogue, collection)
+        if frame.empty:
+            raise InvalidInput(f"the collection {collection} has no records to link",
+                               hint="give features (GeoJSON) or csv, or a collection that "
+                                    "has records")
+        return frame
     if not isinstance(features, dict) or features.get("type") != "FeatureCollection":
         raise InvalidInput("features must be a GeoJSON FeatureCollection",
                            hint='{"type": "FeatureCollection", "features": [...]}')

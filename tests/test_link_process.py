@@ -107,6 +107,13 @@ def test_stored_permits_and_incidents(service, loaded, permits):
     ({"collection": "permits", "date": "2020-01-01", "within": "far"}, "within must be"),
     ({"features": {"type": "Feature"}, "date": "2020-01-01"}, "must be a GeoJSON Feature"),
     ({"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [4.35, 50.85]},
+         "properties": {"d": "1600-01-01"}}]}, "date_field": "d"},
+     "out of the range of record dates"),
+    ({"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [4.35, 50.85]},
+         "properties": {}}]}, "date": "2300-01-01"}, "out of the range of record dates"),
+    ({"features": {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": None, "properties": {}}]}, "date": "2020-01-01"},
      "some features have no geometry"),
 ])

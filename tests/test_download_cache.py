@@ -361,3 +361,21 @@ def test_changes_files_say_the_dates_asked(small):
             header = header["strata.diff/v1"]
             assert (header["from"][:10], header["to"][:10]) == (t1, t2), header
             assert len(header["changes"] if f == "json" else r.text.splitlines()[1:]) == 19
+
+
+def test_changes_files_in_epsg_4326_are_latitude_first(small):
+    """A strata.diff/v1 file says its CRS in its header; EPSG:4326 is latitude first (CRS84
+    longitude first), as the items of that CRS are."""
+    base, _ = small
+    path = f"{base}/collections/{LAYER}/changes"
+    firsts = {}
+    for crs in ("http://www.opengis.net/def/crs/EPSG/0/4326", "CRS84"):
+        r = httpx.get(path, params={"from": "2016-01-01", "to": "2021-03-01", "f": "json",
+                                    "crs": crs}, timeout=60)
+        assert r.status_code == 200, r.text
+        change = r.json()["strata.diff/v1"]["changes"][0]
+        ring = change["new"]["geometry"]["coordinates"][0][0]
+        firsts[crs] = ring[0]
+    lat_first, lon_first = firsts.values()
+    assert 50 < lat_first[0] < 51 and 4 < lat_first[1] < 5, lat_first
+    assert lon_first == [lat_first[1], lat_first[0]]

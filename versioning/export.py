@@ -30,6 +30,7 @@ from pyproj import CRS
 
 from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
+from versioning.instants import rfc3339
 from versioning.pages import latest_edition
 from versioning.reading import ARROW_TYPES, Delta, changes, snapshot, snapshot_schema
 
@@ -259,9 +260,11 @@ def settle(path: Path, fmt: Format, stamp: dt.datetime) -> None:
 
 
 def export_changes(conn: psycopg.Connection, spec: LayerSpec, t1: dt.datetime,
-                   t2: dt.datetime, path: Path, fmt: Format, epsg: int, crs_uri: str
-                   ) -> Counter[str]:
-    """Write the net changes of (t1, t2] to ``path``; return the count per action."""
+                   t2: dt.datetime, path: Path, fmt: Format, epsg: int, crs_uri: str,
+                   flipped: bool = False) -> Counter[str]:
+    """Write the net changes of (t1, t2] to ``path``; return the count per action. The
+    ``strata.diff/v1`` files write coordinates in the axis order of ``crs_uri`` (``flipped``:
+    latitude first for EPSG:4326, as its header says); files GDAL writes keep x / y."""
     tally: Counter[str] = Counter()
 
     def counted(deltas: Iterable[Delta]) -> Iterator[Delta]:
@@ -269,10 +272,10 @@ def export_changes(conn: psycopg.Connection, spec: LayerSpec, t1: dt.datetime,
             tally[d.action] += 1
             yield d
 
-    deltas = counted(changes(conn, spec, t1, t2, epsg))
+    deltas = counted(changes(conn, spec, t1, t2, epsg, flipped and fmt.driver is None))
     if fmt.driver is None:
-        header = {"layer": spec.id, "key": spec.key.name, "from": t1.isoformat(),
-                  "to": t2.isoformat(), "crs": crs_uri}
+        header = {"layer": spec.id, "key": spec.key.name, "from": rfc3339(t1),
+                  "to": rfc3339(t2), "crs": crs_uri}
         write_diff_json(deltas, spec, path, fmt, header)
     else:
         schema = flat_diff_schema(spec)

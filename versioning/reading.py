@@ -149,11 +149,13 @@ class Delta:
 
 
 def changes(conn: psycopg.Connection, spec: LayerSpec, t1: dt.datetime, t2: dt.datetime,
-            epsg: int = STORAGE_EPSG) -> Iterator[Delta]:
-    """Net changes of ``spec`` in the window (t1, t2], one :class:`Delta` per feature."""
+            epsg: int = STORAGE_EPSG, flipped: bool = False) -> Iterator[Delta]:
+    """Net changes of ``spec`` in the window (t1, t2], one :class:`Delta` per feature; with
+    ``flipped``, geometries in the authority's axis order of ``epsg`` (``geom_sql``)."""
     query = render("changes", table=spec.table,
                    old_columns=attr_sql(spec, "o", "old_"), new_columns=attr_sql(spec, "n", "new_"),
-                   old_geom=geom_sql("o.geom", epsg), new_geom=geom_sql("n.geom", epsg))
+                   old_geom=geom_sql("o.geom", epsg, flipped),
+                   new_geom=geom_sql("n.geom", epsg, flipped))
     names = list(spec.attributes)
     with conn.transaction(), conn.cursor(name="strata_changes") as cur:
         cur.itersize = BATCH

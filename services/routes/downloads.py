@@ -150,7 +150,7 @@ def _download(request: Request, everything: bool) -> Response:
         immutable = settled() and all(lt is not None and at <= lt[1] for lt in latest)
         name = "brussels" if everything else specs[0].id
         key = f"{name}-e{_editions_key(conn, specs, at, latest)}-{_crs_key(crs)}-{_fmt_key(fmt)}"
-        return _serve(request, key, fmt, f"{name}_{at:%Y-%m-%d}{fmt.suffix}", immutable,
+        return _serve(request, key, fmt, f"{name}_{at.date().isoformat()}{fmt.suffix}", immutable,
                       lambda out: export_snapshot(conn, specs, at, out, fmt, crs.epsg),
                       advertised)
 
@@ -182,7 +182,7 @@ def _changes(request: Request) -> Response:
             # per window asked (without to, "now": the instant the file was made)
             key += f"-{t1.timestamp()}-{t2.timestamp() if 'to' in q else 'now'}"
         immutable = settled() and latest is not None and t2 <= latest[1]
-        return _serve(request, key, fmt,
-                      f"{spec.id}_changes_{t1:%Y-%m-%d}_{t2:%Y-%m-%d}{fmt.suffix}", immutable,
+        name = f"{spec.id}_changes_{t1.date().isoformat()}_{t2.date().isoformat()}"
+        return _serve(request, key, fmt, f"{name}{fmt.suffix}", immutable,
                       lambda out: export_changes(conn, spec, t1, t2, out, fmt, crs.epsg,
-                                                 crs.uri))
+                                                 crs.uri, crs.flipped))

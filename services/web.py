@@ -88,19 +88,50 @@ def http_date(moment: dt.datetime) -> str:
     return format_datetime(moment.astimezone(dt.UTC), usegmt=True)
 
 
+NEGOTIATED = "Accept, Accept-Language"  # what an answer of one URL may differ by
+
+
+def matches(header: str | None, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak or strong comparison) or is ``*``."""
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
 def cache_headers(request: Request, response: Response, conn: psycopg.Connection,
                   spec: LayerSpec, at: dt.datetime | None, end: dt.datetime | None = None
                   ) -> Response:
     """Past maps never change: an answer about an instant at or before the layer's newest
-    edition (editions are never backdated) is immutable; others may change."""
+    edition (editions are never backdated) is immutable, and a 304 to a client that holds
+    it; others may change. The ETag is weak (the body's timeStamp says when it was made)
+    and names the representation (HTML or JSON, its language): the answer varies by
+    ``Accept`` and ``Accept-Language``."""
     latest = latest_edition(conn, spec)
     moment = end if end is not None else at
+    lang = language(request)
+    response.headers["Vary"] = _vary(response.headers.get("Vary"))
     # a standby behind the newest edition may still learn a lifespan's end (replicas.py)
     if latest and moment is not None and moment <= latest[1] and replicas.settled():
-        tag = hashlib.sha1(f"{request.url}|{latest[0]}|{language(request)}".encode()).hexdigest()
-        response.headers["ETag"] = f'"{tag}"'
+        kind = response.headers.get("content-type", "")
+        tag = hashlib.sha1(f"{request.url}|{latest[0]}|{lang}|{kind}".encode()).hexdigest()
+        response.headers["ETag"] = f'W/"{tag}"'
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        if matches(request.headers.get("if-none-match"), response.headers["ETag"]):
+            kept = {k: v for k, v in response.headers.items()
+                    if k.lower() in ("etag", "cache-control", "vary", "link",
+                                     "content-location", "memento-datetime")}
+            return Response(status_code=304, headers={**kept, "Content-Language": lang})
     else:
         response.headers["Cache-Control"] = "public, max-age=60"
-    response.headers["Content-Language"] = language(request)
+    response.headers["Content-Language"] = lang
     return response
+
+
+def _vary(current: str | None) -> str:
+    """``Vary`` with what a negotiated answer varies by added."""
+    names = [n.strip() for n in (current or "").split(",") if n.strip()]
+    for name in NEGOTIATED.split(", "):
+        if name.lower() not in (n.lower() for n in names):
+            names.append(name)
+    return ", ".join(names)

@@ -379,3 +379,27 @@ def test_changes_files_in_epsg_4326_are_latitude_first(small):
     lat_first, lon_first = firsts.values()
     assert 50 < lat_first[0] < 51 and 4 < lat_first[1] < 5, lat_first
     assert lon_first == [lat_first[1], lat_first[0]]
+
+
+def test_a_download_is_tagged_by_what_it_holds_and_a_304_makes_nothing(small):
+    """The ETag of a download names its content (editions, format, CRS), not the file's date:
+    the same made again or by another instance; with it, If-None-Match is a 304 and no file
+    is made."""
+    base, folder = small
+    path = f"{base}/collections/region/download"
+    params = {"date": "2018-03-01", "f": "geojson", "crs": "EPSG:3812"}
+    before = set(listing(folder))
+    head = httpx.head(path, params=params, timeout=60)  # not made yet: the tag already
+    first = httpx.get(path, params=params, timeout=60)
+    assert first.status_code == 200 and head.headers["etag"] == first.headers["etag"]
+    made = set(listing(folder)) - before
+    assert len(made) == 1
+    (folder / made.pop()).unlink()  # made again: the same tag
+    again = httpx.get(path, params=params, timeout=60)
+    assert again.headers["etag"] == first.headers["etag"] and again.content == first.content
+    held = set(listing(folder))
+    (folder / next(iter(set(listing(folder)) - before))).unlink()
+    not_modified = httpx.get(path, params=params, timeout=60,
+                             headers={"If-None-Match": first.headers["etag"]})
+    assert not_modified.status_code == 304 and not not_modified.content
+    assert set(listing(folder)) == held - (held - before)  # nothing made for the 304

@@ -107,6 +107,31 @@ def test_versions_of_a_commune(service):
     assert "immutable" not in now.headers["Cache-Control"]
 
 
+@pytest.mark.parametrize("path", ["/collections/municipalities/items",
+                                  "/collections/municipalities/items/7400"])
+def test_a_past_answer_is_a_304_to_who_holds_it_and_names_its_representation(service, path):
+    """The ETag of an immutable answer is weak (its timeStamp says when it was made), names
+    the representation (JSON or HTML, fr or nl), and the answer says it varies by Accept
+    and Accept-Language; a client holding it gets a 304."""
+    params = {"datetime": "2016-01-01"}
+    answers = {(kind, lang): get(service, path, params=params,
+                                 headers={"Accept": kind, "Accept-Language": lang})
+               for kind in ("application/geo+json", "text/html") for lang in ("fr", "nl")}
+    tags = {key: r.headers["etag"] for key, r in answers.items()}
+    assert len(set(tags.values())) == 4 and all(t.startswith('W/"') for t in tags.values())
+    for (kind, lang), r in answers.items():
+        assert r.status_code == 200 and kind.split("/")[1] in r.headers["content-type"]
+        vary = {v.strip().lower() for v in r.headers["vary"].split(",")}
+        assert {"accept", "accept-language"} <= vary
+        again = get(service, path, params=params, headers={
+            "Accept": kind, "Accept-Language": lang, "If-None-Match": tags[(kind, lang)]})
+        assert again.status_code == 304 and not again.content
+        assert again.headers["etag"] == tags[(kind, lang)]
+        other = get(service, path, params=params, headers={
+            "Accept": kind, "Accept-Language": lang, "If-None-Match": '"something-else"'})
+        assert other.status_code == 200
+
+
 def test_crs_and_bbox(service):
     lambert = get(service, "/collections/municipalities/items",
                   params={"crs": "http://www.opengis.net/def/crs/EPSG/0/31370", "limit": 1})

@@ -455,8 +455,11 @@ def _format(request: Request) -> str:
 
 def _cache(request: Request, response: Response, surface: dict[str, Any], dated: bool
            ) -> Response:
-    tag = hashlib.sha1(f"{surface['checksum']}|{request.url.query}".encode()).hexdigest()
+    # the format may come from Accept: the tag names the representation, which varies by it
+    kind = response.headers.get("content-type", "")
+    tag = hashlib.sha1(f"{surface['checksum']}|{request.url.query}|{kind}".encode()).hexdigest()
     response.headers["ETag"] = f'"{tag}"'
+    response.headers["Vary"] = "Accept"
     # a recorded surface never changes; without datetime the newest one may be superseded
     response.headers["Cache-Control"] = ("public, max-age=31536000, immutable" if dated
                                          else "public, max-age=60")

@@ -31,7 +31,7 @@ from layers.catalogue import LayerSpec
 from services import ogc_params as p
 from services.download_cache import DownloadCache
 from services.replicas import settled
-from services.web import catalogue, db, layer
+from services.web import catalogue, db, layer, matches
 from versioning.export import DIFF_FORMATS, FORMATS, Format, export_changes, export_snapshot
 from versioning.instants import parse_instant
 from versioning.pages import editions_in_force, latest_edition
@@ -74,18 +74,23 @@ def _editions_key(conn: psycopg.Connection, specs: list[LayerSpec], at: dt.datet
     return hashlib.sha1("|".join(made).encode()).hexdigest()[:16] if made else "none"
 
 
-def _caching(immutable: bool) -> dict[str, str]:
+def _caching(immutable: bool, key: str) -> dict[str, str]:
+    """Cache-Control, and the ETag of the file's key: the key names everything the bytes
+    depend on (the editions, the format, the CRS), so the tag is the same whoever made the
+    file, when, on whichever instance (the file's own date and size would not be)."""
     return {"Cache-Control": "public, max-age=31536000, immutable" if immutable
-            else "public, max-age=60"}
+            else "public, max-age=60",
+            "ETag": f'"{hashlib.sha1(key.encode()).hexdigest()[:32]}"'}
 
 
 class _HeldFileResponse(FileResponse):
     """A cached file, held in the cache (never evicted by this process) until it is sent."""
 
     def __init__(self, held: ExitStack, path: Path, fmt: Format, filename: str,
-                 immutable: bool) -> None:
+                 caching: dict[str, str]) -> None:
         super().__init__(path, media_type=fmt.media_type, filename=filename,
-                         headers=_caching(immutable), stat_result=os.stat(path))
+                         headers=caching, stat_result=os.stat(path))
+        self.headers["etag"] = caching["ETag"]  # not the file's date and size
         self.held = held
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -96,13 +101,16 @@ class _HeldFileResponse(FileResponse):
                 await anyio.to_thread.run_sync(self.held.close)
 
 
-def _unmade_head(fmt: Format, filename: str, immutable: bool) -> Response:
+def _unmade_head(fmt: Format, filename: str, caching: dict[str, str]) -> Response:
     """HEAD of a file not made yet: the headers its GET sends, but no Content-Length (only
-    the export would tell it), no ETag nor Last-Modified (they come from the file)."""
+    the export would tell it) nor Last-Modified (the file's)."""
     like_get = FileResponse(os.devnull, media_type=fmt.media_type, filename=filename,
-                            headers=_caching(immutable))  # headers only: never sent
+                            headers=caching)  # headers only: never sent
     response = Response(headers=dict(like_get.headers))
-    del response.headers["content-length"]
+    for name in ("content-length", "last-modified"):
+        if name in response.headers:
+            del response.headers[name]
+    response.headers["etag"] = caching["ETag"]
     return response
 
 
@@ -111,16 +119,19 @@ def _serve(request: Request, key: str, fmt: Format, filename: str, immutable: bo
     """The cached file for ``key`` (made by ``make`` the first time); for a HEAD, what is
     known without making it (unless ``advertised``: an INSPIRE enclosure)."""
     cache: DownloadCache = request.app.state.download_cache
+    caching = _caching(immutable, key)
+    if matches(request.headers.get("if-none-match"), caching["ETag"]):
+        return Response(status_code=304, headers=caching)  # nothing made, nothing read
     held = ExitStack()
     try:
         if request.method == "HEAD" and not advertised:
             path = held.enter_context(cache.existing(key, fmt.suffix))
             if path is None:
                 held.close()
-                return _unmade_head(fmt, filename, immutable)
+                return _unmade_head(fmt, filename, caching)
         else:
             path = held.enter_context(cache.get_or_make(key, fmt.suffix, make))
-        return _HeldFileResponse(held, path, fmt, filename, immutable)
+        return _HeldFileResponse(held, path, fmt, filename, caching)
     except BaseException:
         held.close()
         raise

@@ -40,7 +40,7 @@ from geo.errors import InvalidInput, NotFound
 from layers.catalogue import MAX_ZOOM, LayerSpec
 from services import ogc_params as p
 from services import replicas
-from services.web import base_url, catalogue, db, language, settings
+from services.web import base_url, catalogue, db, language, matches, settings
 from versioning import tiles as store_tiles
 from versioning.tiles import ORIGIN, EditionsState, Tile, TileAddress
 
@@ -414,14 +414,6 @@ def tile_etag(kind: str, specs: list[LayerSpec], tile: TileAddress,
     return f'"{hashlib.sha1(made.encode()).hexdigest()}"'
 
 
-def _matches(header: str | None, etag: str) -> bool:
-    """Whether ``If-None-Match`` names ``etag`` (weak or strong) or is ``*``."""
-    if not header:
-        return False
-    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
-    return "*" in tags or etag in tags
-
-
 def _answer(request: Request, etag: str, settled: bool, make: Callable[[], Tile]) -> Response:
     """304 when the client holds this tile, else the tile (from the tile cache when it was
     made before: its ETag names all its bytes depend on); with its caching headers, and
@@ -430,7 +422,7 @@ def _answer(request: Request, etag: str, settled: bool, make: Callable[[], Tile]
     # a standby behind the newest edition may still learn a lifespan's end (replicas.py)
     headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable"
                if settled and replicas.settled() else "public, max-age=60"}
-    if _matches(request.headers.get("if-none-match"), etag):
+    if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     tile, found = request.app.state.tile_cache.get_or_make(etag, make)
     headers["Server-Timing"] = f"tilecache;desc={found}"

@@ -21,6 +21,7 @@ pygeoapi owns ``/static``: Strata's files are served at ``/assets``.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from pathlib import Path
@@ -37,7 +38,7 @@ from geo.errors import InvalidInput
 from services import ogc_params as p
 from services.language import LANGUAGES
 from services.routes import coverages, features
-from services.web import base_url, catalogue, language, layer, wants_html
+from services.web import base_url, catalogue, language, layer, matches, wants_html
 from versioning.export import DIFF_FORMATS, FORMATS
 from versioning.instants import parse_date
 
@@ -186,9 +187,12 @@ def _layer_page(request: Request) -> bool:
 
 
 def _as_json(request: Request) -> Request:
-    """The same request, asking for JSON (the answer the page is made of)."""
+    """The same request, asking for JSON (the answer the page is made of), unconditional
+    (a tag the client holds is the page's, answered by ``_page``)."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "f"]
-    scope = {**request.scope, "query_string": urlencode([*params, ("f", "json")]).encode()}
+    headers = [(k, v) for k, v in request.scope["headers"] if k != b"if-none-match"]
+    scope = {**request.scope, "query_string": urlencode([*params, ("f", "json")]).encode(),
+             "headers": headers}
     return Request(scope, request.receive)
 
 
@@ -236,4 +240,11 @@ async def _page(request: Request, answer: Response, items: bool) -> Response:
     headers = {"Content-Language": lang}
     if "cache-control" in answer.headers:
         headers["Cache-Control"] = answer.headers["cache-control"]
+    if "vary" in answer.headers:
+        headers["Vary"] = answer.headers["vary"]
+    if "etag" in answer.headers:  # the page's own tag: another representation
+        page_tag = hashlib.sha1(f"{answer.headers['etag']}|html".encode()).hexdigest()
+        headers["ETag"] = f'W/"{page_tag}"'
+        if matches(request.headers.get("if-none-match"), headers["ETag"]):
+            return Response(status_code=304, headers=headers)
     return HTMLResponse(html_text, headers=headers)

@@ -15,6 +15,7 @@ from starlette.datastructures import QueryParams
 from geo.crs import CRS84, CrsInfo, parse_crs
 from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
+from services.language import LANGUAGES
 from versioning.filters import Fields
 from versioning.instants import parse_instant
 
@@ -26,8 +27,12 @@ PROFILES = ("versions-as-features-unique-ids", "versions-as-features")
 def check_known(params: QueryParams, allowed: Iterable[str],
                 repeatable: Iterable[str] = ()) -> None:
     """Refuse parameters the endpoint does not know (a typo silently ignored is worse), and
-    one given twice unless it is ``repeatable`` (which of the two was meant?)."""
-    allowed = set(allowed)
+    one given twice unless it is ``repeatable`` (which of the two was meant?). ``lang`` is
+    known everywhere: it picks the language of the answer's texts, errors included."""
+    allowed = set(allowed) | {"lang"}
+    if "lang" in params and params["lang"] not in LANGUAGES:
+        raise InvalidInput(f"lang={params['lang']} is not a language of Strata",
+                           hint="use lang=fr, lang=nl or lang=en")
     unknown = sorted(set(params.keys()) - allowed)
     if unknown:
         raise InvalidInput(f"unknown query parameter(s): {', '.join(unknown)}",

@@ -144,14 +144,26 @@ def test_the_api_answers_errors_in_the_language_asked(service, path, params, sta
         by_header = httpx.get(f"{service}{path}", params=params, timeout=30,
                               headers={"Accept-Language": f"{lang}-BE,{lang};q=0.9"})
         by_param = httpx.get(f"{service}{path}", params={**params, "lang": lang}, timeout=30)
-        for answer in (by_header,) + ((by_param,) if path == "/map" else ()):
+        for answer in (by_header, by_param):  # lang= is a parameter of every path
             assert answer.status_code == status
             body = answer.json()
             assert set(body) == {"code", "description", "hint"}
             assert words in body["description"], body
             assert body["hint"] != english.json()["hint"], body
             assert answer.headers["content-language"] == lang
-        assert by_param.status_code in (status, 400)  # lang= is not a parameter of every path
+
+
+@pytest.mark.parametrize("path", [
+    "/collections/municipalities/download?date=2016-01-01&f=geojson",
+    "/collections/municipalities/changes?from=2016-01-01&to=2021-03-01",
+    "/collections/municipalities/tiles/WebMercatorQuad/10/343/524",
+    "/tiles/WebMercatorQuad/10/343/524", "/collections/municipalities/editions",
+])
+def test_lang_is_a_parameter_of_every_path(service, path):
+    assert httpx.get(f"{service}{path}&lang=nl" if "?" in path else f"{service}{path}?lang=nl",
+                     timeout=60).status_code == 200
+    wrong = httpx.get(f"{service}{path}", params={"lang": "de"}, timeout=60)
+    assert wrong.status_code == 400 and "lang=fr" in wrong.json()["hint"]
 
 
 def test_the_command_line_says_its_errors_in_the_language_of_the_locale(loaded, tmp_path):

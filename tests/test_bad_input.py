@@ -121,6 +121,23 @@ def test_a_wrong_method_is_405_with_allow(service, method, path):
         one_shape(r.json())
 
 
+@pytest.mark.parametrize("path, params, says", [
+    ("/collections/municipalities/items", {"after": "7400", "sortby": "-name_fr"}, "after="),
+    ("/collections/municipalities/items", {"after": "7400", "datetime": "2016-01-01/.."},
+     "after="),
+    ("/collections/municipalities/items/7400@2015-07-19T22:00:00Z",
+     {"datetime": "2022-01-01"}, "names its instant"),
+    ("/geolocate", {"lon": "4.35", "lat": "50.85", "date": "2016-06-01",
+                    "datetime": "2022-01-01"}, "date and datetime"),
+])
+def test_two_parameters_that_would_contradict_are_refused(service, path, params, says):
+    """One of them would be ignored silently: neither is."""
+    r = httpx.get(service + path, params=params, timeout=30)
+    assert r.status_code == 400, r.text
+    one_shape(r.json())
+    assert says in r.json()["description"]
+
+
 @pytest.mark.parametrize("path", ["/open311/v2/requests.json", "/processes/link/execution"])
 def test_a_json_body_nested_too_deep_is_a_400(service, path):
     """A parser would recurse 300,000 levels: refused before any route parses it."""

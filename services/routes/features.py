@@ -117,6 +117,10 @@ def _items(request: Request) -> Response:
     if "after" in q and pq.after is None:
         raise InvalidInput(f"after={q['after']!r} is not a key of {spec.id}",
                            hint="follow the next link of a page, or use offset=")
+    if "after" in q and (pq.sortby or pq.interval is not None):  # it would be ignored
+        raise InvalidInput("after= pages features in key order at an instant, not with "
+                           "sortby or a datetime interval",
+                           hint="use offset= there (or follow the next link of a page)")
     path = f"/collections/{spec.id}/items"
     with db(request) as conn:
         result = page(conn, spec, pq)
@@ -190,6 +194,10 @@ def _item(request: Request) -> Response:
     crs = p.crs_param(q, "crs", CRS84)
     raw_key, version_at = _version_id(request.path_params["item_id"])
     if version_at is not None:  # a version's own id (key@instant, as /versions names them)
+        if "datetime" in q:  # two instants: which one?
+            raise InvalidInput(f"{request.path_params['item_id']} names its instant: "
+                               "datetime is one too many",
+                               hint="leave datetime out, or ask .../items/{key}?datetime=")
         at = version_at
     key = p.key_value(spec, raw_key)
     with db(request) as conn:

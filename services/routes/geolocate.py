@@ -70,6 +70,9 @@ def _answer(request: Request) -> Response:
     if q.get("f") not in (None, "json"):
         raise InvalidInput(f"f={q.get('f')} is not offered here", hint="use f=json")
     x, y, crs = point_params(q)
+    if "date" in q and "datetime" in q:  # two dates: which one?
+        raise InvalidInput("date and datetime both give the date",
+                           hint="give one of them: date=2016-06-01")
     at = p.date_param(q.get("date") or q.get("datetime"), "date")
     state = request.app.state
     if state.responsibility is None:

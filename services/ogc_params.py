@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +20,7 @@ from services.language import LANGUAGES
 from versioning.filters import Fields
 from versioning.instants import parse_instant
 
+WHOLE = re.compile(r"[+-]?[0-9]{1,30}")  # a whole number as a URL writes it
 # OGC Versioned Features: how several versions of a feature are answered (an interval)
 PROFILE_URI = "http://www.opengis.net/def/profile/OGC/0/"
 PROFILES = ("versions-as-features-unique-ids", "versions-as-features")
@@ -103,7 +105,9 @@ def int_param(params: QueryParams, name: str, default: int, low: int, high: int)
     value = params.get(name)
     if value is None:
         return default
-    try:
+    try:  # ASCII digits: int() alone takes "1_0", "１" or " 1"
+        if not WHOLE.fullmatch(value):
+            raise ValueError(value)
         number = int(value)
     except ValueError:
         raise InvalidInput(f"{name} {value!r} is not a whole number",

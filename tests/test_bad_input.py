@@ -42,6 +42,13 @@ GETS = [
     ("/collections/incidents/items", {"limit": "-1"}, 400),
     ("/collections/municipalities/items", {"limit": "true"}, 400),
     ("/collections/municipalities/items", {"offset": "99999999999999999999"}, 400),
+    # whole numbers in ASCII digits only
+    ("/collections/municipalities/items", {"limit": "1_0"}, 400),
+    ("/collections/municipalities/items", {"limit": "\uff11"}, 400),
+    ("/collections/municipalities/items", {"offset": "\u0661"}, 400),
+    # a place of its CRS
+    ("/geolocate", {"x": "1e300", "y": "1e300", "crs": "EPSG:3857"}, 400),
+    ("/geolocate", {"x": "148800", "y": "170700"}, 400),  # metres, but CRS84 by default
     # NUL characters in a parameter, a key, a path
     ("/collections/districts/items", {"name_fr": "a\x00b"}, 400),
     ("/collections/districts/items/a\x00b", {}, 400),

@@ -68,7 +68,9 @@ def _limit(q: QueryParams, max_items: int) -> int:
     Features, /req/core/fc-limit-response-1: no error), with the next link."""
     value = q.get("limit")
     hint = f"give limit between 1 and {max_items} (more is served as {max_items})"
-    try:
+    try:  # ASCII digits (int() alone takes "1_0" or "１")
+        if value is not None and not p.WHOLE.fullmatch(value):
+            raise ValueError(value)
         number = 10 if value is None else int(value)
     except ValueError:
         raise InvalidInput(f"limit {value!r} is not a whole number", hint=hint) from None

@@ -39,7 +39,12 @@ def point_params(q: QueryParams) -> tuple[float, float, CrsInfo]:
             raise InvalidInput("give lon / lat or x / y, not both", hint=hint)
         return number(q.get("lon"), "lon", hint), number(q.get("lat"), "lat", hint), CRS84
     crs = p.crs_param(q, "crs", CRS84)
-    return number(q.get("x"), "x", hint), number(q.get("y"), "y", hint), crs
+    x, y = number(q.get("x"), "x", hint), number(q.get("y"), "y", hint)
+    try:  # a place of the CRS (1e300 metres is none)
+        p.check_extent([x, y], crs, "x / y")
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, hint=hint) from None
+    return x, y, crs
 
 
 def category_param(value: str | None) -> int | None:

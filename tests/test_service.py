@@ -360,6 +360,15 @@ def test_cql2_filters(service, params, expected):
     assert get(service, "/collections/municipalities/items").status_code == 200
 
 
+def test_a_quote_in_a_cql2_string_is_written_twice(service):
+    """CQL2 (as SQL) writes a quote inside a string twice: Rue de l''Ancre."""
+    r = get(service, "/collections/streets/items",
+            params={"filter": "name_fr = 'Rue de l''Ancre' OR name_nl = ''", "limit": 10})
+    assert r.status_code == 200, r.text
+    names = {f["properties"]["name_fr"] for f in r.json()["features"]}
+    assert names == {"Rue de l'Ancre"}
+
+
 @pytest.mark.parametrize("params,needle", [
     ({"filter": "name_fr = "}, "not valid cql2-text"),
     ({"filter": "colour = 'red'"}, "not a queryable"),

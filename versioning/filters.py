@@ -83,7 +83,7 @@ class _Translator:
 
     def bind(self, value: Any) -> sql.Placeholder:
         name = f"filter_{len(self.params)}"
-        self.params[name] = value
+        self.params[name] = _unquote(value)
         return sql.Placeholder(name)
 
     def column(self, node: Any) -> tuple[sql.Composable, str]:
@@ -244,6 +244,40 @@ class _Translator:
                                hint="compare it with a spatial predicate, or use another "
                                     "property")
         return col, kind
+
+
+QUOTE = "\ue000"  # a quote written '' inside a CQL2 text string, while it is parsed
+
+
+def quotes_escaped(text: str) -> str:
+    """CQL2 text with each quote written twice inside a string ('l''Abbaye', as CQL2 and SQL
+    escape it) held as one private character, which pygeofilter's grammar parses (it ends a
+    string at the first quote); ``bind`` gives the quote back.
+
+    >>> quotes_escaped("name_fr = 'Rue de l''Abbaye' OR name_nl = ''")
+    "name_fr = 'Rue de l\ue000Abbaye' OR name_nl = ''"
+    """
+    out, inside, i = [], False, 0
+    while i < len(text):
+        char = text[i]
+        if char == "'" and inside and text[i + 1:i + 2] == "'":
+            out.append(QUOTE)
+            i += 2
+            continue
+        if char == "'":
+            inside = not inside
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _unquote(value: Any) -> Any:
+    """A bound value with its quotes given back (``quotes_escaped``), lists too."""
+    if isinstance(value, str):
+        return value.replace(QUOTE, "'")
+    if isinstance(value, list):
+        return [_unquote(v) for v in value]
+    return value
 
 
 def _in_order(n: Any, attr: Any, col: sql.Composable, other: sql.Composable

@@ -79,8 +79,34 @@ def wants_html(request: Request) -> bool:
     f = request.query_params.get("f")
     if f is not None:
         return f.lower() == "html"
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and "json" not in accept.split(",")[0]
+    return prefers_html(request.headers.get("accept", ""))
+
+
+def prefers_html(accept: str) -> bool:
+    """Whether an Accept header prefers HTML to JSON, by their q-values (a browser's
+    ``text/html,...,*/*;q=0.8`` does; ``*/*`` alone, or ``text/html;q=0.1,
+    application/geo+json``, does not).
+
+    >>> prefers_html("text/html,application/xhtml+xml,*/*;q=0.8"), prefers_html("*/*")
+    (True, False)
+    >>> prefers_html("text/html;q=0.1, application/geo+json")
+    False
+    """
+    html = json_q = 0.0
+    for part in accept.split(","):
+        kind, *rest = (bit.strip() for bit in part.split(";"))
+        q = 1.0
+        for bit in rest:
+            if bit.startswith("q="):
+                try:
+                    q = float(bit[2:])
+                except ValueError:
+                    q = 0.0
+        if kind.lower() == "text/html":
+            html = max(html, q)
+        elif "json" in kind.lower():
+            json_q = max(json_q, q)
+    return html > 0 and html > json_q
 
 
 def http_date(moment: dt.datetime) -> str:

@@ -132,6 +132,15 @@ def test_a_past_answer_is_a_304_to_who_holds_it_and_names_its_representation(ser
         assert other.status_code == 200
 
 
+def test_accept_is_read_by_its_q_values_and_pages_say_their_direction(service):
+    path = "/collections/municipalities/items"
+    json_first = get(service, path, headers={"Accept": "text/html;q=0.1, application/geo+json"})
+    assert "json" in json_first.headers["content-type"]
+    browser = get(service, path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert "text/html" in browser.headers["content-type"]
+    assert 'dir="ltr"' in browser.text and "text_direction" not in browser.text
+
+
 def test_crs_and_bbox(service):
     lambert = get(service, "/collections/municipalities/items",
                   params={"crs": "http://www.opengis.net/def/crs/EPSG/0/31370", "limit": 1})

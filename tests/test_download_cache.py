@@ -403,3 +403,16 @@ def test_a_download_is_tagged_by_what_it_holds_and_a_304_makes_nothing(small):
                              headers={"If-None-Match": first.headers["etag"]})
     assert not_modified.status_code == 304 and not not_modified.content
     assert set(listing(folder)) == held - (held - before)  # nothing made for the 304
+
+
+def test_a_geojson_download_is_longitude_latitude_unless_asked(small):
+    """RFC 7946: GeoJSON is CRS84 unless the request names another CRS."""
+    base, _ = small
+    path = f"{base}/collections/region/download"
+    plain = httpx.get(path, params={"date": "2018-03-01", "f": "geojson"}, timeout=60).json()
+    x, y = plain["features"][0]["geometry"]["coordinates"][0][0][0]
+    assert 4 < x < 5 and 50 < y < 51
+    lambert = httpx.get(path, params={"date": "2018-03-01", "f": "geojson",
+                                      "crs": "EPSG:31370"}, timeout=60).json()
+    x, y = lambert["features"][0]["geometry"]["coordinates"][0][0][0]
+    assert 100_000 < x < 200_000 and 100_000 < y < 200_000

@@ -152,7 +152,8 @@ def _download(request: Request, everything: bool) -> Response:
     p.check_known(q, {"date", "f", "crs"})
     fmt = _format(q.get("f"), {"gpkg": FORMATS["gpkg"]} if everything else FORMATS, "gpkg")
     at = parse_instant(q["date"]) if "date" in q else dt.datetime.now(dt.UTC)
-    crs = p.crs_param(q, "crs", LAMBERT)
+    # GeoJSON is longitude / latitude unless asked otherwise (RFC 7946), as the changes are
+    crs = p.crs_param(q, "crs", CRS84 if fmt.name == "geojson" else LAMBERT)
     specs = list(catalogue(request).layers.values()) if everything else [layer(request)]
     # the INSPIRE enclosure (services/pygeoapi_config.py): the current editions as GeoPackage
     advertised = "date" not in q and fmt.name == "gpkg" and crs == LAMBERT

@@ -603,3 +603,49 @@ def test_the_campaign_surface_is_chosen_in_the_legend(viewer: Viewer, service: s
     finally:
         again.close()
     assert httpx.get(f"{service}/map", params={"surface": "pm10"}).status_code == 400
+
+
+def test_on_a_phone_the_map_has_the_screen(browser: Browser, service: str) -> None:
+    """At 390 x 844 the map takes the width and most of the height (the panels follow it),
+    and draws the municipalities; comparing, both maps are wider than a strip."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    try:
+        v = Viewer(context.new_page(), service, "phone")
+        v.open("?layers=municipalities&lang=en")
+        box = v.page.locator("#map-a").bounding_box()
+        assert box and box["width"] >= 380 and box["height"] >= 400, box
+        assert rendered_names(v)  # a commune under the point: the map draws
+        v.open("?layers=municipalities&lang=en&date=2016-01-01&compare=2022-01-01&mode=side")
+        for map_id in ("#map-a", "#map-b"):
+            box = v.page.locator(map_id).bounding_box()
+            assert box and box["width"] >= 150 and box["height"] >= 400, (map_id, box)
+        v.shot("compare")
+        v.check()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("query", "lang", "words"), [
+    ("?layers=nope&lang=nl", "nl", "onbekende la(a)g(en) nope"),
+    ("?date=2016-13-01&lang=fr", "fr", "n'est pas une date"),
+    ("?mode=overlay", "en", "mode=overlay is not a compare mode"),
+])
+def test_a_mistyped_link_opens_a_page_that_leads_to_the_map(browser: Browser, service: str,
+                                                            query: str, lang: str,
+                                                            words: str) -> None:
+    """A browser following a mistyped link sees a page in its language saying what is wrong,
+    with a link to the map (a 400); an API client still gets the one error shape."""
+    context = browser.new_context(locale="en-GB")
+    try:
+        page = context.new_page()
+        answer = page.goto(f"{service}/map{query}")
+        assert answer is not None and answer.status == 400
+        assert words in page.inner_text("#status")
+        page.click("#bad-link a")
+        page.wait_for_function(
+            "() => window.strataViewer && window.strataViewer.firstIdleMs !== undefined")
+        assert f"lang={lang}" in page.url
+    finally:
+        context.close()
+    api = httpx.get(f"{service}/map{query}")
+    assert api.status_code == 400 and set(api.json()) == {"code", "description", "hint"}

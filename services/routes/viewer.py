@@ -36,9 +36,18 @@ from starlette.staticfiles import StaticFiles
 from geo.crs import SUPPORTED
 from geo.errors import InvalidInput
 from services import ogc_params as p
+from services.error_text import localise
 from services.language import LANGUAGES
 from services.routes import coverages, features
-from services.web import base_url, catalogue, language, layer, matches, wants_html
+from services.web import (
+    base_url,
+    catalogue,
+    language,
+    layer,
+    matches,
+    prefers_html,
+    wants_html,
+)
 from versioning.export import DIFF_FORMATS, FORMATS
 from versioning.instants import parse_date
 
@@ -145,9 +154,40 @@ def preloads(request: Request, lang: str) -> str:
                        for p in paths)
 
 
+BAD_LINK = {"en": ("This link to the map is not valid", "Open the map"),
+            "fr": ("Ce lien vers la carte n'est pas valide", "Ouvrir la carte"),
+            "nl": ("Deze link naar de kaart is niet geldig", "De kaart openen")}
+
+
+def _bad_link(request: Request, error: InvalidInput) -> Response:
+    """A mistyped link to the map, asked by a browser: a page saying what to fix (in the
+    one error shape's words, in the page's language) and leading to the map, not JSON."""
+    lang = language(request)
+    body, _ = localise(error.as_dict(), lang)
+    heading, open_map = BAD_LINK[lang]
+    text = (f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(TITLE[lang])}</title>"
+            f'<link rel="stylesheet" href="{ASSETS}/viewer/viewer.css"></head>'
+            f'<body><main id="bad-link" style="padding:1em 2em">'
+            f"<h1>{html.escape(heading)}</h1>"
+            f'<p id="status" class="error">{html.escape(body["description"])}</p>'
+            f'<p class="note">{html.escape(body.get("hint", ""))}</p>'
+            f'<p><a class="button" href="/map?lang={lang}">{html.escape(open_map)}</a></p>'
+            f"</main></body></html>")
+    return HTMLResponse(text, status_code=400, headers={"Content-Language": lang,
+                                                        "Cache-Control": "no-cache"})
+
+
 def viewer(request: Request) -> Response:
-    """``/map``: the viewer (its state in the query string)."""
-    _check(request)
+    """``/map``: the viewer (its state in the query string); a mistyped link is a 400, a
+    page for a browser (``_bad_link``), the one error shape for any other client."""
+    try:
+        _check(request)
+    except InvalidInput as error:
+        if not prefers_html(request.headers.get("accept", "")):
+            raise
+        return _bad_link(request, error)
     lang = language(request)
     config = json.dumps(page_config(request), ensure_ascii=False).replace("</", "<\\/")
     text = (PAGE.read_text(encoding="utf-8")

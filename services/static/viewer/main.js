@@ -86,8 +86,10 @@ const t = (key, vars) => translate(state.lang, key, vars);
 function formatDate(iso) {
   if (!iso) return '';
   const [y, m, d] = iso.split('-').map(Number);
+  const day = new Date(Date.UTC(2000, m - 1, d));
+  day.setUTCFullYear(y); // Date.UTC reads years 0 to 99 as 1900 to 1999
   return formatter('DateTimeFormat', LOCALES[state.lang], { dateStyle: 'medium', timeZone: 'UTC' })
-    .format(new Date(Date.UTC(y, m - 1, d)));
+    .format(day);
 }
 
 function formatNumber(n) {
@@ -258,7 +260,11 @@ function tileDate(ids, date) {
 
 function shownEditions() {
   const ids = state.layers.length ? state.layers : config.basemap;
-  return ids.flatMap((id) => (editions[id] || []).map((e) => ({ ...e, of: id })))
+  // an edition once, though a derived layer lists its sources' (administrativeunit: the
+  // municipalities' and the region's)
+  const seen = new Set();
+  return ids.flatMap((id) => (editions[id] || []).map((e) => ({ ...e, of: e.layer || id })))
+    .filter((e) => !seen.has(`${e.of}|${e.date}`) && seen.add(`${e.of}|${e.date}`))
     .sort((a, b) => a.date.localeCompare(b.date) || a.of.localeCompare(b.of));
 }
 
@@ -381,6 +387,11 @@ function makeMap(container, date, withChanges, style = buildStyle(date, withChan
   map.strataDate = date;
   map.strataChanges = withChanges;
   map.on('style.load', () => { map.strataStyleReady = true; });
+  // on a narrow map the credits fold behind their (i) button, which shows them again
+  map.once('load', () => {
+    const credits = map.getContainer().querySelector('.maplibregl-ctrl-attrib');
+    if (credits && map.getContainer().clientWidth < 640) credits.classList.remove('maplibregl-compact-show');
+  });
   map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new ScaleControl(), 'bottom-left');
   map.on('click', (event) => track(onClick(map, event)));
@@ -563,6 +574,12 @@ function markZoomRange() {
     item.classList.toggle('out-of-zoom', Boolean(out));
     item.lastChild.textContent = out ? ` (${t('zoom_in', { zoom: tj.minzoom })})` : '';
   }
+  // the changes compared are drawn from the layer's zoom: said where they are read
+  const cid = state.compare ? changesLayerId() : null;
+  const tj = cid ? tilejson[tilesPath(cid)] : null;
+  const hidden = !(zoom !== null && tj && tj.minzoom !== undefined && zoom < tj.minzoom);
+  $('changes-zoom').hidden = hidden;
+  $('changes-zoom').textContent = hidden ? '' : `${title(cid)}: ${t('zoom_in', { zoom: tj.minzoom })}`;
 }
 
 let sliderStart = 0; // ms of the slider's 0
@@ -585,7 +602,13 @@ function renderDatePanel() {
     { value: String(Math.round((dayOf(d) - sliderStart) / DAY_MS)), label: d })));
   $('date-input').value = state.date;
   $('date-label').textContent = formatDate(state.date);
-  const inForce = new Set(state.layers.length ? state.layers.map((id) => `${id}@${tileDate([id], state.date)}`) : []);
+  // per layer whose editions are listed (a derived layer's sources each), the one in force
+  const newest = {};
+  for (const e of list) {
+    if (e.date <= state.date && (!newest[e.of] || e.date > newest[e.of])) newest[e.of] = e.date;
+  }
+  const inForce = new Set(state.layers.length
+    ? Object.entries(newest).map(([of, date]) => `${of}@${date}`) : []);
   $('edition-list').replaceChildren(...list.map((e) => {
     const layerTitle = title(e.layer);
     const button = el('button', { type: 'button' },
@@ -593,7 +616,8 @@ function renderDatePanel() {
       el('span', { textContent: t('edition_of', { layer: layerTitle }) }),
       el('span', { className: 'counts', textContent: t('counts', {
         added: formatNumber(e.added), modified: formatNumber(e.modified), deleted: formatNumber(e.deleted) })
-        + ` · ${t('features_count', { n: formatNumber(e.features) })}` }));
+        + ` · ${t(e.features === 1 ? 'features_count_one' : 'features_count',
+          { n: formatNumber(e.features) })}` }));
     button.dataset.date = e.date;
     button.addEventListener('click', () => track(setDate(e.date)));
     const item = el('li', {}, button);
@@ -632,6 +656,7 @@ function renderComparePanel() {
   $('changes').hidden = !on || !changesLayerId();
   $('changes-layer').replaceChildren(...state.layers.map((id) => el('option',
     { value: id, textContent: title(id), selected: id === changesLayerId() })));
+  markZoomRange();
 }
 
 let changesSeq = 0;
@@ -685,9 +710,17 @@ async function loadChanges() {
   table.dataset.state = 'ready';
 }
 
+let downloadPicked = false; // the planner chose the download's layer (else it follows the map)
+
+/** The layer the download panel offers unless the planner chose one: the map's (while
+ * comparing, the layer whose changes are shown). */
+function downloadLayer() {
+  return (state.compare ? changesLayerId() : state.layers[0]) || config.layers[0].id;
+}
+
 function renderDownloadPanel() {
   const layer = $('dl-layer');
-  const chosen = layer.value || state.layers[0] || config.layers[0].id;
+  const chosen = (downloadPicked && layer.value) || downloadLayer();
   layer.replaceChildren(...config.layers.map((l) => el('option', { value: l.id, textContent: title(l.id),
     selected: l.id === chosen })), el('option', { value: '__all__', textContent: t('all_layers'),
     selected: chosen === '__all__' }));
@@ -726,7 +759,7 @@ function updateDownloadLinks() {
   if (crs) query.crs = crs;
   const map = $('dl-map');
   map.href = `${all ? '/download' : `/collections/${id}/download`}?${new URLSearchParams(query)}`;
-  map.textContent = t('download_map', { date: formatDate(date) });
+  map.textContent = `${t('download_map', { date: formatDate(date) })} (${all ? t('all_layers') : title(id)})`;
   const changes = $('dl-changes');
   const changesOf = all ? (changesLayerId() || config.layers[0].id) : id;
   const [from, to] = [$('dl-from').value, $('dl-to').value].sort();
@@ -734,7 +767,7 @@ function updateDownloadLinks() {
   if (crs) cq.crs = crs;
   changes.href = `/collections/${changesOf}/changes?${new URLSearchParams(cq)}`;
   changes.textContent = `${t('download_changes', { from: formatDate(from), to: formatDate(to) })}`
-    + (all ? ` (${title(changesOf)})` : '');
+    + ` (${title(changesOf)})`;
 }
 
 // ---------------------------------------------------------------- a clicked feature
@@ -835,7 +868,7 @@ async function setCompare(date) {
   renderComparePanel();
   renderDatePanel();
   followDates();
-  updateDownloadLinks();
+  renderDownloadPanel();
   await updateMaps();
   await loadChanges();
 }
@@ -849,6 +882,7 @@ async function toggleLayer(id, on) {
   markZoomRange();
   renderDatePanel();
   renderComparePanel();
+  renderDownloadPanel();
   await updateMaps();
   await loadChanges();
 }
@@ -857,6 +891,9 @@ async function setLanguage(lang) {
   state.lang = lang;
   writeState();
   applyStaticStrings();
+  if (!errors && viewer.firstIdleMs !== undefined) {
+    $('status').textContent = t('first_map', { ms: viewer.firstIdleMs });
+  }
   await loadTitles();
   renderAll();
   if (mapA) await updateMaps();
@@ -914,8 +951,11 @@ function wire() {
   $('changes-layer').addEventListener('change', (e) => {
     state.changes = e.target.value;
     writeState();
+    renderDownloadPanel();
+    markZoomRange();
     track(updateMaps().then(loadChanges));
   });
+  $('dl-layer').addEventListener('change', () => { downloadPicked = true; });
   for (const id of ['dl-layer', 'dl-date', 'dl-format', 'dl-crs', 'dl-from', 'dl-to', 'dl-change-format']) {
     $(id).addEventListener('change', updateDownloadLinks);
   }

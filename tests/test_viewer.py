@@ -353,6 +353,7 @@ def test_a_clicked_feature_shows_its_versions(viewer: Viewer) -> None:
         href = urlsplit(links.nth(i).get_attribute("href"))
         assert href.path == "/collections/municipalities/items/7400"
         assert parse_qs(href.query)["datetime"] == [version["properties"]["beginLifespanVersion"]]
+        assert parse_qs(href.query)["lang"] == ["en"]  # the page in the viewer's language
     assert viewer.page.locator("#feature-versions li.current").inner_text().startswith(
         "from 20 Jul 2015 to 5 Feb 2021 open")
     props = dict(zip(viewer.page.locator("#feature-properties th").all_inner_texts(),
@@ -382,14 +383,15 @@ def test_the_html_pages_load_nothing_from_elsewhere_and_link_the_map(viewer: Vie
     and each collection page link to /map; a collection page lists its editions."""
     page = viewer.page
     page.goto(f"{viewer.base}/?f=html&lang=fr")
-    assert page.get_attribute("#strata-open-map", "href") == f"{viewer.base}/map"
+    assert page.get_attribute("#strata-open-map", "href") == f"{viewer.base}/map?lang=fr"
     assert page.inner_text("#strata-map-link") == "Carte à toute date"
     bootstrap = page.evaluate("() => getComputedStyle(document.querySelector('.nav-pills'))"
                               ".display")
     assert bootstrap == "flex"  # Bootstrap's CSS applied, served by Strata
 
     page.goto(f"{viewer.base}/collections/streets?f=html&lang=nl")
-    assert page.get_attribute("#strata-map-link", "href") == f"{viewer.base}/map?layers=streets"
+    assert page.get_attribute("#strata-map-link", "href") == \
+        f"{viewer.base}/map?layers=streets&lang=nl"  # the map in the page's language
     page_map_drawn(viewer)
     page.wait_for_selector("#strata-editions:not([hidden])")
     with loaded.store.connect() as conn:
@@ -404,7 +406,7 @@ def test_the_html_pages_load_nothing_from_elsewhere_and_link_the_map(viewer: Vie
 
     page.click("#strata-map-link")
     page.wait_for_function("() => window.strataViewer && window.strataViewer.firstIdleMs")
-    assert viewer.query()["layers"] == ["streets"]
+    assert viewer.query()["layers"] == ["streets"] and viewer.query()["lang"] == ["nl"]
 
 
 def test_the_openapi_page_is_served_by_strata(viewer: Viewer) -> None:

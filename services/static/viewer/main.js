@@ -835,7 +835,7 @@ async function showFeature() {
     const span = to ? t('version_span', { from: formatDate(from), to: formatDate(to) })
       : t('version_since', { from: formatDate(from) });
     const open = el('a', { textContent: t('version_open'),
-      href: `${base}?${new URLSearchParams({ datetime: begin, f: 'html' })}` });
+      href: `${base}?${new URLSearchParams({ datetime: begin, f: 'html', lang: state.lang })}` });
     open.dataset.version = version.id;
     const show = el('button', { type: 'button', textContent: t('version_show') });
     show.addEventListener('click', () => track(setDate(from)));

@@ -359,6 +359,9 @@ def test_a_clicked_feature_shows_its_versions(viewer: Viewer) -> None:
     props = dict(zip(viewer.page.locator("#feature-properties th").all_inner_texts(),
                      viewer.page.locator("#feature-properties td").all_inner_texts(), strict=True))
     assert props["name_fr"] == "Bruxelles-Ville" and props["municipality_id"] == "7400"
+    # the lifespan named in the page's language, as the day of its edition in Brussels
+    assert props["Start of this version (lifespan)"] == "20 Jul 2015"
+    assert props["End of this version (lifespan)"] == "5 Feb 2021"
     viewer.shot("feature")
 
     # each version's link opens the page of that version

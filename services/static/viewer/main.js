@@ -822,7 +822,13 @@ async function showFeature() {
   const rows = Object.entries(props).map(([name, value]) => {
     let text = value;
     if (value !== null && typeof value === 'object') text = JSON.stringify(value).slice(0, 300);
-    return el('tr', {}, el('th', { textContent: name }), el('td', { textContent: text ?? '' }));
+    // a lifespan's instant is the day of an edition in Brussels, as the rest of the page
+    // writes it (the UTC instant of 2015-07-20 is 2015-07-19T22:00Z); named in the language
+    const lifespan = name.endsWith('LifespanVersion');
+    if (lifespan && typeof value === 'string') text = formatDate(brusselsDate(value));
+    const label = el('th', { textContent: lifespan ? t(`prop:${name}`) : name });
+    if (lifespan) label.title = name;
+    return el('tr', {}, label, el('td', { textContent: text ?? '' }));
   });
   $('feature-properties').tBodies[0].replaceChildren(...(feature ? rows
     : [el('tr', {}, el('td', { textContent: t('not_on_map', { date: formatDate(date) }) }))]));

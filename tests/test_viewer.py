@@ -654,3 +654,22 @@ def test_a_mistyped_link_opens_a_page_that_leads_to_the_map(browser: Browser, se
         context.close()
     api = httpx.get(f"{service}/map{query}")
     assert api.status_code == 400 and set(api.json()) == {"code", "description", "hint"}
+
+
+def test_the_date_slider_steps_by_the_keyboard_from_an_edition(viewer: Viewer) -> None:
+    """On an edition's day, the arrow keys move the date a day (dragging snaps to editions,
+    the keys do not); the slider is named for a screen reader."""
+    viewer.open("?layers=municipalities&date=2021-02-05&lang=en")
+    slider = viewer.page.locator("#date-slider")
+    assert slider.get_attribute("aria-label") == "Date"
+    slider.focus()
+    viewer.page.keyboard.press("ArrowRight")  # the date follows at the next frame
+    viewer.page.wait_for_function("() => window.strataViewer.state.date !== '2021-02-05'")
+    viewer.rendered()
+    assert viewer.query()["date"] == ["2021-02-06"]
+    viewer.page.keyboard.press("ArrowLeft")
+    viewer.page.wait_for_function("() => window.strataViewer.state.date !== '2021-02-06'")
+    viewer.page.keyboard.press("ArrowLeft")
+    viewer.page.wait_for_function("() => window.strataViewer.state.date !== '2021-02-05'")
+    viewer.rendered()
+    assert viewer.query()["date"] == ["2021-02-04"]

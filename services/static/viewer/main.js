@@ -544,6 +544,7 @@ function applyStaticStrings() {
   document.title = t('title');
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   $('swipe-handle').setAttribute('aria-label', t('swipe_handle'));
+  $('date-slider').setAttribute('aria-label', t('date'));
   const select = $('lang-select');
   select.replaceChildren(...LANGS.map((l) => el('option', { value: l, textContent: LANGUAGE_NAMES[l],
     selected: l === state.lang })));
@@ -636,9 +637,10 @@ function renderDatePanel() {
 }
 
 /** The slider's day, snapped to an edition when within a few days of one. */
-function sliderDate() {
+function sliderDate(snap = true) {
   const slider = $('date-slider');
   const day = Number(slider.value);
+  if (!snap) return isoOf(sliderStart + day * DAY_MS);
   const tolerance = Math.max(3, Math.round(Number(slider.max) / 60));
   let best = null;
   for (const e of shownEditions()) {
@@ -931,8 +933,13 @@ function wire() {
   $('surface-toggle').addEventListener('change', (e) => track(toggleSurface(e.target.checked)));
   $('surface-source').addEventListener('change', () => track(toggleSurface(true)));
   let frame = null;
+  // dragged, the slider snaps to an edition near the pointer; stepped by the keyboard (an
+  // arrow: a day), it goes where it is sent, or it could never leave an edition's day
+  let byKeys = false;
+  $('date-slider').addEventListener('keydown', () => { byKeys = true; });
+  $('date-slider').addEventListener('pointerdown', () => { byKeys = false; });
   $('date-slider').addEventListener('input', () => {
-    const date = sliderDate();
+    const date = sliderDate(!byKeys);
     $('date-label').textContent = formatDate(date);
     if (frame) cancelAnimationFrame(frame);
     frame = requestAnimationFrame(() => track(setDate(date)));

@@ -344,7 +344,8 @@ function renderMap() {
   const shown = [...counts.values()]
     .sort((a, b) => b.n_incidents - a.n_incidents || String(a.district_id).localeCompare(String(b.district_id)));
   $('districts-map').querySelector('.year-shown').textContent = year ?? '';
-  const tiles = vectorSource('/collections/districts/tiles/WebMercatorQuad', { datetime: `${year}-07-01` },
+  // the districts of the year's middle; with no report yet (no year), today's
+  const tiles = vectorSource('/collections/districts/tiles/WebMercatorQuad', year ? { datetime: `${year}-07-01` } : {},
     { minzoom: 10, maxzoom: 16 });
   const style = {
     version: 8,

@@ -839,6 +839,7 @@ def document(pyg: Json, config: Json, catalogue: Catalogue) -> Json:
                                       if spec.inspire_theme)))
     paths.update(open311_paths())
     paths.update(process_paths(pyg_paths))
+    _lang_everywhere(paths)
     # a path of pygeoapi's that Strata does not describe stays, if it resolves offline
     for path, item in pyg_paths.items():
         if path not in paths:
@@ -853,6 +854,21 @@ def document(pyg: Json, config: Json, catalogue: Catalogue) -> Json:
     if missing:
         raise ValueError(f"the OpenAPI document refers to what it lacks: {', '.join(missing)}")
     return doc
+
+
+def _lang_everywhere(paths: Json) -> None:
+    """``lang`` on every GET Strata describes: every path takes it (services/ogc_params.py
+    ``check_known``), for the language of the answer's texts, errors included."""
+    for item in paths.values():
+        op = item.get("get")
+        if not isinstance(op, dict):
+            continue
+        names = {p.get("name") or str(p.get("$ref", "")).rsplit("/", 1)[-1]
+                 for p in item.get("parameters", []) + op.get("parameters", [])}
+        if "lang" not in names:
+            op.setdefault("parameters", []).append(query(
+                "lang", {"type": "string", "enum": LANGS},
+                "the language of the answer's texts, errors included (else Accept-Language)"))
 
 
 def undescribed(doc: Json, route_paths: list[str]) -> list[str]:

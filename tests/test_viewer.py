@@ -346,6 +346,10 @@ def test_a_clicked_feature_shows_its_versions(viewer: Viewer) -> None:
     viewer.page.mouse.click(x, y)
     viewer.rendered()
     assert viewer.page.inner_text("#feature-title") == "Bruxelles-Ville"
+    # the commune outlined, no circle at its corners
+    drawn = viewer.js("""() => ['line', 'point'].map((kind) => window.map
+        .queryRenderedFeatures({layers: [`hl-municipalities-${kind}`]}).length)""")
+    assert drawn[0] > 0 and drawn[1] == 0, drawn
     versions = httpx.get(f"{viewer.base}/collections/municipalities/items/7400/versions").json()
     links = viewer.page.locator("#feature-versions a[data-version]")
     assert links.count() == len(versions["features"]) == 2

@@ -782,8 +782,12 @@ function setHighlight(layerId, keyName, keyValue) {
     for (const id of state.layers) {
       const filter = id === layerId
         ? ['==', ['to-string', ['get', keyName]], String(keyValue)] : NOTHING;
-      for (const suffix of ['line', 'point']) {
-        if (map.getLayer(`hl-${id}-${suffix}`)) map.setFilter(`hl-${id}-${suffix}`, filter);
+      // the outline of a line or polygon, the circle of a point (a circle layer would ring
+      // every corner of a polygon)
+      for (const [suffix, kind] of [['line', ['!', IS_POINT]], ['point', IS_POINT]]) {
+        if (map.getLayer(`hl-${id}-${suffix}`)) {
+          map.setFilter(`hl-${id}-${suffix}`, filter === NOTHING ? NOTHING : ['all', kind, filter]);
+        }
       }
     }
   }
@@ -944,7 +948,19 @@ function wire() {
     if (frame) cancelAnimationFrame(frame);
     frame = requestAnimationFrame(() => track(setDate(date)));
   });
-  $('date-input').addEventListener('change', (e) => track(setDate(e.target.value)));
+  // a date typed in: the map follows once the typing pauses (each digit of a year typed
+  // is a valid date on its way: years 2, 20, 201 before 2016)
+  let typed = null; // the date waiting for the typing to pause: its timer, and to drop it
+  $('date-input').addEventListener('change', (e) => {
+    if (typed) {
+      clearTimeout(typed.timer);
+      typed.resolve(false);
+    }
+    const value = e.target.value;
+    track(new Promise((resolve) => {
+      typed = { resolve, timer: setTimeout(() => resolve(true), 400) };
+    }).then((go) => (go ? setDate(value) : null)));
+  });
   $('compare-on').addEventListener('change', (e) => {
     if (!e.target.checked) return track(setCompare(null));
     const later = shownEditions().map((x) => x.date).find((d) => d > state.date);

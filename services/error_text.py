@@ -91,6 +91,14 @@ def localise(body: dict[str, Any], lang: str) -> tuple[dict[str, Any], str]:
     return out, (lang if said is not None and lang in LANGUAGES else "en")
 
 
+def cli_error(message: str, hint: str | None) -> tuple[str, str, str]:
+    """An error for the command line, in its language (``cli_language``): the word for
+    "error", the message, and the hint with its label ("" without a hint)."""
+    body, said = localise({"description": message, "hint": hint}, cli_language())
+    error, hint_label = LABELS[said]
+    return error, body["description"], f"{hint_label}: {body['hint']}" if hint else ""
+
+
 def cli_language(environ: dict[str, str] | None = None) -> str:
     """The command line's language: ``STRATA_LANG``, else the locale's (``fr_BE.UTF-8`` is
     fr), English when neither is fr or nl."""

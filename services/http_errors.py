@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
-from urllib.parse import parse_qsl
 
 import psycopg
 from starlette.exceptions import HTTPException
@@ -17,7 +16,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from geo.errors import Conflict, InvalidInput, NotFound, StrataError, Unavailable, by_class
 from services.error_text import localise
-from services.language import DEFAULT, LANGUAGES, negotiate
+from services.language import DEFAULT, request_language
 
 LOGGER = logging.getLogger("strata")
 STATUS: dict[type[StrataError], int] = {
@@ -168,7 +167,7 @@ class ErrorShape:
             return
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
-        lang = scope_language(scope)
+        lang = request_language(scope) or DEFAULT
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -187,17 +186,6 @@ class ErrorShape:
                 await send(message)
 
         await self.app(scope, receive, capture)
-
-
-def scope_language(scope: Scope) -> str:
-    """The language of a request's errors: ``lang=`` when it is one of Strata's, else the
-    one Accept-Language prefers (English when none of ours is acceptable)."""
-    asked = [v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))
-             if k == "lang"]
-    if asked and asked[0] in LANGUAGES:
-        return asked[0]
-    header = dict(scope.get("headers") or []).get(b"accept-language")
-    return (negotiate(header.decode("latin-1")) if header else None) or DEFAULT
 
 
 async def send_reshaped(send: Send, start: dict[str, Any], body: bytes,
@@ -219,11 +207,11 @@ async def send_reshaped(send: Send, start: dict[str, Any], body: bytes,
         shaped = {"code": str(raw.get("code") or raw.get("type") or "Error"),
                   "description": str(raw["description"]),
                   "hint": str(raw.get("hint") or hints.get(status, "see /openapi"))}
-        body = json.dumps([{**shaped, "code": status}] if open311 else shaped).encode()
+        raw = [{**shaped, "code": status}] if open311 else shaped
+        body = json.dumps(raw).encode()
         start = {**start, "headers": [(k, v) for k, v in start.get("headers") or []
                                       if k != b"content-type"]
                  + [(b"content-type", b"application/json")]}
-        raw = [{**shaped, "code": status}] if open311 else shaped
     said = None
     if isinstance(raw, dict) and "description" in raw:
         raw, said = localise(raw, lang)

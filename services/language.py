@@ -76,6 +76,18 @@ def negotiate(header: str | None) -> str | None:
     return next((lang for lang in (DEFAULT, *LANGUAGES) if lang not in no), None)
 
 
+def request_language(scope: Scope) -> str | None:
+    """A request's language: ``lang=`` when it names one of ours (it wins over the header),
+    else the one Accept-Language prefers (``negotiate``); None when the header refuses them
+    all and ``lang=`` names none."""
+    asked = [v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+             if k == "lang" and v in LANGUAGES]
+    if asked:
+        return asked[0]
+    header = dict(scope.get("headers") or []).get(b"accept-language")
+    return negotiate(header.decode("latin-1") if header is not None else None)
+
+
 def sanitize(header: str) -> str:
     """The header without its q=0 (and malformed) entries."""
     return ", ".join(t if q == 1.0 else f"{t};q={q:g}" for t, q in parse(header))
@@ -92,9 +104,8 @@ class AcceptLanguageMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             asked = dict(scope["headers"]).get(b"accept-language")
-            chosen = [v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))
-                      if k == "lang" and v in LANGUAGES]  # lang= wins over the header
-            if asked is not None and not chosen and negotiate(asked.decode("latin-1")) is None:
+            chosen = request_language(scope)
+            if chosen is None:
                 await send_error(send, 406, "NotAcceptable",
                                  f"none of the languages of this service ({', '.join(LANGUAGES)}) "
                                  "is acceptable to this request",
@@ -105,7 +116,6 @@ class AcceptLanguageMiddleware:
             headers = [(name, value) for name, value in scope["headers"]
                        if name != b"accept-language"]
             if asked is not None:
-                headers.append((b"accept-language",
-                                (negotiate(asked.decode("latin-1")) or DEFAULT).encode()))
+                headers.append((b"accept-language", chosen.encode()))
             scope = {**scope, "headers": headers}
         await self.app(scope, receive, send)

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from layers.catalogue import Catalogue, LayerSpec
 from services import replicas
-from services.language import DEFAULT, negotiate
+from services.language import DEFAULT, request_language
 from services.settings import ServiceSettings
 from versioning.pages import latest_edition
 
@@ -70,8 +70,8 @@ def link_header(links: list[dict[str, str]]) -> str:
 
 def language(request: Request) -> str:
     """The negotiated language (fr, nl, en): ``lang=`` first, then Accept-Language."""
-    chosen = negotiate(request.query_params.get("lang") or request.headers.get("accept-language"))
-    return chosen or DEFAULT  # a header refusing them all was answered 406 already
+    # a header refusing them all (and no lang=) was answered 406 already
+    return request_language(request.scope) or DEFAULT
 
 
 def wants_html(request: Request) -> bool:

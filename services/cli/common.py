@@ -21,7 +21,7 @@ from tqdm import tqdm
 from geo.city import CITY_TZ
 from geo.errors import Conflict, InvalidInput, NotFound, StrataError, Unavailable, by_class
 from layers.catalogue import LayerSpec
-from services.error_text import LABELS, cli_language, localise
+from services.error_text import cli_error
 from services.store import Store
 from versioning.reading import editions
 
@@ -83,11 +83,8 @@ def parse_with(
         try:
             return parser(value)
         except InvalidInput as exc:  # in the user's language (services/error_text.py)
-            lang = cli_language()
-            body, said = localise({"description": exc.message, "hint": exc.hint}, lang)
-            text = body["description"] + (f"\n  {LABELS[said][1]}: {body['hint']}"
-                                           if exc.hint else "")
-            raise click.BadParameter(text) from None
+            _, message, hint = cli_error(exc.message, exc.hint)
+            raise click.BadParameter(message + (f"\n  {hint}" if hint else "")) from None
 
     return callback
 

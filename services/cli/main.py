@@ -27,7 +27,7 @@ from services.cli import (
     surfaces,
 )
 from services.cli.common import ExitCode, exit_code
-from services.error_text import LABELS, cli_language, localise
+from services.error_text import cli_error
 from services.settings import StoreSettings
 from services.store import Store
 
@@ -40,12 +40,10 @@ class StrataGroup(click.Group):
         try:
             return super().invoke(ctx)
         except StrataError as exc:  # in the user's language (services/error_text.py)
-            lang = cli_language()
-            body, said = localise({"description": exc.message, "hint": exc.hint}, lang)
-            said_error, said_hint = LABELS[said]
-            click.echo(f"{said_error}: {body['description']}", err=True)
-            if exc.hint:
-                click.echo(f"  {said_hint}: {body['hint']}", err=True)
+            word, message, hint = cli_error(exc.message, exc.hint)
+            click.echo(f"{word}: {message}", err=True)
+            if hint:
+                click.echo(f"  {hint}", err=True)
             sys.exit(exit_code(exc))
         except pydantic.ValidationError as exc:  # the settings (services/settings.py)
             kinds = {kind.__name__: kind for kind in BaseSettings.__subclasses__()}

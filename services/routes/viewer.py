@@ -251,6 +251,15 @@ async def _page(request: Request, answer: Response, items: bool) -> Response:
     spec = layer(request)
     lang = language(request)
     base = base_url(request)
+    headers = {"Content-Language": lang}
+    for name in ("cache-control", "vary"):
+        if name in answer.headers:
+            headers[name.title()] = answer.headers[name]
+    if "etag" in answer.headers:  # the page's own tag: another representation
+        page_tag = hashlib.sha1(f"{answer.headers['etag']}|html".encode()).hexdigest()
+        headers["ETag"] = f'W/"{page_tag}"'
+        if matches(request.headers.get("if-none-match"), headers["ETag"]):
+            return Response(status_code=304, headers=headers)  # before the page is made
     data: dict[str, Any] = json.loads(bytes(answer.body))
     for link in data.get("links", []):
         if link.get("rel") == "collection":
@@ -277,14 +286,4 @@ async def _page(request: Request, answer: Response, items: bool) -> Response:
     html_text = await run_in_threadpool(
         render_j2_template, api_.tpl_config, api_.tpl_config["server"]["templates"], template,
         data, l10n.str2locale(lang))
-    headers = {"Content-Language": lang}
-    if "cache-control" in answer.headers:
-        headers["Cache-Control"] = answer.headers["cache-control"]
-    if "vary" in answer.headers:
-        headers["Vary"] = answer.headers["vary"]
-    if "etag" in answer.headers:  # the page's own tag: another representation
-        page_tag = hashlib.sha1(f"{answer.headers['etag']}|html".encode()).hexdigest()
-        headers["ETag"] = f'W/"{page_tag}"'
-        if matches(request.headers.get("if-none-match"), headers["ETag"]):
-            return Response(status_code=304, headers=headers)
     return HTMLResponse(html_text, headers=headers)

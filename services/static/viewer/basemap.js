@@ -25,9 +25,12 @@ export function vectorSource(tiles, query, tilejson = {}) {
   return source;
 }
 
-/** The basemap's style layers, drawing the source named `source`. */
-export function basemapLayers(source = 'basemap') {
+/** The basemap's style layers, drawing the source named `source`. The lines of the layers
+ * in `shown` (ids of the basemap's layers the map draws itself on top, at the same date) are
+ * not drawn twice: the worker builds no geometry for them and the map draws them once. */
+export function basemapLayers(source = 'basemap', shown = []) {
   const src = { source };
+  const hidden = { layout: { visibility: 'none' } };
   return [
     { id: 'base-region', type: 'fill', ...src, 'source-layer': 'region',
       paint: { 'fill-color': '#f4f2ed', 'fill-antialias': false } },
@@ -40,5 +43,6 @@ export function basemapLayers(source = 'basemap') {
       paint: { 'line-color': '#8c8270', 'line-width': 1.2 } },
     { id: 'base-region-line', type: 'line', ...src, 'source-layer': 'region',
       paint: { 'line-color': '#6b604d', 'line-width': 2 } },
-  ];
+  ].map((layer) => (layer.type === 'line' && shown.includes(layer['source-layer'])
+    ? { ...layer, ...hidden } : layer));
 }

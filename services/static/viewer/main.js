@@ -326,7 +326,7 @@ function buildStyle(date, withChanges) {
   const sources = {
     basemap: tileSource(BASEMAP_TILES, BASEMAP_TILES, { datetime: tileDate(config.basemap, date) }),
   };
-  const layers = [BACKGROUND, ...basemapLayers()];
+  const layers = [BACKGROUND, ...basemapLayers('basemap', state.layers)];
   const surface = state.surface ? surfaceSource(date) : null;
   if (surface) {
     sources.surface = surface;

@@ -9,9 +9,11 @@ import psycopg
 from psycopg import sql
 
 from geo.city import CITY_TZ_NAME
+from geo.crs import CRS84
 from geo.errors import Unavailable
 from layers.catalogue import Catalogue, LayerSpec
 from versioning.database import constant, render, statements
+from versioning.reading import geojson_geometry_sql
 
 SQL_TYPES = {
     "text": "text", "integer": "bigint", "double": "double precision", "boolean": "boolean",
@@ -23,8 +25,9 @@ MIGRATION_LOCK = 0x5354524154  # "STRAT"
 # (3: the history trigger refuses any change of a version but its closing; 4: the temporal
 # rules as SQL functions read_at, alive_at, lifespan_end, city_time; 5: raster surfaces;
 # 6: the WAL position of each edition, for reads on standbys; 7: linking's key_failure;
-# 8: linking's views made again, their aggregates' geometry typed)
-SCHEMA_VERSION = 8
+# 8: linking's views made again, their aggregates' geometry typed; 9: every layer table keeps
+# its GeoJSON in CRS84, recorded by prepare once every layer table has it)
+SCHEMA_VERSION = 9
 
 
 def schema_version(conn: psycopg.Connection) -> int:
@@ -66,7 +69,8 @@ def ensure_layer(conn: psycopg.Connection, spec: LayerSpec) -> None:
         geometry_type=sql.SQL(spec.geometry_type), trigger=f"{t}_append_only",
         fk_edition=f"{t}_edition_fk",
         ix_fid_from=f"{t}_fid_from", ix_current=f"{t}_fid_current", ix_from=f"{t}_sys_from",
-        ix_to=f"{t}_sys_to", ix_geom=f"{t}_geom", ix_geom_current=f"{t}_geom_current")
+        ix_to=f"{t}_sys_to", ix_geom=f"{t}_geom", ix_geom_current=f"{t}_geom_current",
+        crs84_geojson=geojson_geometry_sql("geom", CRS84))
     with conn.transaction():
         # DDL "IF NOT EXISTS" races between sessions: one preparer at a time
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
@@ -92,3 +96,5 @@ def prepare(conn: psycopg.Connection, schema: str, catalogue: Catalogue) -> None
     # derived layers (views) after the layers they read
     for spec in sorted(catalogue.layers.values(), key=lambda s: bool(s.derived_from)):
         ensure_layer(conn, spec)
+    with conn.transaction():
+        conn.execute(render("schema_version"), {"version": SCHEMA_VERSION})

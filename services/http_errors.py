@@ -86,6 +86,10 @@ class TooManyRequests(StrataError):
 STATUS.update({Unauthorized: 401, Forbidden: 403, TooManyRequests: 429})
 HTTP_CODES = {404: ("NotFound", "see the API's paths at /openapi"),
               405: ("MethodNotAllowed", "see the methods of each path at /openapi")}
+# what an error answered with no body (Starlette's file responses) says
+UNSAID = {416: ("RangeNotSatisfiable", "the range asked starts beyond the end of the file",
+                "ask for bytes before the size the Content-Range header gives, or for the "
+                "whole file (no Range)")}
 
 
 def status_of(error: StrataError) -> int:
@@ -202,6 +206,9 @@ async def send_reshaped(send: Send, start: dict[str, Any], body: bytes,
     if raw is None and body.strip():  # plain text: Starlette's "Not Found" and the like
         raw = {"code": HTTP_CODES.get(status, ("HTTPError", ""))[0],
                "description": body.decode("utf-8", "replace").strip()}
+    elif raw is None and status in UNSAID:  # no body at all
+        code, description, hint = UNSAID[status]
+        raw = {"code": code, "description": description, "hint": hint}
     if isinstance(raw, dict) and "description" in raw and set(raw) - {"links"} != {
             "code", "description", "hint"}:
         shaped = {"code": str(raw.get("code") or raw.get("type") or "Error"),

@@ -218,6 +218,26 @@ def test_downloads_of_a_date(service, tmp_path):
     assert {name for name, _ in pyogrio.list_layers(path)} >= {"streets", "municipalities"}
 
 
+def test_ranges_of_a_download(service):
+    """A part of a file is a 206; a range beyond its end a 416 in the one error shape (in the
+    asked language, with the size); a Range that cannot be read gives the whole file."""
+    path, params = "/collections/districts/download", {"date": "2017-01-01", "f": "csv"}
+    whole = get(service, path, params=params)
+    size = len(whole.content)
+    part = get(service, path, params=params, headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.content == whole.content[10:20]
+    beyond = get(service, path, params={**params, "lang": "fr"},
+                 headers={"Range": f"bytes={size + 10}-"})
+    assert beyond.status_code == 416
+    assert beyond.headers["Content-Range"] == f"bytes */{size}"
+    body = beyond.json()
+    assert body["code"] == "RangeNotSatisfiable" and "fin du fichier" in body["description"]
+    assert body["hint"] and beyond.headers["Content-Language"] == "fr"
+    for unread in ("items=0-5", "bytes=20-10", "bytes=", "bytes=a-b"):
+        r = get(service, path, params=params, headers={"Range": unread})
+        assert r.status_code == 200 and r.content == whole.content, unread
+
+
 def test_inspire_links_metadata_and_enclosures(service):
     cols = get(service, "/collections").json()
     top = {(lk["rel"], lk.get("type")) for lk in cols["links"]}

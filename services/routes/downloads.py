@@ -22,7 +22,7 @@ import anyio
 import psycopg
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, MalformedRangeHeader, Response
 from starlette.types import Receive, Scope, Send
 
 from geo.crs import CRS84, CrsInfo, parse_crs
@@ -92,6 +92,16 @@ class _HeldFileResponse(FileResponse):
                          headers=caching, stat_result=os.stat(path))
         self.headers["etag"] = caching["ETag"]  # not the file's date and size
         self.held = held
+
+    @classmethod
+    def _parse_range_header(cls, http_range: str, file_size: int) -> list[tuple[int, int]]:
+        """Starlette's reading of ``Range``, but a Range it cannot read (another unit than
+        bytes, no range, a range ending before it starts) is ignored: the whole file, as
+        RFC 9110 wants for an unknown unit and allows for the rest (Starlette answers 400)."""
+        try:
+            return super()._parse_range_header(http_range, file_size)
+        except MalformedRangeHeader:
+            return []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:

@@ -240,6 +240,31 @@ def test_the_map_of_a_date_redraws_from_that_dates_tiles(viewer: Viewer) -> None
     assert rendered_names(viewer) == ["Bruxelles-Ville"]
 
 
+def test_an_error_shown_goes_once_the_planner_does_something_new(browser: Browser,
+                                                                  service: str) -> None:
+    """The changes failing once (the service answering 503) are said in the status line; a
+    new date, whose changes come, takes the error away."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
+    try:
+        v = Viewer(context.new_page(), service, "error-goes")
+        outage = json.dumps({"code": "ServiceUnavailable", "description": "down for a test",
+                             "hint": "try again"})
+        v.page.route("**/collections/streets/changes?*", lambda route: route.fulfill(
+            status=503, content_type="application/json", body=outage))
+        v.open(f"?layers=streets&date={STREETS_FROM}&compare={STREETS_TO}&lang=en")
+        assert v.page.get_attribute("#status", "class") == "error"
+        assert "down for a test" in v.page.inner_text("#status")
+        v.page.unroute("**/collections/streets/changes?*")
+        v.page.fill("#date-input", "2020-06-01")
+        v.rendered()
+        v.page.wait_for_selector("#changes-counts[data-state=ready]")
+        assert v.page.get_attribute("#status", "class") != "error"
+        assert "down for a test" not in v.page.inner_text("#status")
+        v.shot("after")
+    finally:
+        context.close()
+
+
 def test_compare_two_dates_counts_what_changes_counts(viewer: Viewer) -> None:
     """Streets on 2020-04-27 and 2021-04-12, side by side then as a swipe: the table's counts
     are those of /changes, and the changes tiles colour what each date shows."""

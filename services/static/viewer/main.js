@@ -361,8 +361,11 @@ let mapA = null;
 let mapB = null;
 const pending = new Set();
 
-/** Keep track of an update until it is done (strataViewer.rendered waits for them). */
+/** Keep track of an update until it is done (strataViewer.rendered waits for them). An
+ * error shown for an earlier update goes: the planner has done something new (its own
+ * error, if any, shows again). */
 function track(promise) {
+  clearShownError();
   pending.add(promise);
   promise.catch((error) => showError('', error)).finally(() => pending.delete(promise));
   return promise;
@@ -930,6 +933,13 @@ function showError(what, error) {
   status.className = 'error';
   status.textContent = t('error', { what: what || '?', why: error.message || String(error) });
   console.error(what, error); // eslint-disable-line no-console
+}
+
+function clearShownError() {
+  const status = $('status');
+  if (status.className !== 'error') return;
+  status.className = '';
+  status.textContent = '';
 }
 
 function wire() {

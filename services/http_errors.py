@@ -192,6 +192,13 @@ class ErrorShape:
         await self.app(scope, receive, capture)
 
 
+def _as_json(start: dict[str, Any]) -> dict[str, Any]:
+    """The start of a response, saying its body is JSON."""
+    return {**start, "headers": [(k, v) for k, v in start.get("headers") or []
+                                 if k != b"content-type"]
+            + [(b"content-type", b"application/json")]}
+
+
 async def send_reshaped(send: Send, start: dict[str, Any], body: bytes,
                         hints: dict[int, str], open311: bool = False, lang: str = DEFAULT
                         ) -> None:
@@ -206,9 +213,10 @@ async def send_reshaped(send: Send, start: dict[str, Any], body: bytes,
     if raw is None and body.strip():  # plain text: Starlette's "Not Found" and the like
         raw = {"code": HTTP_CODES.get(status, ("HTTPError", ""))[0],
                "description": body.decode("utf-8", "replace").strip()}
-    elif raw is None and status in UNSAID:  # no body at all
+    elif raw is None and status in UNSAID:  # no body at all: said, as JSON
         code, description, hint = UNSAID[status]
         raw = {"code": code, "description": description, "hint": hint}
+        start = _as_json(start)
     if isinstance(raw, dict) and "description" in raw and set(raw) - {"links"} != {
             "code", "description", "hint"}:
         shaped = {"code": str(raw.get("code") or raw.get("type") or "Error"),
@@ -216,9 +224,7 @@ async def send_reshaped(send: Send, start: dict[str, Any], body: bytes,
                   "hint": str(raw.get("hint") or hints.get(status, "see /openapi"))}
         raw = [{**shaped, "code": status}] if open311 else shaped
         body = json.dumps(raw).encode()
-        start = {**start, "headers": [(k, v) for k, v in start.get("headers") or []
-                                      if k != b"content-type"]
-                 + [(b"content-type", b"application/json")]}
+        start = _as_json(start)
     said = None
     if isinstance(raw, dict) and "description" in raw:
         raw, said = localise(raw, lang)

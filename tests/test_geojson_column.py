@@ -71,6 +71,9 @@ def test_a_store_made_before_the_column_gets_it_on_its_next_use(env) -> None:
     assert env.run("import", "municipalities", str(path), "--date", "2021-02-05").exit_code == 0
     with env.store.connect() as conn:  # as the version before it left the store
         conn.execute("ALTER TABLE layer_municipalities DROP COLUMN geojson_crs84")
+        # the history trigger (made by this version) closes a version of such a table too
+        with conn.transaction(force_rollback=True):
+            conn.execute("UPDATE layer_municipalities SET sys_to = now() WHERE fid = 7400")
         conn.execute("DELETE FROM schema_migration WHERE version >= 9")
     with env.store.connect() as conn:
         assert differing(conn, "layer_municipalities") == (19, 0)

@@ -230,6 +230,7 @@ def test_ranges_of_a_download(service):
                  headers={"Range": f"bytes={size + 10}-"})
     assert beyond.status_code == 416
     assert beyond.headers["Content-Range"] == f"bytes */{size}"
+    assert beyond.headers["Content-Type"].startswith("application/json")
     body = beyond.json()
     assert body["code"] == "RangeNotSatisfiable" and "fin du fichier" in body["description"]
     assert body["hint"] and beyond.headers["Content-Language"] == "fr"

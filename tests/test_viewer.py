@@ -242,8 +242,9 @@ def test_the_map_of_a_date_redraws_from_that_dates_tiles(viewer: Viewer) -> None
 
 def test_an_error_shown_goes_once_the_planner_does_something_new(browser: Browser,
                                                                   service: str) -> None:
-    """The changes failing once (the service answering 503) are said in the status line; a
-    new date, whose changes come, takes the error away."""
+    """The changes failing (the service answering 503) are said in the status line, still
+    after a click on the map (an update that does not bring them); a new date, whose changes
+    come, takes the error away."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
     try:
         v = Viewer(context.new_page(), service, "error-goes")
@@ -253,6 +254,9 @@ def test_an_error_shown_goes_once_the_planner_does_something_new(browser: Browse
             status=503, content_type="application/json", body=outage))
         v.open(f"?layers=streets&date={STREETS_FROM}&compare={STREETS_TO}&lang=en")
         assert v.page.get_attribute("#status", "class") == "error"
+        assert "down for a test" in v.page.inner_text("#status")
+        v.page.click("#map-a", position={"x": 300, "y": 300})
+        v.rendered()
         assert "down for a test" in v.page.inner_text("#status")
         v.page.unroute("**/collections/streets/changes?*")
         v.page.fill("#date-input", "2020-06-01")

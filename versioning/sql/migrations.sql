@@ -47,8 +47,12 @@ BEGIN
     END IF;
     closed := NEW.sys_to;
     NEW.sys_to := OLD.sys_to;  -- the row but its end must be the same row
-    -- (a generated column is made after this trigger: NULL in NEW until then)
-    NEW.geojson_crs84 := OLD.geojson_crs84;
+    -- a generated column is made after this trigger (NULL in NEW until then): the kept
+    -- GeoJSON, on a table that has it (a table made before it has not, until it is prepared)
+    IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = TG_RELID AND attname = 'geojson_crs84'
+               AND NOT attisdropped) THEN
+        NEW.geojson_crs84 := OLD.geojson_crs84;
+    END IF;
     IF OLD.sys_to <> 'infinity' OR closed = 'infinity' OR closed <= OLD.sys_from
        OR NEW IS DISTINCT FROM OLD THEN
         RAISE EXCEPTION 'history is append-only: only a current version can be closed';

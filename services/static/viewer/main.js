@@ -129,11 +129,13 @@ function tilesPath(id) { return `/collections/${id}/tiles/WebMercatorQuad`; }
 
 async function loadEditions(id) {
   if (editions[id]) return editions[id];
+  const path = `/collections/${id}/editions`;
   try {
-    editions[id] = (await getJSON(`/collections/${id}/editions?f=json`)).editions;
-  } catch (error) {
-    showError(`/collections/${id}/editions`, error);
-    editions[id] = [];
+    editions[id] = (await getJSON(`${path}?f=json`)).editions;
+    cleared(path);
+  } catch (error) { // said, and asked again the next time they are needed
+    showError(path, error);
+    return [];
   }
   return editions[id];
 }
@@ -142,9 +144,10 @@ async function loadTileJSON(path) {
   if (tilejson[path]) return tilejson[path];
   try {
     tilejson[path] = await getJSON(`${path}?f=tilejson`);
-  } catch (error) {
-    showError(`${path}?f=tilejson`, error);
-    tilejson[path] = {};
+    cleared(path);
+  } catch (error) { // said, and asked again the next time it is needed
+    showError(`${path}?f=tilejson`, error, path);
+    return {};
   }
   return tilejson[path];
 }
@@ -153,6 +156,7 @@ async function loadTitles() {
   try {
     const body = await getJSON(`/collections?f=json&lang=${state.lang}`);
     titles = Object.fromEntries(body.collections.map((c) => [c.id, c.title]));
+    cleared('/collections');
   } catch (error) {
     showError('/collections', error);
   }
@@ -179,8 +183,9 @@ async function loadSurface() {
   if (state.surface && !surfaceInfos[state.surface]) {
     try {
       surfaceInfos[state.surface] = await getJSON(`/collections/${surfaceCollection()}?f=json&lang=en`);
+      cleared('surface');
     } catch (error) { // no surface built (yet): said, and the map is drawn without it
-      showError(t('surfaces'), error);
+      showError(t('surfaces'), error, 'surface');
       state.surface = null;
       writeState();
     }
@@ -362,12 +367,11 @@ let mapB = null;
 const pending = new Set();
 
 /** Keep track of an update until it is done (strataViewer.rendered waits for them). An
- * error shown for an earlier update goes: the planner has done something new (its own
- * error, if any, shows again). */
+ * update that fails is said until one succeeds. */
 function track(promise) {
-  clearShownError();
   pending.add(promise);
-  promise.catch((error) => showError('', error)).finally(() => pending.delete(promise));
+  promise.then(() => cleared('update'), (error) => showError('', error, 'update'))
+    .finally(() => pending.delete(promise));
   return promise;
 }
 
@@ -399,7 +403,7 @@ function makeMap(container, date, withChanges, style = buildStyle(date, withChan
   map.addControl(new ScaleControl(), 'bottom-left');
   map.on('click', (event) => track(onClick(map, event)));
   map.on('error', (event) => showError(t('map_of', { date: formatDate(map.strataDate) }),
-    event.error || new Error('map error')));
+    event.error || new Error('map error'), `map:${container}`));
   expectIdle(map);
   return map;
 }
@@ -407,6 +411,7 @@ function makeMap(container, date, withChanges, style = buildStyle(date, withChan
 /** Bring a map to `date` (and its changes layer): new tiles where the date's edition
  * differs; a rebuilt style where the layers differ. */
 function refresh(map, date, withChanges) {
+  cleared(`map:${map.getContainer().id}`); // its tiles are asked again: said again if they fail
   map.strataDate = date;
   map.strataChanges = withChanges;
   const style = buildStyle(date, withChanges);
@@ -671,6 +676,7 @@ async function loadChanges() {
   const table = $('changes-counts');
   if (!state.compare || !cid) {
     table.dataset.state = 'idle';
+    cleared('changes');
     return;
   }
   const seq = ++changesSeq;
@@ -689,10 +695,11 @@ async function loadChanges() {
     if (seq !== changesSeq) return;
     table.dataset.state = 'error';
     $('changes-more').textContent = '';
-    showError(url, error);
+    showError(url, error, 'changes');
     return;
   }
   if (seq !== changesSeq) return;
+  cleared('changes');
   const counts = { added: 0, modified: 0, deleted: 0 };
   for (const change of changes) counts[change.action] += 1;
   counts.total = changes.length;
@@ -906,9 +913,7 @@ async function setLanguage(lang) {
   state.lang = lang;
   writeState();
   applyStaticStrings();
-  if (!errors && viewer.firstIdleMs !== undefined) {
-    $('status').textContent = t('first_map', { ms: viewer.firstIdleMs });
-  }
+  showStatus();
   await loadTitles();
   renderAll();
   if (mapA) await updateMaps();
@@ -925,21 +930,30 @@ function renderAll() {
   updateDownloadLinks();
 }
 
-let errors = 0;
+let errors = 0; // every error said (the tests want none)
+// what failed (a key: a document's path, a map, an update) -> what to say, until it works
+// again: the status line says the latest of them, or the time of the first map
+const standing = new Map();
 
-function showError(what, error) {
-  errors += 1;
+function showStatus() {
   const status = $('status');
-  status.className = 'error';
-  status.textContent = t('error', { what: what || '?', why: error.message || String(error) });
+  const said = [...standing.values()].pop();
+  status.className = said ? 'error' : '';
+  status.textContent = said ? t('error', said)
+    : (viewer.firstIdleMs === undefined ? '' : t('first_map', { ms: viewer.firstIdleMs }));
+}
+
+function showError(what, error, key = what) {
+  errors += 1;
+  standing.delete(key); // the latest said last
+  standing.set(key, { what: what || '?', why: error.message || String(error) });
+  showStatus();
   console.error(what, error); // eslint-disable-line no-console
 }
 
-function clearShownError() {
-  const status = $('status');
-  if (status.className !== 'error') return;
-  status.className = '';
-  status.textContent = '';
+/** What failed under `key` works again: it is no longer said. */
+function cleared(key) {
+  if (standing.delete(key)) showStatus();
 }
 
 function wire() {
@@ -1026,7 +1040,7 @@ async function start() {
   refresh(mapA, state.date, Boolean(state.compare));
   mapA.once('idle', () => {
     viewer.firstIdleMs = Math.round(performance.now());
-    if (!errors) $('status').textContent = t('first_map', { ms: viewer.firstIdleMs });
+    showStatus();
   });
   renderAll(); // the titles may not be there yet: again once they are
   await updateMaps(true);

@@ -19,8 +19,8 @@ from geo.crs import CrsInfo
 from linking.sqlfiles import render
 from versioning.database import constant
 from versioning.filters import Fields
-from versioning.pages import Params, bbox_sql
-from versioning.reading import geojson_decimals, geom_sql
+from versioning.pages import Params, bbox_condition
+from versioning.reading import geojson_geometry_sql
 
 # PostgreSQL types -> the kinds of the layers' attributes
 PG_KINDS = {"integer": "integer", "bigint": "integer", "smallint": "integer",
@@ -80,9 +80,8 @@ def feature_sql(spec: ViewSpec, crs: CrsInfo, properties: list[str] | None = Non
     names = list(spec.kinds) if properties is None else properties
     props = sql.SQL(", ").join(sql.SQL("{}, v.{}").format(constant(n), sql.Identifier(n))
                                for n in names)
-    geometry = sql.SQL("'null'") if skip_geometry else sql.SQL(
-        "coalesce(ST_AsGeoJSON({}, {}), 'null')").format(
-        geom_sql("v.geom", crs.epsg, crs.flipped), constant(geojson_decimals(crs.epsg)))
+    geometry = sql.SQL("'null'") if skip_geometry else sql.SQL("coalesce({}, 'null')").format(
+        geojson_geometry_sql("v.geom", crs))
     return sql.SQL(
         "'{{\"type\":\"Feature\",\"id\":' || to_json(v.{key})::text || ',\"geometry\":' || "
         "{geometry} || ',\"properties\":' || json_build_object({props})::text || '}}'").format(
@@ -104,8 +103,7 @@ def view_page(conn: psycopg.Connection, spec: ViewSpec, q: ViewQuery) -> tuple[s
         if end is not None:
             where.append(sql.SQL("v.{} <= " + day).format(column, params.bind(end)))
     if q.bbox is not None and q.bbox_crs is not None:
-        env = bbox_sql(q.bbox, q.bbox_crs, params)
-        where.append(sql.SQL("v.geom && {0} AND ST_Intersects(v.geom, {0})").format(env))
+        where.append(bbox_condition(conn, q.bbox, q.bbox_crs, params))
     for name, value in q.equals.items():
         where.append(sql.SQL("v.{} = {}").format(sql.Identifier(name), params.bind(value)))
     if q.filter is not None:

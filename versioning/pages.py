@@ -118,13 +118,10 @@ def bbox_condition(conn: psycopg.Connection, bbox: tuple[float, float, float, fl
             _AREAS[key] = kept
             while len(_AREAS) > AREAS_KEPT:
                 _AREAS.popitem(last=False)
-    area_wkb, inner_wkb = kept
-    area = sql.SQL("ST_GeomFromWKB({}, {})").format(params.bind(area_wkb, "bbox"),
-                                                    params.bind(STORAGE_EPSG, "bbox"))
-    if inner_wkb is None:
+    area, inner = (None if wkb is None else sql.SQL("ST_GeomFromWKB({}, {})").format(
+        params.bind(wkb, "bbox"), params.bind(STORAGE_EPSG, "bbox")) for wkb in kept)
+    if inner is None:
         return sql.SQL("v.geom && {0} AND ST_Intersects(v.geom, {0})").format(area)
-    inner = sql.SQL("ST_GeomFromWKB({}, {})").format(params.bind(inner_wkb, "bbox"),
-                                                     params.bind(STORAGE_EPSG, "bbox"))
     return sql.SQL("v.geom && {0} AND (v.geom @ {1} OR ST_Intersects(v.geom, {0}))").format(
         area, inner)
 

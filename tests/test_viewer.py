@@ -27,6 +27,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from strata_helpers import snap
 
+from geo.city import CITY_TZ
 from layers.catalogue import PROJECT_ROOT
 from versioning.reading import editions
 
@@ -316,12 +317,13 @@ def test_the_download_panel_gives_the_map_of_the_date(viewer: Viewer, loaded,
     frame = geopandas.read_file(path)
     assert len(frame) == len(snap(loaded, "streets", date))
 
-    # the changes link: from the date to today, in the chosen format
+    # the changes link: from the date to today in Brussels (the city's day, not the
+    # machine's: from 23:00 UTC they differ), in the chosen format
     viewer.page.select_option("#dl-change-format", "csv")
     link = urlsplit(viewer.page.get_attribute("#dl-changes", "href"))
     assert link.path == "/collections/streets/changes"
-    assert parse_qs(link.query) == {"from": [date], "to": [dt.date.today().isoformat()],
-                                    "f": ["csv"]}
+    today = dt.datetime.now(CITY_TZ).date().isoformat()
+    assert parse_qs(link.query) == {"from": [date], "to": [today], "f": ["csv"]}
     # all layers: one GeoPackage of the map of the date, in the chosen CRS
     viewer.page.select_option("#dl-layer", "__all__")
     viewer.page.select_option("#dl-crs", "EPSG:4258")

@@ -62,13 +62,14 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 bench: db
-	@./scripts/system-deps.sh wrk
+	@./scripts/system-deps.sh wrk chromium
 	$(PY) bench/bench_store.py
 	$(PY) bench/bench_service.py
 	$(PY) bench/bench_tiles.py
 	$(PY) bench/bench_link.py
 	$(PY) bench/bench_surfaces.py
 	$(PY) bench/bench_scaleout.py
+	$(PY) bench/bench_viewer.py
 
 clean:
 	-$(STRATA) db down

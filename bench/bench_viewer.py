@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Benchmark of the viewer's first complete map (issue 12): measured and printed, never
+asserted.
+
+The real store (``strata load`` into a schema of the bench), served by ``strata serve`` on a
+free port. Debian's Chromium, driven by Playwright, with software WebGL (SwiftShader), as in
+tests/test_viewer.py: each visit is a new browser, opening
+``/map?layers=municipalities,streets&lang=en`` with an empty cache at 1400 x 900, and the
+time is the viewer's own ``strataViewer.firstIdleMs`` (MapLibre's first ``idle`` event,
+from navigation start). Three ways, in turns so that the machine's drift falls on each alike:
+- **started**: the browser has started (a first page opened, its processes quiet, as a
+  planner's browser is when they follow a link), then the viewer is opened;
+- **just launched**: the viewer is opened the moment the browser is launched, while the
+  browser still loads its own pages (in Chromium 156 headless, the omnibox popup's WebUI,
+  about a second of CPU);
+- **second visitor**: a new context (empty cache) in a browser that has just shown the
+  viewer.
+One visit first, not counted, so that the service has made the tiles once (as a running
+service has). Prints the median, the range and how many visits were under 1.5 s.
+
+Usage: .venv/bin/python bench/bench_viewer.py [--visits N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+from bench_service import start  # noqa: E402
+from bench_surfaces import _free_port  # noqa: E402
+from strata_helpers import wait_until_quiet  # noqa: E402
+from test_viewer import CHROMIUM, LAUNCH_ARGS  # noqa: E402
+
+from layers.catalogue import PROJECT_ROOT  # noqa: E402
+from services.localdb import LocalCluster, cluster_root  # noqa: E402
+from services.settings import StoreSettings  # noqa: E402
+from services.store import Store  # noqa: E402
+from versioning.reading import editions  # noqa: E402
+
+SCHEMA = "bench_viewer"
+QUERY = "/map?layers=municipalities,streets&lang=en"
+TARGET_MS = 1500
+
+
+def visit(browser: Browser, base: str) -> int:
+    """One visit in a new context: the first complete map's time, in milliseconds."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
+    try:
+        page = context.new_page()
+        page.goto(base + QUERY)
+        page.wait_for_function(
+            "() => window.strataViewer && window.strataViewer.firstIdleMs !== undefined",
+            timeout=60_000)
+        return int(page.evaluate("window.strataViewer.firstIdleMs"))
+    finally:
+        context.close()
+
+
+def fresh(playwright: Playwright, settle: bool) -> Browser:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    if settle:
+        blank = browser.new_page()
+        blank.goto("about:blank")
+        wait_until_quiet()
+        blank.close()
+    return browser
+
+
+def main() -> None:
+    """Load if needed, serve, measure, print."""
+    args = argparse.ArgumentParser(description=__doc__)
+    args.add_argument("--visits", type=int, default=8)
+    n = args.parse_args().visits
+    url = os.environ.get("STRATA_DATABASE_URL") or LocalCluster(cluster_root(PROJECT_ROOT)).up()
+    env = {**os.environ, "STRATA_DATABASE_URL": url, "STRATA_SCHEMA_NAME": SCHEMA}
+    store = Store(StoreSettings(database_url=url, schema_name=SCHEMA))
+    with store.connect() as conn:
+        loaded = editions(conn, "municipalities")
+    if not loaded:
+        subprocess.run([sys.executable, "-m", "services.cli.main", "load"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+    port = _free_port()
+    base = f"http://localhost:{port}"
+    proc = start([sys.executable, "-m", "services.cli.main", "serve"],
+                 {**env, "STRATA_PORT": str(port)}, f"{base}/")
+    try:
+        with sync_playwright() as playwright:
+            measure(playwright, base, n)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def measure(playwright: Playwright, base: str, n: int) -> None:
+    def started() -> list[int]:
+        browser = fresh(playwright, settle=True)
+        try:
+            return [visit(browser, base)]
+        finally:
+            browser.close()
+
+    def launched() -> list[int]:
+        browser = fresh(playwright, settle=False)
+        try:
+            return [visit(browser, base)]
+        finally:
+            browser.close()
+
+    def second() -> list[int]:
+        browser = fresh(playwright, settle=True)
+        try:
+            visit(browser, base)
+            return [visit(browser, base)]
+        finally:
+            browser.close()
+
+    ways: dict[str, Callable[[], list[int]]] = {
+        "started": started, "just launched": launched, "second visitor": second}
+    started()  # the service makes the tiles once
+    times: dict[str, list[int]] = {name: [] for name in ways}
+    for _ in range(n):
+        for name, way in ways.items():
+            times[name] += way()
+    print(f"viewer's first complete map, {n} visits each (ms; target {TARGET_MS})")
+    print(f"{'browser':<18}{'median':>8}{'min':>8}{'max':>8}{'under target':>14}")
+    for name, got in times.items():
+        under = sum(t < TARGET_MS for t in got)
+        print(f"{name:<18}{statistics.median(got):8.0f}{min(got):8d}{max(got):8d}"
+              f"{f'{under}/{len(got)}':>14}")
+        print(f"{'':<18}{sorted(got)}")
+
+
+if __name__ == "__main__":
+    main()

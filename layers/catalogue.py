@@ -176,11 +176,20 @@ class LayerSpec(_Frozen):
 
 
 class Catalogue(_Frozen):
-    """All layers, by id, plus attributions."""
+    """All layers, by id, plus attributions (each in fr / nl / en; one text alone is taken
+    for the three)."""
 
-    attribution: dict[str, str] = {}
+    attribution: dict[str, Texts] = {}
     layers: dict[str, LayerSpec]
     references: dict[str, str] = {}
+
+    @field_validator("attribution", mode="before")
+    @classmethod
+    def _one_text_for_all(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: {lang: v for lang in LANGS} if isinstance(v, str) else v
+                    for k, v in value.items()}
+        return value
 
     def reference_path(self, name: str, root: Path = PROJECT_ROOT) -> Path:
         """The file of a reference table, relative paths taken from the project root."""

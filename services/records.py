@@ -52,7 +52,8 @@ def build_records(catalogue: Catalogue, extents: Extents, base: str) -> list[dic
                 "language": {"code": "fr"},
                 "languages": [{"code": c} for c in ("fr", "nl", "en")],
                 "license": LICENCE_URL,
-                "attribution": catalogue.attribution.get(spec.attribution or "", None),
+                "attribution": (catalogue.attribution[spec.attribution].model_dump()
+                                if spec.attribution else None),
                 "created": first.isoformat() if first else None,
                 "updated": last.isoformat() if last else None,
                 "editions": [e.date.isoformat() for e in spec.editions],
@@ -79,11 +80,12 @@ def write_records(records: list[dict[str, Any]], path: Path) -> Path:
 
 
 def localised(record: dict[str, Any], lang: str) -> dict[str, Any]:
-    """A record with its title and description in ``lang``."""
+    """A record with its title, description and attribution in ``lang``."""
     out = json.loads(json.dumps(record))
-    for key in ("title", "description"):
-        out["properties"][key] = record["properties"][key].get(lang) or \
-            record["properties"][key]["en"]
+    for key in ("title", "description", "attribution"):
+        if isinstance(record["properties"].get(key), dict):
+            out["properties"][key] = record["properties"][key].get(lang) or \
+                record["properties"][key]["en"]
     return out
 
 

@@ -14,6 +14,9 @@ from services.cli.common import ExitCode, exit_code
 
 def test_catalogue_is_valid_and_complete(env):
     cat = load_catalogue()
+    for credit in cat.attribution.values():  # each in the three languages (one text: all)
+        assert all(credit.get(lang) for lang in ("fr", "nl", "en"))
+    assert cat.attribution["irceline"].fr == cat.attribution["irceline"].nl
     assert {"municipalities", "districts", "region", "streets", "air_quality_stations",
             "no2_points", "worksites", "road_events"} <= set(cat.layers)
     for spec in cat.layers.values():
@@ -31,6 +34,8 @@ def test_catalogue_is_valid_and_complete(env):
      "maps unknown attributes"),
     (lambda c: c["layers"]["streets"]["editions"].reverse(), "increasing date order"),
     (lambda c: c["layers"]["region"]["attributes"].update(sys_from="date"), "reserved"),
+    (lambda c: c["attribution"].update(urbis={"fr": "Réalisé", "en": "Realized"}), "nl"),
+    (lambda c: c["layers"]["region"].update(attribution="nobody"), "unknown attribution"),
 ])
 def test_bad_catalogue_entries_are_named(tmp_path, mutate, message):
     raw = yaml.safe_load(DEFAULT_CATALOGUE.read_text())

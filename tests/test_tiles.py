@@ -353,6 +353,15 @@ def test_the_map_tileset_is_the_basemap(service):
     assert [v["id"] for v in tj["vector_layers"]] == ["region", "municipalities", "districts",
                                                       "streets"]
     assert get(service, "/tiles").json()["tilesets"][0]["dataType"] == "vector"
+    # the credits, as the data's licences word them, in the asked language
+    credits = {lang: get(service, "/tiles/WebMercatorQuad",
+                         params={"f": "tilejson", "lang": lang}).json()["attribution"]
+               for lang in ("fr", "nl", "en")}
+    assert credits["fr"].startswith("Réalisé au moyen de Brussels UrbIS®©")
+    assert credits["nl"].startswith("Verwezenlijkt door middel van Brussels UrbIS®©")
+    assert credits["en"].startswith("Realized by means of Brussels UrbIS®©")
+    assert "contributeurs d'OpenStreetMap" in credits["fr"]
+    assert "OpenStreetMap-bijdragers" in credits["nl"]
 
 
 def test_metadata_tile_matrix_sets_and_links(service):

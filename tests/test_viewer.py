@@ -346,9 +346,14 @@ def test_the_page_speaks_the_users_language(viewer: Viewer, browser: Browser,
     it; a Dutch browser gets Dutch without asking; every string exists in fr, nl and en."""
     viewer.open("?layers=municipalities&lang=en")
     assert viewer.page.inner_text("#layers-section h2") == "Layers"
+    credits = ".maplibregl-ctrl-attrib-inner"  # the data's credits, as its licence words them
+    assert "Realized by means of Brussels UrbIS®©" in (viewer.page.text_content(credits) or "")
     viewer.page.select_option("#lang-select", "nl")
     viewer.rendered()
     assert viewer.page.inner_text("#layers-section h2") == "Lagen"
+    dutch_credits = viewer.page.text_content(credits) or ""
+    assert "Verwezenlijkt door middel van Brussels UrbIS®©" in dutch_credits
+    assert "Realized" not in dutch_credits
     assert viewer.page.inner_text("#compare-section h2") == "Vergelijken"
     assert "Gemeenten" in viewer.page.inner_text("#layer-list")
     assert viewer.query()["lang"] == ["nl"]

@@ -268,7 +268,7 @@ def _tileset(request: Request, path: str, specs: list[LayerSpec], kind: str,
                     else store_tiles.default_properties(s)) for s in specs}
     cat = catalogue(request)
     attribution = " · ".join(dict.fromkeys(
-        cat.attribution[s.attribution] for s in specs if s.attribution))
+        cat.attribution[s.attribution].get(lang) for s in specs if s.attribution))
     if f == "tilejson":
         body: dict[str, Any] = {
             "tilejson": "3.0.0", "name": title, "description": description,

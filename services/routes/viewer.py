@@ -145,11 +145,11 @@ def preloads(request: Request, lang: str) -> str:
     layers = catalogue(request).layers
     chosen = [c for c in request.query_params.get("layers", DEFAULT_LAYERS).split(",")
               if c in layers]
-    paths = [f"/collections?f=json&lang={lang}", "/tiles/WebMercatorQuad?f=tilejson"]
+    paths = [f"/collections?f=json&lang={lang}", f"/tiles/WebMercatorQuad?f=tilejson&lang={lang}"]
     for layer_id in dict.fromkeys([*BASEMAP, *chosen]):
         if layer_id in layers:
             paths.append(f"/collections/{layer_id}/editions?f=json")
-    paths += [f"/collections/{c}/tiles/WebMercatorQuad?f=tilejson" for c in chosen]
+    paths += [f"/collections/{c}/tiles/WebMercatorQuad?f=tilejson&lang={lang}" for c in chosen]
     return "\n  ".join(f'<link rel="preload" as="fetch" crossorigin href="{html.escape(p)}">'
                        for p in paths)
 

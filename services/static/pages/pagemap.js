@@ -43,7 +43,9 @@ export async function pageMap(container, { date = null, features = [], bbox = nu
   link = null } = {}) {
   let tilejson = {};
   try {
-    const answer = await fetch(`${BASEMAP_TILES}?f=tilejson`);
+    // the page's language: the credits in it
+    const lang = encodeURIComponent(document.documentElement.lang || 'en');
+    const answer = await fetch(`${BASEMAP_TILES}?f=tilejson&lang=${lang}`);
     if (answer.ok) tilejson = await answer.json();
   } catch { /* the map then has no basemap range: the defaults */ }
   const shown = features.length ? features : (bbox ? [boxFeature(bbox)] : []);

@@ -142,8 +142,8 @@ async function loadEditions(id) {
 
 async function loadTileJSON(path) {
   if (tilejson[path]) return tilejson[path];
-  try {
-    tilejson[path] = await getJSON(`${path}?f=tilejson`);
+  try { // in the page's language: its credits (asked again when the language changes)
+    tilejson[path] = await getJSON(`${path}?f=tilejson&lang=${state.lang}`);
     cleared(path);
   } catch (error) { // said, and asked again the next time it is needed
     showError(`${path}?f=tilejson`, error, path);
@@ -423,6 +423,7 @@ function refresh(map, date, withChanges) {
   const current = map.getStyle();
   const same = current
     && JSON.stringify(Object.keys(current.sources).sort()) === JSON.stringify(Object.keys(style.sources).sort())
+    && Object.entries(style.sources).every(([id, s]) => current.sources[id].attribution === s.attribution)
     && JSON.stringify(current.layers.map((l) => l.id)) === JSON.stringify(style.layers.map((l) => l.id));
   if (same) {
     let changed = false;
@@ -911,6 +912,7 @@ async function toggleLayer(id, on) {
 
 async function setLanguage(lang) {
   state.lang = lang;
+  for (const path of Object.keys(tilejson)) delete tilejson[path]; // their credits
   writeState();
   applyStaticStrings();
   showStatus();

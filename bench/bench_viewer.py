@@ -8,7 +8,7 @@ tests/test_viewer.py: each visit is a new browser, opening
 ``/map?layers=municipalities,streets&lang=en`` with an empty cache at 1400 x 900, and the
 time is the viewer's own ``strataViewer.firstIdleMs`` (MapLibre's first ``idle`` event,
 from navigation start). Three ways, in turns so that the machine's drift falls on each alike:
-- **started**: the browser has started (a first page opened, its processes quiet, as a
+- **started**: the browser has started (a first page opened, the machine quiet, as a
   planner's browser is when they follow a link), then the viewer is opened;
 - **just launched**: the viewer is opened the moment the browser is launched, while the
   browser still loads its own pages (in Chromium 156 headless, the omnibox popup's WebUI,

@@ -22,6 +22,9 @@ from services.settings import ServiceSettings
 
 _POOLS: dict[str, ConnectionPool] = {}
 _LOCK = threading.Lock()
+# connections a pool opens at once and keeps: a page asks for a dozen documents together (the
+# viewer's first load), which a pool of one would serve one new connection at a time
+WARM = 4
 
 
 def shared_pool(url: str, schema: str, service: ServiceSettings, size: int | None = None,
@@ -48,7 +51,8 @@ def shared_pool(url: str, schema: str, service: ServiceSettings, size: int | Non
                              (timeout, timeout))
 
             _POOLS[key] = ConnectionPool(
-                url, min_size=1, max_size=size or service.pool_size, configure=configure,
+                url, min_size=min(WARM, size or service.pool_size),
+                max_size=size or service.pool_size, configure=configure,
                 check=ConnectionPool.check_connection, timeout=service.pool_timeout_s,
                 reconnect_timeout=service.pool_timeout_s, open=True, name=name,
                 kwargs={"application_name": name,

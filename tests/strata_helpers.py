@@ -212,44 +212,29 @@ def qgis_oapif(base: str, typenames: list[str], workdir: Path) -> dict[str, list
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def descendants_cpu_seconds() -> float:
-    """CPU time (user and system, in seconds) used so far by every process this one started,
-    and theirs (Linux ``/proc``): for a browser launched by Playwright, its processes."""
-    parent: dict[int, int] = {}
-    ticks: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:  # gone meanwhile
-            continue
-        fields = text[text.rindex(")") + 2:].split()  # after "pid (comm) "
-        pid = int(stat.parent.name)
-        parent[pid] = int(fields[1])
-        ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
-    me = os.getpid()
-
-    def mine(pid: int) -> bool:
-        seen = 0
-        while pid in parent and seen < 64:
-            pid, seen = parent[pid], seen + 1
-            if pid == me:
-                return True
-        return False
-
-    return sum(t for pid, t in ticks.items() if pid != me and mine(pid)) / os.sysconf("SC_CLK_TCK")
+def busy_cpu_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since it started, over all its cores
+    (Linux ``/proc/stat``; busy is all but idle and I/O wait)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    total = sum(fields[:8])  # user nice system idle iowait irq softirq steal
+    busy = total - fields[3] - fields[4]
+    tick = os.sysconf("SC_CLK_TCK")
+    return busy / tick, total / tick
 
 
-def wait_until_quiet(limit: float = 15.0, step: float = 0.25, busy: float = 0.05) -> float:
-    """Wait until the processes this one started are quiet: under ``busy`` CPU seconds in
-    each of two consecutive ``step``-second spans (at most ``limit`` seconds). Returns the
+def wait_until_quiet(limit: float = 20.0, step: float = 0.25, busy: float = 0.1) -> float:
+    """Wait until the machine is quiet: under ``busy`` of its CPU time (all cores) in use in
+    each of two consecutive ``step``-second spans, for at most ``limit`` seconds. Returns the
     seconds waited. A browser just launched spends its first second loading its own pages
     (in Chromium 156 headless, the omnibox popup's WebUI: about a second of CPU on a 2-core
-    machine); a page timed then would share the machine with that work."""
+    machine), and a service just started makes its opening view's tiles in the background
+    (services/tile_seed.py): a page timed then would share the machine with that work."""
     start = time.monotonic()
-    last, calm = descendants_cpu_seconds(), 0
+    last, calm = busy_cpu_seconds(), 0
     while calm < 2 and time.monotonic() - start < limit:
         time.sleep(step)
-        now = descendants_cpu_seconds()
-        calm = calm + 1 if now - last < busy else 0
+        now = busy_cpu_seconds()
+        spent, elapsed = now[0] - last[0], now[1] - last[1]
+        calm = calm + 1 if elapsed > 0 and spent / elapsed < busy else 0
         last = now
     return time.monotonic() - start

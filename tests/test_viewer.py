@@ -43,9 +43,10 @@ STREETS_FROM, STREETS_TO = "2020-04-27", "2021-04-12"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, with software WebGL (as root it needs --no-sandbox),
-    once it has started: a first page opened (about:blank) and its processes quiet, as a
-    planner's browser is when they follow a link to the viewer. The first visit timed below
-    is then the viewer's own (an empty cache, a new page), not the browser's start."""
+    once it has started: a first page opened (about:blank) and the machine quiet, as a
+    planner's browser and a running service are when a planner follows a link to the viewer.
+    The first visit timed below is then the viewer's own (an empty cache, a new page), not
+    the browser's start nor the service's."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         blank = chromium.new_page()

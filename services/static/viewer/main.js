@@ -1031,15 +1031,16 @@ async function start() {
   prewarm(); // the map's workers start while the documents arrive
   applyStaticStrings();
   wire();
-  // the map (its WebGL context) is made while the documents arrive; it draws once they have
-  mapA = makeMap('map-a', state.date, Boolean(state.compare),
-    { version: 8, sources: {}, layers: [BACKGROUND] });
+  // The documents are on their way since the page's preloads: usually here already. The
+  // map is made with its whole style, so that its worker asks for the tiles while the main
+  // thread waits for the WebGL context and the first shaders (in software rendering, a few
+  // hundred milliseconds).
+  await documents;
+  performance.mark('strata-documents');
+  mapA = makeMap('map-a', state.date, Boolean(state.compare));
   window.map = mapA;
   mapA.on('zoomend', markZoomRange);
   performance.mark('strata-map-created');
-  await documents;
-  performance.mark('strata-documents');
-  refresh(mapA, state.date, Boolean(state.compare));
   mapA.once('idle', () => {
     viewer.firstIdleMs = Math.round(performance.now());
     showStatus();

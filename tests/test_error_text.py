@@ -177,3 +177,74 @@ def test_the_command_line_says_its_errors_in_the_language_of_the_locale(loaded, 
                              timeout=120, check=False)
         assert run.returncode != 0
         assert all(w in run.stderr for w in words), run.stderr
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("fr", ("Utilisation : strata snapshot", "Essayez 'strata snapshot --help' pour l'aide.",
+            "Erreur : L'option '--fmt' n'existe pas. Vouliez-vous dire '--format' ?")),
+    ("nl", ("Gebruik: strata snapshot", "Probeer 'strata snapshot --help' voor hulp.",
+            "Fout: De optie '--fmt' bestaat niet. Bedoelde u '--format'?")),
+    ("en", ("Usage: strata snapshot", "Try 'strata snapshot --help' for help.",
+            "Error: No such option '--fmt'. Did you mean '--format'?")),
+])
+def test_click_says_a_bad_command_line_in_the_users_language(lang, words):
+    """What click itself finds wrong in a command line (an unknown option, a missing one),
+    its usage line and its help's headings, in the language of the command line."""
+    def strata(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "services.cli.main", *args],
+                              env={**os.environ, "STRATA_LANG": lang, "LANGUAGE": "de"},
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    unknown = strata("snapshot", "municipalities", "--fmt", "x")
+    assert unknown.returncode == 2
+    assert all(w in unknown.stderr for w in words), unknown.stderr
+    missing = strata("snapshot", "municipalities")
+    assert missing.returncode == 2
+    assert {"fr": "Erreur : Il manque l'option '--date'.",
+            "nl": "Fout: Ontbrekende optie '--date'.",
+            "en": "Error: Missing option '--date'."}[lang] in missing.stderr, missing.stderr
+    helped = strata("--help")
+    assert helped.returncode == 0
+    heading, show = {"fr": ("Options:", "Afficher cette aide et quitter."),
+                     "nl": ("Opties:", "Deze hulp tonen en stoppen."),
+                     "en": ("Options:", "Show this message and exit.")}[lang]
+    assert heading in helped.stdout and show in helped.stdout, helped.stdout
+
+
+def test_click_texts_are_click_s_and_their_catalogues_translate_them(tmp_path, monkeypatch):
+    """Each English text of click_messages.json is one click writes (a click upgrade that
+    changes one is seen here), with the same fields in fr and nl; the catalogues written from
+    the file give them back through gettext, plurals included, and leave gettext as it was."""
+    import gettext
+    import re
+    from pathlib import Path
+
+    import click
+
+    from services.cli import click_text
+
+    source = "".join(p.read_text(encoding="utf-8")
+                     for p in Path(click.__file__).parent.glob("*.py"))
+    field = re.compile(r"\{[^}]*\}|%\([a-z]+\)s")
+    for entry in click_text.entries():
+        english = entry["en"] if isinstance(entry["en"], list) else [entry["en"]]
+        for i, text in enumerate(english):
+            assert json.dumps(text)[1:-1] in source, f"click does not write {text!r}"
+            for lang in ("fr", "nl"):
+                spoken = entry[lang][i] if isinstance(entry[lang], list) else entry[lang]
+                assert sorted(field.findall(spoken)) == sorted(field.findall(text)), spoken
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    click_text.catalogues.cache_clear()
+    before = gettext.textdomain()
+    with click_text.spoken("nl"):
+        assert gettext.gettext("Usage:") == "Gebruik:"
+        assert gettext.ngettext("Option {name!r} requires an argument.",
+                                "Option {name!r} requires {nargs} arguments.", 2) == \
+            "De optie {name!r} vraagt {nargs} argumenten."
+    with click_text.spoken("fr"):  # French plural: 0 and 1 are singular
+        assert gettext.ngettext("Got unexpected extra argument ({args})",
+                                "Got unexpected extra arguments ({args})", 0) == \
+            "Argument en trop inattendu ({args})"
+    assert gettext.textdomain() == before and gettext.gettext("Usage:") == "Usage:"
+    assert (tmp_path / "strata").is_dir()
+    click_text.catalogues.cache_clear()

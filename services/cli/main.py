@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gettext
 import sys
 from typing import Any
 
@@ -26,15 +27,24 @@ from services.cli import (
     snapshot,
     surfaces,
 )
+from services.cli.click_text import spoken
 from services.cli.common import ExitCode, exit_code
-from services.error_text import cli_error
+from services.error_text import cli_error, cli_language
 from services.settings import StoreSettings
 from services.store import Store
 
 
 class StrataGroup(click.Group):
     """A group that reports :class:`StrataError`, and a setting of the environment that is
-    not valid, as a message with a hint and an exit code."""
+    not valid, as a message with a hint and an exit code; click's own texts (usage, the
+    errors it finds in a command line) in the command line's language."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with spoken(cli_language()):
+            for param in self.params:  # its help was written when the option was made
+                if param.name == "version" and isinstance(param, click.Option):
+                    param.help = gettext.gettext("Show the version and exit.")
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -50,13 +60,17 @@ class StrataGroup(click.Group):
             if exc.title not in kinds:
                 raise
             prefix = kinds[exc.title].model_config.get("env_prefix") or ""
+            hint = ""
             for error in exc.errors():
                 # the setting's name and why, never its value (a URL may hold a password)
                 name = (prefix + "_".join(str(part) for part in error["loc"])).upper()
                 reason = error["msg"].removeprefix("Value error, ")
-                click.echo(f"error: the setting {name} is not valid: {reason}", err=True)
-            click.echo("  hint: set it in the environment to a valid value, or unset it for "
-                       "its default (README.md lists the settings)", err=True)
+                word, message, hint = cli_error(
+                    f"the setting {name} is not valid: {reason}",
+                    "set it in the environment to a valid value, or unset it for its "
+                    "default (README.md lists the settings)")
+                click.echo(f"{word}: {message}", err=True)
+            click.echo(f"  {hint}", err=True)
             sys.exit(ExitCode.INVALID_INPUT)
 
 

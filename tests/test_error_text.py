@@ -248,3 +248,25 @@ def test_click_texts_are_click_s_and_their_catalogues_translate_them(tmp_path, m
     assert gettext.textdomain() == before and gettext.gettext("Usage:") == "Usage:"
     assert (tmp_path / "strata").is_dir()
     click_text.catalogues.cache_clear()
+
+
+def test_every_command_and_option_has_its_help_in_french_and_dutch():
+    """Each help text of Strata's commands and options has its fr and nl (a new option
+    without them fails here); a command's help follows the language of each run, in one
+    process as in many."""
+    from click.testing import CliRunner
+
+    from services.cli.click_text import documented, help_texts
+    from services.cli.main import cli
+
+    texts = help_texts()
+    for item, english in documented(cli):
+        if getattr(item, "name", "") in ("help", "version"):  # click's own: click_messages
+            continue
+        assert english in texts and texts[english]["fr"] and texts[english]["nl"], english
+    runner = CliRunner()
+    said = {lang: runner.invoke(cli, ["snapshot", "--help"], env={"STRATA_LANG": lang}).output
+            for lang in ("nl", "en", "fr")}
+    assert "Alle lagen, in één GeoPackage." in said["nl"] and "Opties:" in said["nl"]
+    assert "Toutes les couches, dans un seul GeoPackage." in said["fr"]
+    assert "Every layer, into one GeoPackage." in said["en"] and "Options:" in said["en"]

@@ -9,7 +9,10 @@ a singular and a plural, and the same in fr and nl); the first time they are nee
 written as gettext catalogues (``.mo``) into a folder of the user's cache named by the
 file's digest, so a new version of the file gets new catalogues. :func:`spoken` makes them
 gettext's for the length of one command (its domain and its ``LANGUAGE``), and puts back
-what was there after. Strata's own errors are translated by services/error_text.py.
+what was there after. The help of Strata's own commands and options is in
+``help_messages.json`` (each English text to its fr and nl): :func:`helped` puts it in the
+command line's language for one command. Strata's own errors are translated by
+services/error_text.py.
 
 Example (an unknown option, in French):
 
@@ -32,8 +35,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import click
 
 MESSAGES = Path(__file__).with_name("click_messages.json")
+HELP = Path(__file__).with_name("help_messages.json")  # Strata's own commands and options
 DOMAIN = "strata-click"
 LANGUAGES = ("fr", "nl")
 PLURALS = {"fr": "nplurals=2; plural=(n > 1);", "nl": "nplurals=2; plural=(n != 1);"}
@@ -112,3 +119,35 @@ def spoken(lang: str) -> Iterator[None]:
             os.environ.pop("LANGUAGE", None)
         else:
             os.environ["LANGUAGE"] = language
+
+
+@functools.cache
+def help_texts() -> dict[str, dict[str, str]]:
+    """English help text -> {"fr": ..., "nl": ...}."""
+    loaded: dict[str, dict[str, str]] = json.loads(HELP.read_text(encoding="utf-8"))
+    return loaded
+
+
+def documented(root: click.Command) -> Iterator[tuple[Any, str]]:
+    """Every command under ``root`` (itself included) and every option of theirs that has a
+    help text, with its English text (kept the first time: the object's own help may hold
+    another language since)."""
+    items: list[Any] = [root, *(p for p in root.params if isinstance(p, click.Option))]
+    for item in items:
+        english = getattr(item, "_strata_english", None)
+        if english is None and item.help:
+            english = item.help
+            item._strata_english = english
+        if english:
+            yield item, english
+    if isinstance(root, click.Group):
+        for command in root.commands.values():
+            yield from documented(command)
+
+
+def helped(root: click.Command, lang: str) -> None:
+    """The help of every command under ``root`` and of their options in ``lang`` (English
+    where a text has no translation, or for a language not ours)."""
+    texts = help_texts()
+    for item, english in documented(root):
+        item.help = texts.get(english, {}).get(lang, english) if lang in LANGUAGES else english

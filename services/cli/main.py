@@ -27,7 +27,7 @@ from services.cli import (
     snapshot,
     surfaces,
 )
-from services.cli.click_text import spoken
+from services.cli.click_text import helped, spoken
 from services.cli.common import ExitCode, exit_code
 from services.error_text import cli_error, cli_language
 from services.settings import StoreSettings
@@ -40,7 +40,9 @@ class StrataGroup(click.Group):
     errors it finds in a command line) in the command line's language."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        with spoken(cli_language()):
+        lang = cli_language()
+        with spoken(lang):
+            helped(self, lang)  # the commands' and options' own help
             for param in self.params:  # its help was written when the option was made
                 if param.name == "version" and isinstance(param, click.Option):
                     param.help = gettext.gettext("Show the version and exit.")

@@ -56,6 +56,7 @@ class Env:
         self.url = url
         self.schema = schema
         self.catalogue_path = catalogue_path
+        self.load_output = ""  # what `strata load` said, when the fixture loaded it
         settings = {"database_url": url, "schema_name": schema}
         if catalogue_path:
             settings["catalogue"] = catalogue_path
@@ -63,7 +64,10 @@ class Env:
 
     @property
     def environ(self) -> dict[str, str]:
-        env = {"STRATA_DATABASE_URL": self.url, "STRATA_SCHEMA_NAME": self.schema}
+        # the command line in English whatever the machine's locale (tests read its words;
+        # tests/test_error_text.py asks for fr and nl itself)
+        env = {"STRATA_DATABASE_URL": self.url, "STRATA_SCHEMA_NAME": self.schema,
+               "STRATA_LANG": "en"}
         if self.catalogue_path:
             env["STRATA_CATALOGUE"] = str(self.catalogue_path)
         return env
@@ -115,6 +119,7 @@ def loaded(database_url: str) -> Iterator[Env]:
     e = Env(database_url, schema)
     result = e.run("load")
     assert result.exit_code == 0, result.output
+    e.load_output = result.output  # what `strata load` said (tests/test_error_text.py)
     yield e
     _drop(database_url, schema)
 

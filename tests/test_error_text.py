@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -17,6 +18,8 @@ from layers.catalogue import PROJECT_ROOT
 from services.error_text import catalogue, cli_language, fields, localise, translate
 
 PACKAGES = ("geo", "layers", "versioning", "linking", "services")
+# the command line's lines for humans (services/cli/common.py), translated as errors are
+SAID = {"say", "echo_err", "spoken", "progress_bar"}
 ERRORS = {"InvalidInput", "NotFound", "Conflict", "Gone", "Unavailable", "MethodNotAllowed",
           "Unauthorized", "Forbidden", "TooManyRequests", "StrataError"}
 
@@ -52,7 +55,7 @@ def _template(node: ast.expr, counter: list[int], names: dict[str, list[ast.expr
 def written_templates() -> dict[str, str]:
     """Every error text template of the code, with one place that writes it: the message
     and hint of every error raised, every ``hint=`` given to any call, every name bound to
-    a hint."""
+    a hint; and every line the command line says to humans (``say``, ``echo_err``)."""
     found: dict[str, str] = {}
     for package in PACKAGES:
         for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
@@ -68,7 +71,7 @@ def written_templates() -> dict[str, str]:
                 if isinstance(node, ast.Call):
                     func = node.func
                     name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-                    if name in ERRORS and node.args:
+                    if (name in ERRORS or name in SAID) and node.args:
                         texts.append(node.args[0])
                     texts += [k.value for k in node.keywords if k.arg == "hint"]
                 elif isinstance(node, ast.Assign) and any(
@@ -270,3 +273,39 @@ def test_every_command_and_option_has_its_help_in_french_and_dutch():
     assert "Alle lagen, in één GeoPackage." in said["nl"] and "Opties:" in said["nl"]
     assert "Toutes les couches, dans un seul GeoPackage." in said["fr"]
     assert "Every layer, into one GeoPackage." in said["en"] and "Options:" in said["en"]
+
+
+def test_every_line_the_command_line_says_has_its_french_and_dutch(loaded, tmp_path):
+    """Each line the commands write for people (counts, what was written, warnings, the
+    state of the database, what `strata load` did) is made from a template that has its
+    French and Dutch; values alone (a key, a URL, an attribute and its value) are not. Then
+    the same commands in French say them in French."""
+    from click.testing import CliRunner
+
+    from services.cli.main import cli
+
+    def said(lang: str, *args: str) -> str:
+        result = CliRunner().invoke(cli, list(args), env={**loaded.environ, "STRATA_LANG": lang})
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    commands = [("layers",), ("config", "validate"), ("db", "status"),
+                ("snapshot", "municipalities", "--date", "2010-01-01", "-o",
+                 str(tmp_path / "before.gpkg")),
+                ("changes", "streets", "--from", "2020-01-01", "--to", "2021-06-01", "-o",
+                 str(tmp_path / "changes.json")),
+                ("history", "municipalities", "7400")]
+    english = {args: said("en", *args) for args in commands}
+    lines = [line for out in [loaded.load_output, *english.values()]
+             for line in out.splitlines() if any(c.isalpha() for c in line)]
+    values = re.compile(r"^ {4}[a-z_0-9]+: ")  # history: an attribute and its value
+    assert len(lines) > 40
+    untranslated = [line for line in lines
+                    if not values.match(line) and translate(line, "fr") is None]
+    assert not untranslated, "no fr / nl for:\n" + "\n".join(untranslated)
+    french = said("fr", "snapshot", "municipalities", "--date", "2010-01-01", "-o",
+                  str(tmp_path / "before-fr.gpkg"))
+    assert "attention : municipalities n'a aucune édition avant le 2015-07-20" in french
+    assert "la carte du 2010-01-01 est vide" in french and "écrit" in french
+    dutch = said("nl", "layers")
+    assert "municipalities (Gemeenten): 19 objecten" in dutch and "toegevoegd" in dutch

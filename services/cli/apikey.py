@@ -8,7 +8,7 @@ import click
 
 from geo.errors import NotFound
 from linking.reports import create_key, revoke_key
-from services.cli.common import echo_err, store
+from services.cli.common import echo_err, say, store
 
 
 @click.group("apikey")
@@ -37,5 +37,5 @@ def revoke(ctx: click.Context, name: str) -> None:
             raise NotFound(f"there is no API key named {name!r}",
                            hint="give the name the key was created with (`strata apikey "
                                 "create NAME`); names are case-sensitive")
-    click.echo(f"revoked the API key of {name}: it can no longer report "
-               "(the reports it filed are kept)")
+    say(f"revoked the API key of {name}: it can no longer report "
+        "(the reports it filed are kept)")

@@ -15,6 +15,7 @@ from services.cli.common import (
     echo_err,
     first_editions,
     parse_with,
+    say,
     store,
     warn_first_edition,
 )
@@ -54,4 +55,4 @@ def command(ctx: click.Context, layer_id: str, t1, t2, output: Path, fmt_name: s
         tally = export_changes(conn, spec, t1, t2, output, fmt, crs.epsg, crs.uri)
     echo_err(f"{spec.id} ({t1:%Y-%m-%d}, {t2:%Y-%m-%d}]: {tally['added']} added, "
              f"{tally['modified']} modified, {tally['deleted']} deleted")
-    click.echo(f"wrote {output}")
+    say(f"wrote {output}")

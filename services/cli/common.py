@@ -21,7 +21,7 @@ from tqdm import tqdm
 from geo.city import CITY_TZ
 from geo.errors import Conflict, InvalidInput, NotFound, StrataError, Unavailable, by_class
 from layers.catalogue import LayerSpec
-from services.error_text import cli_error
+from services.error_text import cli_error, cli_language, translate
 from services.store import Store
 from versioning.reading import editions
 
@@ -59,7 +59,7 @@ def store(ctx: click.Context) -> Store:
 def progress_bar(total: int | None, what: str, unit: str = "features"
                  ) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr (hidden when stderr is not a terminal)."""
-    bar = tqdm(total=total, desc=what, unit=f" {unit}", unit_scale=True, file=sys.stderr,
+    bar = tqdm(total=total, desc=spoken(what), unit=f" {unit}", unit_scale=True, file=sys.stderr,
                disable=None, leave=False, dynamic_ncols=True)
     try:
         yield bar.update
@@ -67,9 +67,20 @@ def progress_bar(total: int | None, what: str, unit: str = "features"
         bar.close()
 
 
+def spoken(text: str) -> str:
+    """A text for humans in the command line's language, where services/error_messages.json
+    has the template it was made from; as written otherwise (and in English)."""
+    return translate(text, cli_language()) or text
+
+
+def say(text: str, err: bool = False) -> None:
+    """A line for humans (:func:`spoken`), on stdout or stderr."""
+    click.echo(spoken(text), err=err)
+
+
 def echo_err(message: str) -> None:
-    """A message for humans on stderr."""
-    click.echo(message, err=True)
+    """A message for humans on stderr, in the command line's language."""
+    say(message, err=True)
 
 
 def parse_with(
@@ -144,7 +155,7 @@ def warn_first_edition(layer_id: str, first: dict[str, Any] | None, then: str) -
     """``warning: LAYER has no edition before FIRST; THEN`` on stderr."""
     since = (f"no edition before {first['edition_date']}" if first
              else "no edition yet (`strata load` or `strata import` adds one)")
-    echo_err(f"warning: {layer_id} has {since}; {then}")
+    echo_err(f"warning: {layer_id} has {spoken(since)}; {spoken(then)}")
 
 
 def warn_before_first_edition(conn: psycopg.Connection, specs: Iterable[LayerSpec],

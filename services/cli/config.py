@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from geo.errors import InvalidInput
-from services.cli.common import store
+from services.cli.common import say, store
 
 
 @click.group("config")
@@ -27,7 +27,7 @@ def validate(ctx: click.Context) -> None:
         raise InvalidInput("edition files not found: " + "; ".join(missing),
                            hint="fix the paths in config/layers.yml")
     n_editions = sum(len(spec.editions) for spec in cat.layers.values())
-    click.echo(f"{s.settings.catalogue}: {len(cat.layers)} layers, {n_editions} editions, valid")
+    say(f"{s.settings.catalogue}: {len(cat.layers)} layers, {n_editions} editions, valid")
     # the pygeoapi configuration generated from it must satisfy pygeoapi's own schema
     import tempfile
     from pathlib import Path
@@ -44,12 +44,12 @@ def validate(ctx: click.Context) -> None:
             raise InvalidInput(f"the generated pygeoapi configuration is not valid: "
                                f"{str(exc).splitlines()[0]}",
                                hint="check titles, descriptions and links in layers.yml") from None
-    click.echo("pygeoapi configuration generated from it: valid")
+    say("pygeoapi configuration generated from it: valid")
     # the routing rules, against the catalogue (their roles name its layers)
     if s.serves_city:
         rules = s.responsibility
-        click.echo(f"{s.settings.responsibility}: {len(rules.rules)} routing rules, roles "
-                   f"{', '.join(sorted(rules.roles))}, valid")
+        say(f"{s.settings.responsibility}: {len(rules.rules)} routing rules, roles "
+            f"{', '.join(sorted(rules.roles))}, valid")
     else:
-        click.echo(f"{s.settings.responsibility}: not used (the catalogue lacks the city's "
-                   "layers: no geolocation, routing or aggregate views)")
+        say(f"{s.settings.responsibility}: not used (the catalogue lacks the city's "
+            "layers: no geolocation, routing or aggregate views)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from services.cli.common import store
+from services.cli.common import say, spoken, store
 from services.localstandby import LocalStandby
 
 
@@ -20,14 +20,14 @@ def up(ctx: click.Context) -> None:
     """Create (first time) and start the local PostGIS; prepare the store. Idempotent."""
     s = store(ctx)
     if s.settings.database_url:
-        click.echo("STRATA_DATABASE_URL is set: using that database, no local cluster needed.")
+        say("STRATA_DATABASE_URL is set: using that database, no local cluster needed.")
     else:
         url = s.local.up().replace(f":{s.local.password()}@", ":***@")
-        click.echo(f"local PostGIS running at {url} (data in {s.local.root}; the "
-                   "password is in its file `password`, `strata db url` prints the URL)")
+        say(f"local PostGIS running at {url} (data in {s.local.root}; the "
+            "password is in its file `password`, `strata db url` prints the URL)")
     with s.connect():
         pass
-    click.echo(f"store ready (schema {s.settings.schema_name!r})")
+    say(f"store ready (schema {s.settings.schema_name!r})")
 
 
 @command.command("down")
@@ -36,7 +36,7 @@ def down(ctx: click.Context) -> None:
     """Stop the local PostGIS (its data stays)."""
     s = store(ctx)
     s.local.down()
-    click.echo(f"local PostGIS {s.local.status()}")
+    say(f"local PostGIS {spoken(s.local.status())}")
 
 
 @command.command("status")
@@ -45,12 +45,14 @@ def status(ctx: click.Context) -> None:
     """Say whether the local PostGIS exists and runs."""
     s = store(ctx)
     if s.settings.database_url:
-        click.echo("using STRATA_DATABASE_URL (no local cluster)")
+        say("using STRATA_DATABASE_URL (no local cluster)")
         return
     state = s.local.status()
     port = s.local.port()
-    click.echo(f"local PostGIS: {state}" + (f" on 127.0.0.1:{port}" if port else "")
-               + f" (data in {s.local.root})")
+    if port:
+        say(f"local PostGIS: {spoken(state)} on 127.0.0.1:{port} (data in {s.local.root})")
+    else:
+        say(f"local PostGIS: {spoken(state)} (data in {s.local.root})")
     if state != "running":
         ctx.exit(1)
 
@@ -72,8 +74,8 @@ def init(ctx: click.Context) -> None:
     s = store(ctx)
     with connect(s.url, s.settings.schema_name) as conn:
         prepare(conn, s.settings.schema_name, s.catalogue)
-    click.echo(f"store ready (schema {s.settings.schema_name!r}, "
-               f"{len(s.catalogue.layers)} layers)")
+    say(f"store ready (schema {s.settings.schema_name!r}, "
+        f"{len(s.catalogue.layers)} layers)")
 
 
 @command.group("replica")
@@ -105,9 +107,9 @@ def replica_up(ctx: click.Context, apply_delay: str | None) -> None:
 
     standby = _standby(ctx)
     reader = conninfo_to_dict(role_url(standby.up(apply_delay), READER))
-    click.echo(f"local standby running on 127.0.0.1:{standby.port()} (data in {standby.root})",
-               err=True)
-    click.echo("its URL for STRATA_READ_URLS (as strata_reader):", err=True)
+    say(f"local standby running on 127.0.0.1:{standby.port()} (data in {standby.root})",
+        err=True)
+    say("its URL for STRATA_READ_URLS (as strata_reader):", err=True)
     click.echo(f"postgresql://{reader['user']}:{reader.get('password', '')}@"
                f"{reader['host']}:{reader['port']}/{reader['dbname']}")
 
@@ -119,7 +121,7 @@ def replica_down(ctx: click.Context, remove: bool) -> None:
     """Stop the local standby (its data stays, unless --remove)."""
     standby = _standby(ctx)
     standby.remove() if remove else standby.down()
-    click.echo(f"local standby {standby.status()}")
+    say(f"local standby {spoken(standby.status())}")
 
 
 @replica.command("status")
@@ -129,11 +131,14 @@ def replica_status(ctx: click.Context) -> None:
     standby = _standby(ctx)
     state = standby.status()
     port = standby.port()
-    click.echo(f"local standby: {state}" + (f" on 127.0.0.1:{port}" if port else ""))
+    if port:
+        say(f"local standby: {spoken(state)} on 127.0.0.1:{port}")
+    else:
+        say(f"local standby: {spoken(state)}")
     if state != "running":
         ctx.exit(1)
     lag = standby.lag()
     age = lag["last_replay_age_s"]
-    click.echo(f"  {lag['bytes_behind']} bytes of WAL not replayed yet; last transaction "
-               f"replayed {'never' if age is None else f'{float(age):.1f} s ago'}; "  # type: ignore[arg-type]
-               f"apply delay {lag['apply_delay']}")
+    replayed = spoken("never" if age is None else f"{float(age):.1f} s ago")  # type: ignore[arg-type]
+    say(f"  {lag['bytes_behind']} bytes of WAL not replayed yet; last transaction "
+        f"replayed {replayed}; apply delay {lag['apply_delay']}")

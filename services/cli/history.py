@@ -9,7 +9,7 @@ import click
 import shapely
 
 from geo.errors import NotFound
-from services.cli.common import store
+from services.cli.common import say, spoken, store
 from versioning.reading import history
 
 
@@ -36,13 +36,13 @@ def command(ctx: click.Context, layer_id: str, key: str, as_json: bool) -> None:
         click.echo(json.dumps(out, indent=2, ensure_ascii=False, default=str))
         return
     for n, v in enumerate(versions, 1):
-        end = v["endLifespanVersion"] or "now"
+        end = v["endLifespanVersion"] or spoken("now")
         geom = shapely.from_wkb(v["geom"]) if v["geom"] else None
-        size = (f"area {geom.area:,.0f} m²" if geom is not None and geom.area else
-                f"length {geom.length:,.0f} m" if geom is not None and geom.length else "")
-        click.echo(f"version {n}: {v['beginLifespanVersion']:%Y-%m-%d} -> "
-                   f"{end if isinstance(end, str) else f'{end:%Y-%m-%d}'}  "
-                   f"(edition {v['edition_date']}) {size}")
+        size = spoken(f"area {geom.area:,.0f} m²" if geom is not None and geom.area else
+                      f"length {geom.length:,.0f} m" if geom is not None and geom.length else "")
+        say(f"version {n}: {v['beginLifespanVersion']:%Y-%m-%d} -> "
+            f"{end if isinstance(end, str) else f'{end:%Y-%m-%d}'}  "
+            f"(edition {v['edition_date']}) {size}")
         for name in spec.attributes:
             if spec.attributes[name] != "json":
                 click.echo(f"    {name}: {v[name]}")

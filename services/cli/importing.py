@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from layers.readers import read_layer_file
-from services.cli.common import echo_err, parse_with, progress_bar, store
+from services.cli.common import echo_err, parse_with, progress_bar, say, store
 from versioning.instants import parse_date
 
 
@@ -32,6 +32,6 @@ def command(ctx: click.Context, layer_id: str, file: Path, day, source: str | No
         echo_err(f"  {line}")
     with s.connect() as conn, progress_bar(len(batch.frame), f"importing {layer_id}") as tick:
         result = s.import_edition(conn, batch, day, file, tick)
-    click.echo(result.line())
+    say(result.line())
     for note in result.notes[len(batch.summary()):]:
         echo_err(note)

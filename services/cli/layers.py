@@ -8,17 +8,19 @@ from typing import Any
 
 import click
 
-from services.cli.common import store
+from services.cli.common import say, store
+from services.error_text import cli_language
 from versioning.reading import editions, layer_counts
 
 
 @click.command("layers")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--lang", type=click.Choice(["fr", "nl", "en"]), default="en",
-              help="Language of the titles.")
+@click.option("--lang", type=click.Choice(["fr", "nl", "en"]), default=None,
+              help="Language of the titles (default: the command line's).")
 @click.pass_context
-def command(ctx: click.Context, as_json: bool, lang: str) -> None:
+def command(ctx: click.Context, as_json: bool, lang: str | None) -> None:
     """List the layers with their editions: added / modified / deleted / unchanged."""
+    lang = lang or cli_language()
     s = store(ctx)
     out: list[dict[str, Any]] = []
     with s.connect() as conn:
@@ -38,15 +40,15 @@ def command(ctx: click.Context, as_json: bool, lang: str) -> None:
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
     for layer in out:
-        click.echo(f"{layer['id']} ({layer['title']}): {layer['features']} features, "
-                   f"{layer['versions']} versions")
+        say(f"{layer['id']} ({layer['title']}): {layer['features']} features, "
+            f"{layer['versions']} versions")
         spec = s.catalogue.layer(layer["id"])
         if spec.derived_from:
-            click.echo(f"    derived from {', '.join(spec.derived_from)}")
+            say(f"    derived from {', '.join(spec.derived_from)}")
         elif not layer["editions"]:
-            click.echo("    no edition yet")
+            say("    no edition yet")
         for e in layer["editions"]:
-            click.echo(f"    {e['edition_date']}  {e['n_features']:>6} features  "
-                       f"+{e['n_added']} added  ~{e['n_modified']} modified  "
-                       f"-{e['n_deleted']} deleted  ={e['n_unchanged']} unchanged"
-                       f"   ({e['source_file']})")
+            say(f"    {e['edition_date']}  {e['n_features']:>6} features  "
+                f"+{e['n_added']} added  ~{e['n_modified']} modified  "
+                f"-{e['n_deleted']} deleted  ={e['n_unchanged']} unchanged"
+                f"   ({e['source_file']})")

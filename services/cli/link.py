@@ -19,6 +19,7 @@ from services.cli.common import (
     first_editions,
     parse_with,
     progress_bar,
+    say,
     store,
     warn_first_edition,
 )
@@ -82,7 +83,8 @@ def command(ctx: click.Context, source: str, output: Path, to: str, date_field: 
     dask = LinkSettings().dask if dask is None else dask
     if dask is not None:  # an unreachable cluster too
         n = scheduler_workers(dask)
-        echo_err(f"on the Dask cluster at {dask} ({n} worker{'s' if n > 1 else ''})")
+        echo_err(f"on the Dask cluster at {dask} ({n} workers)" if n > 1
+                 else f"on the Dask cluster at {dask} (1 worker)")
     if source.startswith("layer:") or source == INCIDENTS:
         frame = stored_records(s.connect, s.catalogue, source)
     else:
@@ -103,4 +105,4 @@ def command(ctx: click.Context, source: str, output: Path, to: str, date_field: 
     write_records(out, output)
     for layer_id, n in found.items():
         echo_err(f"  {layer_id}: {n} of {len(frame)} records linked")
-    click.echo(f"wrote {output}")
+    say(f"wrote {output}")

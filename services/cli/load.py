@@ -14,7 +14,7 @@ from layers.readers import read_layer_file
 from layers.references import read_reference
 from linking.reference import replace_reference
 from linking.views import refresh_views
-from services.cli.common import progress_bar, store
+from services.cli.common import progress_bar, say, store
 from services.cli.surfaces import build_surfaces
 from versioning.importer import file_checksum
 from versioning.reading import editions
@@ -41,24 +41,24 @@ def command(ctx: click.Context, layer_ids: tuple[str, ...]) -> None:
                         raise Conflict(f"{spec.id} {ed.date} is already recorded from another "
                                        f"file ({known['source_file']})",
                                        hint="give the new file a later date")
-                    click.echo(f"{spec.id} {ed.date}: already loaded "
-                               f"({known['n_added']} added, {known['n_modified']} modified, "
-                               f"{known['n_deleted']} deleted, {known['n_unchanged']} unchanged)")
+                    say(f"{spec.id} {ed.date}: already loaded "
+                        f"({known['n_added']} added, {known['n_modified']} modified, "
+                        f"{known['n_deleted']} deleted, {known['n_unchanged']} unchanged)")
                     continue
                 batch = read_layer_file(path, spec, ed.source)
                 with progress_bar(len(batch.frame), f"{spec.id} {ed.date}") as tick:
                     result = s.import_edition(conn, batch, ed.date, path, tick, refresh=False)
                 imported = True
-                click.echo(result.line())
+                say(result.line())
                 for note in result.notes[len(batch.summary()):]:
-                    click.echo(note)
+                    say(note)
         if not layer_ids:
             for table in cat.references:
                 frame = read_reference(table, cat.reference_path(table))
-                click.echo(f"reference {table}: {replace_reference(conn, table, frame)} rows")
+                say(f"reference {table}: {replace_reference(conn, table, frame)} rows")
         if s.serves_city and (imported or not layer_ids):
             refresh_views(conn)  # once, the links and aggregates of what was loaded
     if not layer_ids:
         # the yearly NO2 surfaces (derived estimates) from the stations' means just loaded
         for line in build_surfaces(s):
-            click.echo(line)
+            say(line)

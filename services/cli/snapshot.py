@@ -18,6 +18,7 @@ from services.cli.common import (
     echo_err,
     parse_with,
     progress_bar,
+    say,
     store,
     warn_before_first_edition,
 )
@@ -59,9 +60,9 @@ def command(ctx: click.Context, layer_id: str | None, at, output: Path, fmt_name
 
         def progress(spec: LayerSpec) -> Callable[[int], None]:
             total = layer_counts(conn, spec)[0]
-            return bars.enter_context(progress_bar(total, f"{spec.id} on {at:%Y-%m-%d}"))
+            return bars.enter_context(progress_bar(total, f"{spec.id} {at:%Y-%m-%d}"))
 
         counts = export_snapshot(conn, specs, at, output, fmt, crs.epsg, progress)
     for layer_id_, count in counts.items():
         echo_err(f"{layer_id_}: {count} features as of {at.isoformat()}")
-    click.echo(f"wrote {output}")
+    say(f"wrote {output}")

@@ -29,7 +29,7 @@ from linking.surfaces import (
     mid_year,
     zonal_statistics,
 )
-from services.cli.common import store
+from services.cli.common import say, spoken, store
 from services.store import Store
 from services.surface_files import surfaces_root
 from versioning.surfaces import record, surfaces
@@ -50,8 +50,10 @@ def build_surfaces(s: Store, years: list[int] | None = None) -> list[str]:
         builds = [*build_no2(conn, s.catalogue, Path(work), years),
                   *build_campaign(conn, s.catalogue, Path(work), years)]
         outcomes = record(conn, root, builds)
-    return [f"{b.collection} {b.period}: {what} ({b.n_points} "
-            f"{'stations' if b.collection == NO2_COLLECTION else 'points'}, leave-one-out "
+    return [f"{b.collection} {b.period}: {spoken(what)} ({b.n_points} stations, leave-one-out "
+            f"RMSE {b.cv_rmse:.2f} ug/m3, MAE {b.cv_mae:.2f}; {b.file_name})"
+            if b.collection == NO2_COLLECTION else
+            f"{b.collection} {b.period}: {spoken(what)} ({b.n_points} points, leave-one-out "
             f"RMSE {b.cv_rmse:.2f} ug/m3, MAE {b.cv_mae:.2f}; {b.file_name})"
             for b, what in outcomes]
 
@@ -64,7 +66,7 @@ def build_surfaces(s: Store, years: list[int] | None = None) -> list[str]:
 def build(ctx: click.Context, kind: str, years: tuple[int, ...]) -> None:
     """Interpolate and record the yearly surfaces of KIND (no2)."""
     for line in build_surfaces(store(ctx), list(years) or None):
-        click.echo(line)
+        say(line)
 
 
 @command.command("list")
@@ -86,8 +88,8 @@ def list_surfaces(ctx: click.Context, as_json: bool) -> None:
             indent=1))
         return
     for r in rows:
-        click.echo(f"{r['collection']} {r['period']}: {r['n_points']} points, "
-                   f"leave-one-out RMSE {r['cv_rmse']:.2f}, {r['method']}; {r['file_name']}")
+        say(f"{r['collection']} {r['period']}: {r['n_points']} points, "
+            f"leave-one-out RMSE {r['cv_rmse']:.2f}, {r['method']}; {r['file_name']}")
 
 
 @command.command("zonal")
@@ -106,9 +108,9 @@ def zonal(ctx: click.Context, kind: str, year: int, zones: str, as_json: bool) -
     if as_json:
         click.echo(json.dumps(result, indent=1, default=_plain))
         return
-    click.echo(f"{KINDS[kind]} {result['period']} on {zones} of the edition "
-               f"{result['boundary_edition']} (derived estimate; leave-one-out RMSE "
-               f"{result['cv_rmse_ug_m3']:.2f} ug/m3)")
+    say(f"{KINDS[kind]} {result['period']} on {zones} of the edition "
+        f"{result['boundary_edition']} (derived estimate; leave-one-out RMSE "
+        f"{result['cv_rmse_ug_m3']:.2f} ug/m3)")
     for r in result["statistics"]:
         stats = ("no cell" if r["no2_mean"] is None else
                  f"mean {r['no2_mean']:.2f}, min {r['no2_min']:.2f}, max {r['no2_max']:.2f}")

@@ -28,7 +28,8 @@ from typing import Any
 CATALOGUE = Path(__file__).with_name("error_messages.json")
 LANGUAGES = ("fr", "nl")  # besides English, the language the texts are written in
 # the command line's two labels
-LABELS = {"en": ("error", "hint"), "fr": ("erreur", "conseil"), "nl": ("fout", "tip")}
+# the command line's two labels, with their colon (French puts a space before it)
+LABELS = {"en": ("error:", "hint:"), "fr": ("erreur :", "conseil :"), "nl": ("fout:", "tip:")}
 
 
 def fields(template: str) -> list[str]:
@@ -54,15 +55,29 @@ def catalogue() -> dict[str, dict[str, str]]:
 
 
 @functools.cache
+def _english() -> list[str]:
+    """The English templates, the most literal text first, so that ``"{0} not found"`` is
+    tried after ``"file not found: {0}"``."""
+    def literal(en: str) -> int:
+        return sum(len(part[0]) for part in string.Formatter().parse(en))
+
+    return sorted(catalogue(), key=lambda en: -literal(en))
+
+
+@functools.cache
 def _templates() -> list[tuple[re.Pattern[str], dict[str, str], int]]:
-    """(pattern, translations, number of fields), the most literal text first, so that
-    ``"{0} not found"`` is tried after ``"file not found: {0}"``."""
-    out = []
-    for en, translations in catalogue().items():
-        literal = sum(len(part[0]) for part in string.Formatter().parse(en))
-        out.append((literal, _pattern(en), translations, len(fields(en))))
-    out.sort(key=lambda entry: -entry[0])
-    return [(pattern, translations, n) for _, pattern, translations, n in out]
+    """(pattern, translations, number of fields) of each template, in :func:`_english`'s
+    order."""
+    return [(_pattern(en), catalogue()[en], len(fields(en))) for en in _english()]
+
+
+def template_of(text: str) -> str | None:
+    """The English template ``text`` was made from (the one :func:`translate` uses), or
+    None."""
+    for english, (pattern, _, _) in zip(_english(), _templates(), strict=True):
+        if pattern.fullmatch(text):
+            return english
+    return None
 
 
 def translate(text: str, lang: str) -> str | None:
@@ -93,10 +108,10 @@ def localise(body: dict[str, Any], lang: str) -> tuple[dict[str, Any], str]:
 
 def cli_error(message: str, hint: str | None) -> tuple[str, str, str]:
     """An error for the command line, in its language (``cli_language``): the word for
-    "error", the message, and the hint with its label ("" without a hint)."""
+    "error" with its colon, the message, and the hint with its label ("" without a hint)."""
     body, said = localise({"description": message, "hint": hint}, cli_language())
     error, hint_label = LABELS[said]
-    return error, body["description"], f"{hint_label}: {body['hint']}" if hint else ""
+    return error, body["description"], f"{hint_label} {body['hint']}" if hint else ""
 
 
 def cli_language(environ: dict[str, str] | None = None) -> str:

@@ -15,7 +15,14 @@ import httpx
 import pytest
 
 from layers.catalogue import PROJECT_ROOT
-from services.error_text import catalogue, cli_language, fields, localise, translate
+from services.error_text import (
+    catalogue,
+    cli_language,
+    fields,
+    localise,
+    template_of,
+    translate,
+)
 
 PACKAGES = ("geo", "layers", "versioning", "linking", "services")
 # the command line's lines for humans (services/cli/common.py), translated as errors are
@@ -171,7 +178,7 @@ def test_lang_is_a_parameter_of_every_path(service, path):
 
 def test_the_command_line_says_its_errors_in_the_language_of_the_locale(loaded, tmp_path):
     env = {**os.environ, **loaded.environ}
-    for lang, words in (("fr", ("erreur: couche inconnue 'nowhere'", "conseil: couches")),
+    for lang, words in (("fr", ("erreur : couche inconnue 'nowhere'", "conseil : couches")),
                         ("nl", ("fout: onbekende laag 'nowhere'", "tip: bekende lagen")),
                         ("en", ("error: unknown layer 'nowhere'", "hint: known layers"))):
         run = subprocess.run([sys.executable, "-m", "services.cli.main", "snapshot", "nowhere",
@@ -183,7 +190,8 @@ def test_the_command_line_says_its_errors_in_the_language_of_the_locale(loaded, 
 
 
 @pytest.mark.parametrize(("lang", "words"), [
-    ("fr", ("Utilisation : strata snapshot", "Essayez 'strata snapshot --help' pour l'aide.",
+    ("fr", ("Utilisation : strata snapshot",
+            "Essayez 'strata snapshot --help' pour obtenir de l'aide.",
             "Erreur : L'option '--fmt' n'existe pas. Vouliez-vous dire '--format' ?")),
     ("nl", ("Gebruik: strata snapshot", "Probeer 'strata snapshot --help' voor hulp.",
             "Fout: De optie '--fmt' bestaat niet. Bedoelde u '--format'?")),
@@ -235,7 +243,10 @@ def test_click_texts_are_click_s_and_their_catalogues_translate_them(tmp_path, m
             assert json.dumps(text)[1:-1] in source, f"click does not write {text!r}"
             for lang in ("fr", "nl"):
                 spoken = entry[lang][i] if isinstance(entry[lang], list) else entry[lang]
-                assert sorted(field.findall(spoken)) == sorted(field.findall(text)), spoken
+                # the same values (the French and Dutch of a path's message name the file by
+                # its path alone: click makes its "File" / "Directory" before any language)
+                assert set(field.findall(spoken)) <= set(field.findall(text)), spoken
+                assert set(field.findall(text)) - set(field.findall(spoken)) <= {"{name}"}
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     click_text.catalogues.cache_clear()
     before = gettext.textdomain()
@@ -243,11 +254,11 @@ def test_click_texts_are_click_s_and_their_catalogues_translate_them(tmp_path, m
         assert gettext.gettext("Usage:") == "Gebruik:"
         assert gettext.ngettext("Option {name!r} requires an argument.",
                                 "Option {name!r} requires {nargs} arguments.", 2) == \
-            "De optie {name!r} vraagt {nargs} argumenten."
+            "De optie {name!r} vereist {nargs} argumenten."
     with click_text.spoken("fr"):  # French plural: 0 and 1 are singular
         assert gettext.ngettext("Got unexpected extra argument ({args})",
                                 "Got unexpected extra arguments ({args})", 0) == \
-            "Argument en trop inattendu ({args})"
+            "Argument supplémentaire inattendu ({args})"
     assert gettext.textdomain() == before and gettext.gettext("Usage:") == "Usage:"
     assert (tmp_path / "strata").is_dir()
     click_text.catalogues.cache_clear()
@@ -273,6 +284,12 @@ def test_every_command_and_option_has_its_help_in_french_and_dutch():
     assert "Alle lagen, in één GeoPackage." in said["nl"] and "Opties:" in said["nl"]
     assert "Toutes les couches, dans un seul GeoPackage." in said["fr"]
     assert "Every layer, into one GeoPackage." in said["en"] and "Options:" in said["en"]
+
+
+def worded(template: str | None) -> bool:
+    """Whether a template has words of its own (not a catch-all such as ``{0}: {1}``)."""
+    return template is not None and any(
+        c.isalpha() for c in re.sub(r"\{[0-9]+\}", "", template))
 
 
 def test_every_line_the_command_line_says_has_its_french_and_dutch(loaded, tmp_path):
@@ -301,7 +318,7 @@ def test_every_line_the_command_line_says_has_its_french_and_dutch(loaded, tmp_p
     values = re.compile(r"^ {4}[a-z_0-9]+: ")  # history: an attribute and its value
     assert len(lines) > 40
     untranslated = [line for line in lines
-                    if not values.match(line) and translate(line, "fr") is None]
+                    if not values.match(line) and not worded(template_of(line))]
     assert not untranslated, "no fr / nl for:\n" + "\n".join(untranslated)
     french = said("fr", "snapshot", "municipalities", "--date", "2010-01-01", "-o",
                   str(tmp_path / "before-fr.gpkg"))

@@ -59,8 +59,8 @@ def store(ctx: click.Context) -> Store:
 def progress_bar(total: int | None, what: str, unit: str = "features"
                  ) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr (hidden when stderr is not a terminal)."""
-    bar = tqdm(total=total, desc=spoken(what), unit=f" {unit}", unit_scale=True, file=sys.stderr,
-               disable=None, leave=False, dynamic_ncols=True)
+    bar = tqdm(total=total, desc=spoken(what), unit=f" {spoken(unit)}", unit_scale=True,
+               file=sys.stderr, disable=None, leave=False, dynamic_ncols=True)
     try:
         yield bar.update
     finally:

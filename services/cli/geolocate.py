@@ -10,7 +10,15 @@ import click
 
 from geo.crs import parse_crs
 from linking.geolocate import geolocate, localise
-from services.cli.common import day, echo_err, parse_with, store, warn_before_first_edition
+from services.cli.common import (
+    day,
+    echo_err,
+    parse_with,
+    spoken,
+    store,
+    warn_before_first_edition,
+)
+from services.error_text import cli_language
 from versioning.instants import parse_instant
 
 LABELS = {
@@ -70,14 +78,16 @@ def swapped(answer: dict[str, Any]) -> bool:
 @click.option("--date", "at", default=None, callback=parse_with(parse_instant),
               help="The map of this date (YYYY-MM-DD); today when not given.")
 @click.option("--category", type=int, help="A Fix My Street category id (routing rules).")
-@click.option("--lang", type=click.Choice(["fr", "nl", "en"]), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(["fr", "nl", "en"]), default=None,
+              help="Language of the answer (default: the command line's).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full answer as JSON.")
 @click.pass_context
-def command(ctx: click.Context, x: float, y: float, crs, at, category: int | None, lang: str,
-            as_json: bool) -> None:
+def command(ctx: click.Context, x: float, y: float, crs, at, category: int | None,
+            lang: str | None, as_json: bool) -> None:
     """Where the point X Y is (street, municipality, district, postcode) and who must act."""
     import datetime as dt
 
+    lang = lang or cli_language()
     s = store(ctx)
     at = at or dt.datetime.now(dt.UTC)
     with s.connect() as conn:
@@ -90,7 +100,7 @@ def command(ctx: click.Context, x: float, y: float, crs, at, category: int | Non
             "longitude", "")
         echo_err(f"warning: ({x}, {y}) is outside the region; with its coordinates "
                  "swapped it would be in Brussels")
-        echo_err(f"  hint: these look swapped: {first} first, e.g. "
+        echo_err(f"  hint: these look swapped: {spoken(first)} first, e.g. "
                  f"`strata geolocate {y} {x}{option}`")
     answer = localise(answer, lang)
     if as_json:

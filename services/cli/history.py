@@ -38,11 +38,15 @@ def command(ctx: click.Context, layer_id: str, key: str, as_json: bool) -> None:
     for n, v in enumerate(versions, 1):
         end = v["endLifespanVersion"] or spoken("now")
         geom = shapely.from_wkb(v["geom"]) if v["geom"] else None
-        size = spoken(f"area {geom.area:,.0f} m²" if geom is not None and geom.area else
-                      f"length {geom.length:,.0f} m" if geom is not None and geom.length else "")
-        say(f"version {n}: {v['beginLifespanVersion']:%Y-%m-%d} -> "
-            f"{end if isinstance(end, str) else f'{end:%Y-%m-%d}'}  "
-            f"(edition {v['edition_date']}) {size}")
+        begin, edition = f"{v['beginLifespanVersion']:%Y-%m-%d}", v["edition_date"]
+        until = end if isinstance(end, str) else f"{end:%Y-%m-%d}"
+        if geom is not None and geom.area:
+            say(f"version {n}: {begin} -> {until}  (edition {edition}) area {geom.area:.0f} m²")
+        elif geom is not None and geom.length:
+            say(f"version {n}: {begin} -> {until}  (edition {edition}) length "
+                f"{geom.length:.0f} m")
+        else:
+            say(f"version {n}: {begin} -> {until}  (edition {edition})")
         for name in spec.attributes:
             if spec.attributes[name] != "json":
                 click.echo(f"    {name}: {v[name]}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from layers.readers import read_layer_file
-from services.cli.common import echo_err, parse_with, progress_bar, say, store
+from services.cli.common import echo_err, parse_with, progress_bar, say, spoken, store
 from versioning.instants import parse_date
 
 
@@ -29,7 +29,7 @@ def command(ctx: click.Context, layer_id: str, file: Path, day, source: str | No
     echo_err(f"reading {file} ...")
     batch = read_layer_file(file, spec, source, file_layer)
     for line in batch.summary():
-        echo_err(f"  {line}")
+        echo_err("  " + spoken(line))
     with s.connect() as conn, progress_bar(len(batch.frame), f"importing {layer_id}") as tick:
         result = s.import_edition(conn, batch, day, file, tick)
     say(result.line())

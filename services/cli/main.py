@@ -53,7 +53,7 @@ class StrataGroup(click.Group):
             return super().invoke(ctx)
         except StrataError as exc:  # in the user's language (services/error_text.py)
             word, message, hint = cli_error(exc.message, exc.hint)
-            click.echo(f"{word}: {message}", err=True)
+            click.echo(f"{word} {message}", err=True)
             if hint:
                 click.echo(f"  {hint}", err=True)
             sys.exit(exit_code(exc))
@@ -71,7 +71,7 @@ class StrataGroup(click.Group):
                     f"the setting {name} is not valid: {reason}",
                     "set it in the environment to a valid value, or unset it for its "
                     "default (README.md lists the settings)")
-                click.echo(f"{word}: {message}", err=True)
+                click.echo(f"{word} {message}", err=True)
             click.echo(f"  {hint}", err=True)
             sys.exit(ExitCode.INVALID_INPUT)
 

@@ -30,6 +30,7 @@ from linking.surfaces import (
     zonal_statistics,
 )
 from services.cli.common import say, spoken, store
+from services.error_text import cli_language
 from services.store import Store
 from services.surface_files import surfaces_root
 from versioning.surfaces import record, surfaces
@@ -111,10 +112,12 @@ def zonal(ctx: click.Context, kind: str, year: int, zones: str, as_json: bool) -
     say(f"{KINDS[kind]} {result['period']} on {zones} of the edition "
         f"{result['boundary_edition']} (derived estimate; leave-one-out RMSE "
         f"{result['cv_rmse_ug_m3']:.2f} ug/m3)")
+    name = "name_nl" if cli_language() == "nl" else "name_fr"
     for r in result["statistics"]:
-        stats = ("no cell" if r["no2_mean"] is None else
-                 f"mean {r['no2_mean']:.2f}, min {r['no2_min']:.2f}, max {r['no2_max']:.2f}")
-        click.echo(f"{r['zone_id']}\t{r['name_fr']}\t{stats}")
+        stats = spoken("no cell" if r["no2_mean"] is None else
+                       f"mean {r['no2_mean']:.2f}, min {r['no2_min']:.2f}, "
+                       f"max {r['no2_max']:.2f}")
+        click.echo(f"{r['zone_id']}\t{r.get(name) or r['name_fr']}\t{stats}")
 
 
 def _plain(value: object) -> str:

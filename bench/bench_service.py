@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -38,6 +40,8 @@ from bench_store import CATALOGUE, batch_of, buildings, mutate  # noqa: E402
 from layers.catalogue import PROJECT_ROOT, load_catalogue  # noqa: E402
 from services.localdb import LocalCluster, cluster_root  # noqa: E402
 from services.pygeoapi_config import crs_list  # noqa: E402
+from services.settings import StoreSettings  # noqa: E402
+from services.store import Store  # noqa: E402
 from versioning.database import connect  # noqa: E402
 from versioning.importer import import_batch  # noqa: E402
 from versioning.pages import PageQuery, page  # noqa: E402
@@ -122,6 +126,37 @@ def pygeoapi_config(url: str, port: int, workdir: Path) -> dict[str, str]:
     subprocess.run([str(PEERS / "bin" / "pygeoapi"), "openapi", "generate", str(cfg_path),
                     "--output-file", str(oas_path)], check=True, capture_output=True)
     return {"PYGEOAPI_CONFIG": str(cfg_path), "PYGEOAPI_OPENAPI": str(oas_path)}
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served_real_store(schema: str, loaded: Callable[[Store], bool]
+                      ) -> Iterator[tuple[str, Store, dict[str, str]]]:
+    """The real Brussels store in ``schema`` (``strata load`` first, unless ``loaded``
+    says it is there), served by ``strata serve`` on a free port while the block runs:
+    (its base URL, the store, the environment that names it)."""
+    url = os.environ.get("STRATA_DATABASE_URL") or LocalCluster(cluster_root(PROJECT_ROOT)).up()
+    env = {**os.environ, "STRATA_DATABASE_URL": url, "STRATA_SCHEMA_NAME": schema}
+    store = Store(StoreSettings(database_url=url, schema_name=schema))
+    if not loaded(store):
+        subprocess.run([sys.executable, "-m", "services.cli.main", "load"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+    base = f"http://localhost:{free_port()}"
+    proc = start([sys.executable, "-m", "services.cli.main", "serve"],
+                 {**env, "STRATA_PORT": base.rsplit(":", 1)[1]}, f"{base}/")
+    try:
+        yield base, store, env
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def start(cmd: list[str], env: dict[str, str], probe: str) -> subprocess.Popen:

@@ -31,26 +31,15 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_service import start  # noqa: E402
+from bench_service import free_port, served_real_store, start  # noqa: E402
 
-from layers.catalogue import PROJECT_ROOT  # noqa: E402
 from linking.surfaces import mid_year, zonal_statistics  # noqa: E402
-from services.localdb import LocalCluster, cluster_root  # noqa: E402
-from services.settings import StoreSettings  # noqa: E402
 from services.store import Store  # noqa: E402
 from services.surface_files import surfaces_root  # noqa: E402
 from versioning.surfaces import surfaces  # noqa: E402
 
 SCHEMA = "bench_surfaces"
 REGION = (141_150.0, 161_450.0, 158_050.0, 178_200.0)  # the grid's bounds (EPSG:31370)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _times(label: str, run: int, call) -> float:  # type: ignore[no-untyped-def]
@@ -99,7 +88,7 @@ def start_pygeoapi(cog: Path, workdir: Path) -> tuple[subprocess.Popen, str]:  #
     """pygeoapi (uvicorn, one worker) serving ``cog`` on a free port; its process and URL."""
     import yaml
 
-    port = _free_port()
+    port = free_port()
     config, openapi = workdir / "pygeoapi.yml", workdir / "openapi.yml"
     config.write_text(yaml.safe_dump(pygeoapi_config(cog, port)))
     env = {"PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
@@ -118,29 +107,19 @@ def main() -> None:
     args = argparse.ArgumentParser(description=__doc__)
     args.add_argument("--requests", type=int, default=200)
     n = args.parse_args().requests
-    url = os.environ.get("STRATA_DATABASE_URL") or LocalCluster(cluster_root(PROJECT_ROOT)).up()
-    env = {**os.environ, "STRATA_DATABASE_URL": url, "STRATA_SCHEMA_NAME": SCHEMA}
-    store = Store(StoreSettings(database_url=url, schema_name=SCHEMA))
-    with store.connect() as conn:
-        known = surfaces(conn, "no2_surface")
-    if not known:
-        subprocess.run([sys.executable, "-m", "services.cli.main", "load"], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-    port = _free_port()
-    base = f"http://localhost:{port}"
-    proc = start([sys.executable, "-m", "services.cli.main", "serve"],
-                 {**env, "STRATA_PORT": str(port)}, f"{base}/")
-    try:
-        with tempfile.TemporaryDirectory() as work:
-            peer, peer_base = start_pygeoapi(_cog(store, "2021"), Path(work))
-            try:
-                _measure(base, peer_base, store, n)
-            finally:
-                peer.terminate()
-                peer.wait(timeout=30)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+
+    def loaded(store: Store) -> bool:
+        with store.connect() as conn:
+            return bool(surfaces(conn, "no2_surface"))
+
+    with served_real_store(SCHEMA, loaded) as (base, store, _), \
+            tempfile.TemporaryDirectory() as work:
+        peer, peer_base = start_pygeoapi(_cog(store, "2021"), Path(work))
+        try:
+            _measure(base, peer_base, store, n)
+        finally:
+            peer.terminate()
+            peer.wait(timeout=30)
 
 
 def _cog(store: Store, period: str) -> Path:

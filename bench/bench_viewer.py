@@ -24,9 +24,7 @@ Usage: .venv/bin/python bench/bench_viewer.py [--visits N]
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -35,14 +33,10 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
-from bench_service import start  # noqa: E402
-from bench_surfaces import _free_port  # noqa: E402
+from bench_service import served_real_store  # noqa: E402
 from strata_helpers import wait_until_quiet  # noqa: E402
 from test_viewer import CHROMIUM, LAUNCH_ARGS  # noqa: E402
 
-from layers.catalogue import PROJECT_ROOT  # noqa: E402
-from services.localdb import LocalCluster, cluster_root  # noqa: E402
-from services.settings import StoreSettings  # noqa: E402
 from services.store import Store  # noqa: E402
 from versioning.reading import editions  # noqa: E402
 
@@ -80,52 +74,28 @@ def main() -> None:
     args = argparse.ArgumentParser(description=__doc__)
     args.add_argument("--visits", type=int, default=8)
     n = args.parse_args().visits
-    url = os.environ.get("STRATA_DATABASE_URL") or LocalCluster(cluster_root(PROJECT_ROOT)).up()
-    env = {**os.environ, "STRATA_DATABASE_URL": url, "STRATA_SCHEMA_NAME": SCHEMA}
-    store = Store(StoreSettings(database_url=url, schema_name=SCHEMA))
-    with store.connect() as conn:
-        loaded = editions(conn, "municipalities")
-    if not loaded:
-        subprocess.run([sys.executable, "-m", "services.cli.main", "load"], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-    port = _free_port()
-    base = f"http://localhost:{port}"
-    proc = start([sys.executable, "-m", "services.cli.main", "serve"],
-                 {**env, "STRATA_PORT": str(port)}, f"{base}/")
-    try:
-        with sync_playwright() as playwright:
-            measure(playwright, base, n)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+
+    def loaded(store: Store) -> bool:
+        with store.connect() as conn:
+            return bool(editions(conn, "municipalities"))
+
+    with served_real_store(SCHEMA, loaded) as (base, _, _), sync_playwright() as playwright:
+        measure(playwright, base, n)
 
 
 def measure(playwright: Playwright, base: str, n: int) -> None:
-    def started() -> list[int]:
-        browser = fresh(playwright, settle=True)
+    def once(settle: bool, visits: int) -> list[int]:
+        """The last of ``visits`` visits in a fresh browser (started, or just launched)."""
+        browser = fresh(playwright, settle=settle)
         try:
-            return [visit(browser, base)]
-        finally:
-            browser.close()
-
-    def launched() -> list[int]:
-        browser = fresh(playwright, settle=False)
-        try:
-            return [visit(browser, base)]
-        finally:
-            browser.close()
-
-    def second() -> list[int]:
-        browser = fresh(playwright, settle=True)
-        try:
-            visit(browser, base)
-            return [visit(browser, base)]
+            return [[visit(browser, base) for _ in range(visits)][-1]]
         finally:
             browser.close()
 
     ways: dict[str, Callable[[], list[int]]] = {
-        "started": started, "just launched": launched, "second visitor": second}
-    started()  # the service makes the tiles once
+        "started": lambda: once(True, 1), "just launched": lambda: once(False, 1),
+        "second visitor": lambda: once(True, 2)}
+    once(True, 1)  # the service makes the tiles once
     times: dict[str, list[int]] = {name: [] for name in ways}
     for _ in range(n):
         for name, way in ways.items():

@@ -180,6 +180,8 @@ class Catalogue(_Frozen):
     for the three)."""
 
     attribution: dict[str, Texts] = {}
+    # the title of an attribute or key name, the same in every layer that has it
+    attribute_titles: dict[str, Texts] = {}
     layers: dict[str, LayerSpec]
     references: dict[str, str] = {}
 
@@ -190,6 +192,11 @@ class Catalogue(_Frozen):
             return {k: {lang: v for lang in LANGS} if isinstance(v, str) else v
                     for k, v in value.items()}
         return value
+
+    def attribute_title(self, name: str, lang: str) -> str:
+        """The title of an attribute (or key) in ``lang``; its name when it has none."""
+        title = self.attribute_titles.get(name)
+        return title.get(lang) if title else name
 
     def reference_path(self, name: str, root: Path = PROJECT_ROOT) -> Path:
         """The file of a reference table, relative paths taken from the project root."""
@@ -237,6 +244,7 @@ def load_catalogue(path: Path | str | None = None) -> Catalogue:
                            hint="start the file with `layers:` and one entry per layer")
     cat = validated(Catalogue, {
         "attribution": raw.get("attribution") or {},
+        "attribute_titles": raw.get("attribute_titles") or {},
         "layers": {k: {**(v or {}), "id": k} for k, v in raw["layers"].items()},
         "references": raw.get("references") or {}}, path)
     for spec in cat.layers.values():

@@ -17,6 +17,10 @@ def test_catalogue_is_valid_and_complete(env):
     for credit in cat.attribution.values():  # each in the three languages (one text: all)
         assert all(credit.get(lang) for lang in ("fr", "nl", "en"))
     assert cat.attribution["irceline"].fr == cat.attribution["irceline"].nl
+    # every key and attribute of every layer has its title in the three languages
+    untitled = {(spec.id, name) for spec in cat.layers.values()
+                for name in (spec.key.name, *spec.attributes) if name not in cat.attribute_titles}
+    assert not untitled, f"add them to attribute_titles in config/layers.yml: {sorted(untitled)}"
     assert {"municipalities", "districts", "region", "streets", "air_quality_stations",
             "no2_points", "worksites", "road_events"} <= set(cat.layers)
     for spec in cat.layers.values():

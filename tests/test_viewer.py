@@ -406,7 +406,11 @@ def test_a_clicked_feature_shows_its_versions(viewer: Viewer) -> None:
         "from 20 Jul 2015 to 5 Feb 2021 open")
     props = dict(zip(viewer.page.locator("#feature-properties th").all_inner_texts(),
                      viewer.page.locator("#feature-properties td").all_inner_texts(), strict=True))
-    assert props["name_fr"] == "Bruxelles-Ville" and props["municipality_id"] == "7400"
+    # each property under its title in the page's language (its name kept as the tooltip)
+    assert props["Name in French"] == "Bruxelles-Ville"
+    assert props["Municipality id (UrbIS)"] == "7400" and "NIS code" in props  # none in 2015
+    assert viewer.page.locator("#feature-properties th", has_text="Name in French"
+                               ).get_attribute("title") == "name_fr"
     # the lifespan named in the page's language, as the day of its edition in Brussels
     assert props["Start of this version (lifespan)"] == "20 Jul 2015"
     assert props["End of this version (lifespan)"] == "5 Feb 2021"

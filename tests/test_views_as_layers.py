@@ -147,6 +147,24 @@ def test_queryables_and_filter_on_every_collection(service, cid):
         assert answer.status_code == 200, (cid, name, answer.text)
 
 
+def test_queryables_give_each_property_its_title_in_the_asked_language(service):
+    """A layer's queryables title each property (and the layer) in the language of lang= or
+    Accept-Language, as a planner or QGIS shows them; the names stay the data's."""
+    said = {lang: httpx.get(f"{service}/collections/municipalities/queryables",
+                            params={"lang": lang}, timeout=60) for lang in ("fr", "nl", "en")}
+    titles = {lang: {n: p.get("title") for n, p in r.json()["properties"].items()}
+              for lang, r in said.items()}
+    assert titles["fr"]["name_fr"] == "Nom en français"
+    assert titles["nl"]["name_fr"] == "Naam in het Frans"
+    assert titles["en"]["municipality_id"] == "Municipality id (UrbIS)"
+    assert titles["nl"]["endLifespanVersion"] == "Einde van deze versie"
+    assert said["fr"].headers["content-language"] == "fr"
+    assert said["nl"].json()["title"] == "Gemeenten"
+    dutch = httpx.get(f"{service}/collections/municipalities/queryables",
+                      headers={"Accept-Language": "nl-BE"}, timeout=60)
+    assert dutch.json()["properties"]["nat_code"]["title"] == "NIS-code"
+
+
 def test_a_view_page_in_a_browser_and_its_bad_parameters(service):
     """A browser asks HTML by its Accept header, without f: the page (pygeoapi's) answers;
     a sign belongs to sortby, not to properties."""

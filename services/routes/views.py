@@ -22,7 +22,7 @@ from geo.errors import InvalidInput, NotFound
 from linking.view_pages import ViewQuery, ViewSpec, view_item, view_page, view_spec
 from services import ogc_params as p
 from services.pygeoapi_config import VIEW_BACKED
-from services.web import GEOJSON, catalogue, db, link_header, url, wants_html
+from services.web import GEOJSON, catalogue, db, language, link_header, url, wants_html
 
 ITEMS_PARAMS = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "properties",
                 "sortby", "lang", "filter", "filter-lang", "filter-crs", "skipGeometry"}
@@ -191,10 +191,14 @@ def queryables(request: Request) -> Response:
                            hint="use profile=valid-domain or actual-domain (the same here)")
     if q.get("f") not in (None, "json"):
         raise InvalidInput(f"f={q.get('f')} is not offered here", hint="use f=json or f=html")
-    layers = catalogue(request).layers
+    cat = catalogue(request)
+    layers = cat.layers
+    lang = language(request)
     props: dict[str, Any] = {}
+    title = cid
     if cid in layers:
         spec = layers[cid]
+        title = spec.title.get(lang)
         geometry = GEOMETRY_FORMATS.get(spec.geometry_type.upper(), "geometry-any")
         kinds: dict[str, str] = {
             spec.key.name: spec.key.type, **spec.attributes,
@@ -210,16 +214,18 @@ def queryables(request: Request) -> Response:
                        hint="see the collections at /collections")
     props["geometry"] = {"format": geometry, "x-ogc-role": "primary-geometry"}
     for name, kind in kinds.items():
-        entry: dict[str, Any] = {"title": name, "type": JSON_TYPES.get(kind, "string")}
+        entry: dict[str, Any] = {"title": cat.attribute_title(name, lang),
+                                 "type": JSON_TYPES.get(kind, "string")}
         if kind in FORMATS:
             entry["format"] = FORMATS[kind]
         if name == key:
             entry["x-ogc-role"] = "id"
         props[name] = entry
     body = {"$schema": SCHEMA, "$id": url(request, f"/collections/{cid}/queryables"),
-            "type": "object", "title": cid, "properties": props,
+            "type": "object", "title": title, "properties": props,
             "additionalProperties": False}
-    return JSONResponse(body, media_type="application/schema+json")
+    return JSONResponse(body, media_type="application/schema+json",
+                        headers={"Content-Language": lang, "Vary": "Accept-Language"})
 
 
 async def queryables_route(request: Request) -> Response:

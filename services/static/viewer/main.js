@@ -829,10 +829,13 @@ async function showFeature() {
   $('feature-layer').textContent = title(id);
   $('feature-at').textContent = t('properties_at', { date: formatDate(date) });
   const base = `/collections/${id}/items/${encodeURIComponent(key)}`;
-  const [feature, versions] = await Promise.all([
+  const [feature, versions, queryables] = await Promise.all([
     getJSON(`${base}?${new URLSearchParams({ datetime: date })}`).catch(() => null),
     getJSON(`${base}/versions`),
+    // the properties' titles in the page's language (their names when it cannot be had)
+    getJSON(`/collections/${id}/queryables?f=json&lang=${state.lang}`).catch(() => null),
   ]);
+  const titles = queryables ? queryables.properties || {} : {};
   const props = feature ? feature.properties : {};
   const nameKey = state.lang === 'nl' ? 'name_nl' : 'name_fr';
   $('feature-title').textContent = props[nameKey] || props.name_fr || props.name || String(key);
@@ -843,8 +846,9 @@ async function showFeature() {
     // writes it (the UTC instant of 2015-07-20 is 2015-07-19T22:00Z); named in the language
     const lifespan = name.endsWith('LifespanVersion');
     if (lifespan && typeof value === 'string') text = formatDate(brusselsDate(value));
-    const label = el('th', { textContent: lifespan ? t(`prop:${name}`) : name });
-    if (lifespan) label.title = name;
+    const label = el('th', { textContent: lifespan ? t(`prop:${name}`)
+      : (titles[name] && titles[name].title) || name });
+    label.title = name; // the name the data and the API use
     return el('tr', {}, label, el('td', { textContent: text ?? '' }));
   });
   $('feature-properties').tBodies[0].replaceChildren(...(feature ? rows

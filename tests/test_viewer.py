@@ -488,6 +488,8 @@ def test_dated_html_pages_show_the_version_of_their_date(viewer: Viewer) -> None
     viewer.shot("item-2016")
     page.goto(f"{viewer.base}/collections/municipalities/items/7400?f=html&lang=en")
     assert page.inner_text("h1") == "Bruxelles"
+    # the properties under their titles in the page's language, the name as the tooltip
+    assert page.locator("td[title=nat_code]").inner_text() == "NIS code"
 
     answer = page.goto(f"{viewer.base}/collections/municipalities/items"
                        "?f=html&datetime=2016-01-01&limit=100&lang=fr")
@@ -495,6 +497,7 @@ def test_dated_html_pages_show_the_version_of_their_date(viewer: Viewer) -> None
     page_map_drawn(viewer)
     names = [n.strip() for n in page.locator("#items tbody td:first-child").all_inner_texts()]
     assert len(names) == 19 and "Bruxelles-Ville" in names and "Bruxelles" not in names
+    assert page.locator("#items th[title=name_nl]").inner_text() == "Nom en néerlandais"
     viewer.shot("items-2016")
 
 

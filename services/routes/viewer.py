@@ -274,7 +274,10 @@ async def _page(request: Request, answer: Response, items: bool) -> Response:
         collections_path=f"{base}/collections", dataset_path=f"{base}/collections/{spec.id}",
         items_path=f"{base}/collections/{spec.id}/items", itemtype="feature",
         id_field=spec.key.name, strata_date=request.query_params.get("datetime"),
-        offset=int(request.query_params.get("offset", 0)))
+        offset=int(request.query_params.get("offset", 0)),
+        # each property's title in the page's language (the templates show the name without)
+        strata_titles={name: catalogue(request).attribute_title(name, lang) for name in (
+            spec.key.name, *spec.attributes, "beginLifespanVersion", "endLifespanVersion")})
     if title_field in spec.attributes:
         data["title_field"] = title_field
     if items:

@@ -264,7 +264,10 @@ class LocalCluster:
             os.chown(path, pg.pw_uid, pg.pw_gid)
 
     def _run(self, cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
-        kwargs: dict = {"env": {**os.environ, **env}} if env else {}
+        # without LANGUAGE: the command line sets it for click's texts in the user's language
+        # (services/cli/click_text.py), and glibc would make the server speak it for good
+        kwargs: dict = {"env": {k: v for k, v in {**os.environ, **(env or {})}.items()
+                                if k != "LANGUAGE"}}
         if os.geteuid() == 0:
             kwargs["user"] = server_user()
             kwargs["cwd"] = "/"

@@ -21,6 +21,20 @@ from services.settings import StoreSettings
 from services.store import Store
 
 
+@pytest.fixture(scope="session", autouse=True)
+def english_command_line() -> Iterator[None]:
+    """The command line in English whatever the machine's locale, in this process and the
+    commands it starts (tests read its words; tests/test_error_text.py asks for fr and nl
+    itself)."""
+    before = os.environ.get("STRATA_LANG")
+    os.environ["STRATA_LANG"] = "en"
+    yield
+    if before is None:
+        os.environ.pop("STRATA_LANG", None)
+    else:
+        os.environ["STRATA_LANG"] = before
+
+
 @pytest.fixture(scope="session")
 def database_url() -> str:
     """The session's PostGIS: a real server, never a stand-in."""

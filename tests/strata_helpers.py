@@ -222,12 +222,14 @@ def busy_cpu_seconds() -> tuple[float, float]:
     return busy / tick, total / tick
 
 
-def wait_until_quiet(limit: float = 20.0, step: float = 0.25, busy: float = 0.1) -> float:
+def wait_until_quiet(limit: float = 20.0, step: float = 0.25, busy: float = 0.1) -> bool:
     """Wait until the machine is quiet: under ``busy`` of its CPU time (all cores) in use in
-    each of two consecutive ``step``-second spans, for at most ``limit`` seconds. Returns the
-    seconds waited. A browser just launched spends its first second loading its own pages
-    (in Chromium 156 headless, the omnibox popup's WebUI: about a second of CPU on a 2-core
-    machine), and a service just started makes its opening view's tiles in the background
+    each of two consecutive ``step``-second spans, for at most ``limit`` seconds. Returns
+    whether it got quiet (the whole machine is measured: on a shared host it may not).
+
+    A browser just launched spends its first second loading its own pages (in Chromium 156
+    headless, the omnibox popup's WebUI: about a second of CPU on a 2-core machine), and a
+    service just started makes its opening view's tiles in the background
     (services/tile_seed.py): a page timed then would share the machine with that work."""
     start = time.monotonic()
     last, calm = busy_cpu_seconds(), 0
@@ -237,4 +239,4 @@ def wait_until_quiet(limit: float = 20.0, step: float = 0.25, busy: float = 0.1)
         spent, elapsed = now[0] - last[0], now[1] - last[1]
         calm = calm + 1 if elapsed > 0 and spent / elapsed < busy else 0
         last = now
-    return time.monotonic() - start
+    return calm >= 2

@@ -326,3 +326,27 @@ def test_every_line_the_command_line_says_has_its_french_and_dutch(loaded, tmp_p
     assert "la carte du 2010-01-01 est vide" in french and "écrit" in french
     dutch = said("nl", "layers")
     assert "municipalities (Gemeenten): 19 objecten" in dutch and "toegevoegd" in dutch
+
+
+def test_click_catalogues_are_this_users_and_whole(tmp_path, monkeypatch):
+    """The catalogues go to a folder of this user that no one else may write in (a folder
+    others may write in is passed over); one cut short is written again before use."""
+    import gettext
+
+    from services.cli import click_text
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    click_text.catalogues.cache_clear()
+    folder = click_text.catalogues()
+    assert folder is not None and folder.parent == tmp_path / "strata"
+    assert folder.stat().st_mode & 0o077 == 0
+    mo = folder / "fr" / "LC_MESSAGES" / f"{click_text.DOMAIN}.mo"
+    mo.write_bytes(mo.read_bytes()[:40])  # cut short
+    click_text.catalogues.cache_clear()
+    assert click_text.catalogues() == folder
+    with mo.open("rb") as file:
+        assert gettext.GNUTranslations(file).gettext("Usage:") == "Utilisation :"
+    folder.chmod(0o777)  # others may write in it now: not used
+    click_text.catalogues.cache_clear()
+    assert click_text.catalogues() != folder
+    click_text.catalogues.cache_clear()

@@ -25,6 +25,7 @@ Example (an unknown option, in French):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gettext
 import hashlib
@@ -80,23 +81,48 @@ def mo_bytes(lang: str) -> bytes:
 @functools.cache
 def catalogues() -> Path | None:
     """The folder holding the catalogues (``<lang>/LC_MESSAGES/strata-click.mo``), written
-    the first time; None when no folder can be written (click then speaks English)."""
-    digest = hashlib.sha256(MESSAGES.read_bytes()).hexdigest()[:16]
-    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    for base in (Path(home) / "strata", Path(tempfile.gettempdir())):
-        folder = base / f"strata-click-{digest}"
+    the first time, named by the digest of what is written; None when no folder of this
+    user can be written (click then speaks English). In the user's cache, else in the
+    temporary folder under a name of this user's, used only if this user owns it and no one
+    else may write in it. A catalogue that gettext cannot read is written again."""
+    made = {lang: mo_bytes(lang) for lang in LANGUAGES}
+    digest = hashlib.sha256(b"".join(made.values())).hexdigest()[:16]
+    for base in _bases():
+        folder = base / f"strata-click-{os.getuid()}-{digest}"
         try:
-            for lang in LANGUAGES:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            mode = folder.stat()
+            if mode.st_uid != os.getuid() or mode.st_mode & 0o022:
+                continue  # someone else's, or others may write in it
+            for lang, data in made.items():
                 path = folder / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
-                if not path.exists():
+                if not _readable(path):
                     path.parent.mkdir(parents=True, exist_ok=True)
                     part = path.with_suffix(f".{os.getpid()}.part")
-                    part.write_bytes(mo_bytes(lang))
+                    part.write_bytes(data)
                     part.replace(path)  # whole or not at all, if two commands start at once
             return folder
         except OSError:
             continue
     return None
+
+
+def _bases() -> list[Path]:
+    """Where catalogues may go: the user's cache, then the temporary folder."""
+    bases = []
+    with contextlib.suppress(RuntimeError):  # no home to be found
+        bases.append(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "strata")
+    return [*bases, Path(tempfile.gettempdir())]
+
+
+def _readable(path: Path) -> bool:
+    """Whether gettext reads ``path`` as a catalogue."""
+    try:
+        with path.open("rb") as file:
+            gettext.GNUTranslations(file)
+        return True
+    except Exception:  # missing (OSError), cut short (struct.error), not a catalogue
+        return False
 
 
 @contextmanager

@@ -79,7 +79,7 @@ def swapped(answer: dict[str, Any]) -> bool:
               help="The map of this date (YYYY-MM-DD); today when not given.")
 @click.option("--category", type=int, help="A Fix My Street category id (routing rules).")
 @click.option("--lang", type=click.Choice(["fr", "nl", "en"]), default=None,
-              help="Language of the answer (default: the command line's).")
+              help="Language of the answer (default: the command line's; English with --json).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full answer as JSON.")
 @click.pass_context
 def command(ctx: click.Context, x: float, y: float, crs, at, category: int | None,
@@ -87,7 +87,7 @@ def command(ctx: click.Context, x: float, y: float, crs, at, category: int | Non
     """Where the point X Y is (street, municipality, district, postcode) and who must act."""
     import datetime as dt
 
-    lang = lang or cli_language()
+    lang = lang or ("en" if as_json else cli_language())  # JSON for programs: English
     s = store(ctx)
     at = at or dt.datetime.now(dt.UTC)
     with s.connect() as conn:

@@ -16,11 +16,11 @@ from versioning.reading import editions, layer_counts
 @click.command("layers")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--lang", type=click.Choice(["fr", "nl", "en"]), default=None,
-              help="Language of the titles (default: the command line's).")
+              help="Language of the titles (default: the command line's; English with --json).")
 @click.pass_context
 def command(ctx: click.Context, as_json: bool, lang: str | None) -> None:
     """List the layers with their editions: added / modified / deleted / unchanged."""
-    lang = lang or cli_language()
+    lang = lang or ("en" if as_json else cli_language())  # JSON for programs: English
     s = store(ctx)
     out: list[dict[str, Any]] = []
     with s.connect() as conn:

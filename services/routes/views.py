@@ -22,7 +22,16 @@ from geo.errors import InvalidInput, NotFound
 from linking.view_pages import ViewQuery, ViewSpec, view_item, view_page, view_spec
 from services import ogc_params as p
 from services.pygeoapi_config import VIEW_BACKED
-from services.web import GEOJSON, catalogue, db, language, link_header, url, wants_html
+from services.web import (
+    GEOJSON,
+    NEGOTIATED,
+    catalogue,
+    db,
+    language,
+    link_header,
+    url,
+    wants_html,
+)
 
 ITEMS_PARAMS = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "properties",
                 "sortby", "lang", "filter", "filter-lang", "filter-crs", "skipGeometry"}
@@ -225,7 +234,7 @@ def queryables(request: Request) -> Response:
             "type": "object", "title": title, "properties": props,
             "additionalProperties": False}
     return JSONResponse(body, media_type="application/schema+json",
-                        headers={"Content-Language": lang, "Vary": "Accept-Language"})
+                        headers={"Content-Language": lang, "Vary": NEGOTIATED})
 
 
 async def queryables_route(request: Request) -> Response:

@@ -122,7 +122,7 @@ function getJSON(path) {
 }
 
 const editions = {}; // layer id -> editions (oldest first), once loaded
-const tilejson = {}; // tiles path -> TileJSON (zoom range, bounds, attribution)
+const tilejson = {}; // "lang path" -> TileJSON of a tiles path (zoom range, bounds, credits)
 let titles = {}; // layer id -> title in state.lang
 
 function tilesPath(id) { return `/collections/${id}/tiles/WebMercatorQuad`; }
@@ -140,16 +140,20 @@ async function loadEditions(id) {
   return editions[id];
 }
 
+/** A tiles path's TileJSON in the page's language (its credits), once loaded. */
+const tilejsonOf = (path) => tilejson[`${state.lang} ${path}`];
+
 async function loadTileJSON(path) {
-  if (tilejson[path]) return tilejson[path];
-  try { // in the page's language: its credits (asked again when the language changes)
-    tilejson[path] = await getJSON(`${path}?f=tilejson&lang=${state.lang}`);
+  const key = `${state.lang} ${path}`; // a language switched meanwhile keeps its own
+  if (tilejson[key]) return tilejson[key];
+  try {
+    tilejson[key] = await getJSON(`${path}?f=tilejson&lang=${state.lang}`);
     cleared(path);
   } catch (error) { // said, and asked again the next time it is needed
     showError(`${path}?f=tilejson`, error, path);
     return {};
   }
-  return tilejson[path];
+  return tilejson[key];
 }
 
 async function loadTitles() {
@@ -276,7 +280,7 @@ function shownEditions() {
 // ---------------------------------------------------------------- the style
 
 function tileSource(path, tiles, query) {
-  return vectorSource(tiles, query, tilejson[path]);
+  return vectorSource(tiles, query, tilejsonOf(path));
 }
 
 const NOTHING = ['boolean', false];
@@ -508,6 +512,7 @@ function setupSwipe() {
 /** Bring the maps to the state: a second map while comparing, the tiles of the dates. */
 async function updateMaps(initial = false) {
   await loadFor(state.layers);
+  if (!mapA) return; // the first map is still to be made: start() makes it from the state then
   const comparing = Boolean(state.compare);
   let made = false;
   if (comparing && !mapB) {
@@ -578,7 +583,7 @@ function renderLayerList() {
 function markZoomRange() {
   const zoom = mapA ? mapA.getZoom() : null;
   for (const item of $('layer-list').children) {
-    const tj = tilejson[tilesPath(item.dataset.layer)];
+    const tj = tilejsonOf(tilesPath(item.dataset.layer));
     const out = zoom !== null && state.layers.includes(item.dataset.layer) && tj
       && tj.minzoom !== undefined && zoom < tj.minzoom;
     item.classList.toggle('out-of-zoom', Boolean(out));
@@ -586,7 +591,7 @@ function markZoomRange() {
   }
   // the changes compared are drawn from the layer's zoom: said where they are read
   const cid = state.compare ? changesLayerId() : null;
-  const tj = cid ? tilejson[tilesPath(cid)] : null;
+  const tj = cid ? tilejsonOf(tilesPath(cid)) : null;
   const hidden = !(zoom !== null && tj && tj.minzoom !== undefined && zoom < tj.minzoom);
   $('changes-zoom').hidden = hidden;
   $('changes-zoom').textContent = hidden ? '' : `${title(cid)}: ${t('zoom_in', { zoom: tj.minzoom })}`;
@@ -916,7 +921,6 @@ async function toggleLayer(id, on) {
 
 async function setLanguage(lang) {
   state.lang = lang;
-  for (const path of Object.keys(tilejson)) delete tilejson[path]; // their credits
   writeState();
   applyStaticStrings();
   showStatus();
@@ -1040,6 +1044,7 @@ async function start() {
   // thread waits for the WebGL context and the first shaders (in software rendering, a few
   // hundred milliseconds).
   await documents;
+  await loadFor(state.layers); // what the planner changed meanwhile (layers, language), if anything
   performance.mark('strata-documents');
   mapA = makeMap('map-a', state.date, Boolean(state.compare));
   window.map = mapA;

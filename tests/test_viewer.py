@@ -685,6 +685,29 @@ def test_on_a_phone_the_map_has_the_screen(browser: Browser, service: str) -> No
         context.close()
 
 
+@pytest.mark.parametrize("width", [390, 700, 1400])
+def test_the_credits_never_cover_the_scale_bar(browser: Browser, service: str,
+                                               width: int) -> None:
+    """Whatever the width, the map's credits and its scale bar do not overlap: credits that
+    would cover it fold behind their (i) button, which shows them on demand."""
+    context = browser.new_context(viewport={"width": width, "height": 844}, locale="en-GB")
+    try:
+        v = Viewer(context.new_page(), service, f"credits-{width}")
+        v.open("?layers=municipalities,streets&lang=en")
+        credits = v.page.locator("#map-a .maplibregl-ctrl-attrib")
+        scale = v.page.locator("#map-a .maplibregl-ctrl-scale").bounding_box()
+        shown = credits.bounding_box()
+        assert scale and shown
+        apart = (shown["x"] >= scale["x"] + scale["width"]
+                 or shown["y"] >= scale["y"] + scale["height"]
+                 or shown["y"] + shown["height"] <= scale["y"])
+        assert apart, (shown, scale)
+        assert "Brussels UrbIS" in (credits.text_content() or "")  # folded, still there
+        v.check()
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize(("query", "lang", "words"), [
     ("?layers=nope&lang=nl", "nl", "onbekende la(a)g(en) nope"),
     ("?date=2016-13-01&lang=fr", "fr", "n'est pas une date"),

@@ -398,11 +398,10 @@ function makeMap(container, date, withChanges, style = buildStyle(date, withChan
   map.strataDate = date;
   map.strataChanges = withChanges;
   map.on('style.load', () => { map.strataStyleReady = true; });
-  // on a narrow map the credits fold behind their (i) button, which shows them again
-  map.once('load', () => {
-    const credits = map.getContainer().querySelector('.maplibregl-ctrl-attrib');
-    if (credits && map.getContainer().clientWidth < 640) credits.classList.remove('maplibregl-compact-show');
-  });
+  // credits that would cover the scale bar fold behind their (i) button, which shows them
+  // again: once the map has drawn its sources (their credits are in), and at each resize
+  map.once('idle', () => fitCredits(map));
+  map.on('resize', () => fitCredits(map));
   map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new ScaleControl(), 'bottom-left');
   map.on('click', (event) => track(onClick(map, event)));
@@ -410,6 +409,18 @@ function makeMap(container, date, withChanges, style = buildStyle(date, withChan
     event.error || new Error('map error'), `map:${container}`));
   expectIdle(map);
   return map;
+}
+
+/** Fold a map's credits when, shown, they would cover its scale bar (a narrow map). */
+function fitCredits(map) {
+  const credits = map.getContainer().querySelector('.maplibregl-ctrl-attrib');
+  const scale = map.getContainer().querySelector('.maplibregl-ctrl-scale');
+  if (!credits || !scale || !credits.classList.contains('maplibregl-compact-show')) return;
+  const c = credits.getBoundingClientRect();
+  const s = scale.getBoundingClientRect();
+  if (c.left < s.right && s.left < c.right && c.top < s.bottom && s.top < c.bottom) {
+    credits.classList.remove('maplibregl-compact-show');
+  }
 }
 
 /** Bring a map to `date` (and its changes layer): new tiles where the date's edition

@@ -685,6 +685,25 @@ def test_on_a_phone_the_map_has_the_screen(browser: Browser, service: str) -> No
         context.close()
 
 
+def test_the_keyboard_gets_past_the_list_of_changes_in_one_step(viewer: Viewer) -> None:
+    """Before the changes' links (up to 200 of them), a button out of sight until it has the
+    focus takes the keyboard on to the download panel."""
+    viewer.open(f"?layers=streets&date={STREETS_FROM}&compare={STREETS_TO}&lang=en")
+    assert viewer.page.locator("#changes-list tbody a").count() > 50
+    skip = viewer.page.locator("#skip-changes")
+    assert (skip.bounding_box() or {"x": 0})["x"] < 0  # out of sight
+    first_link = viewer.page.locator("#changes-list tbody a").first
+    assert viewer.js("""() => document.getElementById('skip-changes').compareDocumentPosition(
+        document.querySelector('#changes-list tbody a')) & Node.DOCUMENT_POSITION_FOLLOWING""")
+    skip.focus()
+    box = skip.bounding_box()
+    assert box and box["x"] >= 0 and box["width"] > 0  # in sight once it has the focus
+    assert skip.inner_text() == "Skip the list of changes (to the downloads)"
+    viewer.page.keyboard.press("Enter")
+    assert viewer.js("() => document.activeElement.id") == "dl-layer"
+    assert first_link.is_visible()
+
+
 @pytest.mark.parametrize("width", [390, 700, 1400])
 def test_the_credits_never_cover_the_scale_bar(browser: Browser, service: str,
                                                width: int) -> None:

@@ -1030,6 +1030,7 @@ function wire() {
     track(updateMaps().then(loadChanges));
   });
   $('dl-layer').addEventListener('change', () => { downloadPicked = true; });
+  $('skip-changes').addEventListener('click', () => $('dl-layer').focus());
   for (const id of ['dl-layer', 'dl-date', 'dl-format', 'dl-crs', 'dl-from', 'dl-to', 'dl-change-format']) {
     $(id).addEventListener('change', updateDownloadLinks);
   }

@@ -34,8 +34,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 from bench_service import served_real_store  # noqa: E402
-from strata_helpers import wait_until_quiet  # noqa: E402
-from test_viewer import CHROMIUM, LAUNCH_ARGS  # noqa: E402
+from test_viewer import CHROMIUM, LAUNCH_ARGS, settle  # noqa: E402
 
 from services.store import Store  # noqa: E402
 from versioning.reading import editions  # noqa: E402
@@ -59,19 +58,6 @@ def visit(browser: Browser, base: str) -> int:
         context.close()
 
 
-NOT_QUIET: list[int] = []  # visits made after waiting for a quiet machine in vain
-
-
-def fresh(playwright: Playwright, settle: bool) -> Browser:
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-    if settle:
-        blank = browser.new_page()
-        blank.goto("about:blank")
-        if not wait_until_quiet():
-            NOT_QUIET.append(1)
-        blank.close()
-    return browser
-
 
 def main() -> None:
     """Load if needed, serve, measure, print."""
@@ -88,10 +74,14 @@ def main() -> None:
 
 
 def measure(playwright: Playwright, base: str, n: int) -> None:
-    def once(settle: bool, visits: int) -> list[int]:
+    not_quiet = []  # started browsers whose machine never got quiet (something else ran)
+
+    def once(started: bool, visits: int) -> list[int]:
         """The last of ``visits`` visits in a fresh browser (started, or just launched)."""
-        browser = fresh(playwright, settle=settle)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
+            if started and not settle(browser):
+                not_quiet.append(browser)
             return [[visit(browser, base) for _ in range(visits)][-1]]
         finally:
             browser.close()
@@ -105,8 +95,8 @@ def measure(playwright: Playwright, base: str, n: int) -> None:
         for name, way in ways.items():
             times[name] += way()
     print(f"viewer's first complete map, {n} visits each (ms; target {TARGET_MS})")
-    if NOT_QUIET:
-        print(f"(the machine never got quiet before {len(NOT_QUIET)} of the started browsers' "
+    if not_quiet:
+        print(f"(the machine never got quiet before {len(not_quiet)} of the started browsers' "
               "visits: something else ran)")
     print(f"{'browser':<18}{'median':>8}{'min':>8}{'max':>8}{'under target':>14}")
     for name, got in times.items():

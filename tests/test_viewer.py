@@ -49,12 +49,19 @@ def browser() -> Iterator[Browser]:
     the browser's start nor the service's."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        blank = chromium.new_page()
-        blank.goto("about:blank")
-        wait_until_quiet()
-        blank.close()
+        settle(chromium)
         yield chromium
         chromium.close()
+
+
+def settle(browser: Browser) -> bool:
+    """Let a browser just launched finish starting: a first page opened (about:blank), then
+    the machine quiet (``wait_until_quiet``); whether it got quiet."""
+    blank = browser.new_page()
+    blank.goto("about:blank")
+    quiet = wait_until_quiet()
+    blank.close()
+    return quiet
 
 
 class Viewer:

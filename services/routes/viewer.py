@@ -270,13 +270,14 @@ async def _page(request: Request, answer: Response, items: bool) -> Response:
             link["type"] = "text/html"
     names = {"fr": "name_fr", "nl": "name_nl"}
     title_field = names.get(lang, "name_fr")
+    cat = catalogue(request)
     data.update(
         collections_path=f"{base}/collections", dataset_path=f"{base}/collections/{spec.id}",
         items_path=f"{base}/collections/{spec.id}/items", itemtype="feature",
         id_field=spec.key.name, strata_date=request.query_params.get("datetime"),
         offset=int(request.query_params.get("offset", 0)),
         # each property's title in the page's language (the templates show the name without)
-        strata_titles={name: catalogue(request).attribute_title(name, lang) for name in (
+        strata_titles={name: cat.attribute_title(name, lang) for name in (
             spec.key.name, *spec.attributes, "beginLifespanVersion", "endLifespanVersion")})
     if title_field in spec.attributes:
         data["title_field"] = title_field

@@ -141,10 +141,11 @@ async function loadEditions(id) {
 }
 
 /** A tiles path's TileJSON in the page's language (its credits), once loaded. */
-const tilejsonOf = (path) => tilejson[`${state.lang} ${path}`];
+const tilejsonKey = (path) => `${state.lang} ${path}`; // each language keeps its own
+const tilejsonOf = (path) => tilejson[tilejsonKey(path)];
 
 async function loadTileJSON(path) {
-  const key = `${state.lang} ${path}`; // a language switched meanwhile keeps its own
+  const key = tilejsonKey(path); // as asked: a language switched meanwhile keeps its own
   if (tilejson[key]) return tilejson[key];
   try {
     tilejson[key] = await getJSON(`${path}?f=tilejson&lang=${state.lang}`);

@@ -3,14 +3,48 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from layers.catalogue import DEFAULT_CATALOGUE, PROJECT_ROOT
 from layers.responsibility import DEFAULT_RESPONSIBILITY
+
+# a list in the environment: comma-separated ("a,b"), or a JSON list ('["a", "b"]')
+Names = Annotated[list[str], NoDecode]
+# why a setting is not valid, by pydantic's type of error, in the words of this project
+# (services/error_messages.json has their French and Dutch); a validator's own otherwise
+REASONS = {"int_parsing": "must be a whole number, such as 8",
+           "int_from_float": "must be a whole number, such as 8",
+           "float_parsing": "must be a number, such as 2.5",
+           "bool_parsing": "must be true or false",
+           "list_type": "must be a list: values separated by commas",
+           "string_type": "must be a text"}
+
+
+def reason(error: dict[str, Any]) -> str:
+    """Why a setting is not valid, from one of pydantic's errors: :data:`REASONS`, or the
+    text of the validator that refused it."""
+    return REASONS.get(str(error.get("type")), str(error.get("msg", "")).removeprefix(
+        "Value error, "))
+
+
+def _names(value: Any) -> Any:
+    """A list setting as the environment gives it: a JSON list, or values separated by
+    commas (blanks around them dropped, empty ones too)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ValueError("must be a list: values separated by commas") from None
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 class StoreSettings(BaseSettings):
@@ -61,7 +95,7 @@ class ServiceSettings(BaseSettings):
     max_filter_length: int = 10_000  # a CQL2 filter, in characters
     max_filter_depth: int = 40  # nesting of a CQL2 filter (AND / OR / NOT / comparisons)
     cache_max_bytes: int = 2_000_000_000  # the download cache, least recently used out
-    cors_origins: list[str] = ["*"]  # origins allowed to read the API from a browser
+    cors_origins: Names = ["*"]  # origins allowed to read the API from a browser
     failed_key_limit: int = 10  # failed Open311 API keys per address and minute
     # vector tiles: features encoded per layer and tile at most (Strata-Tile-Capped: true
     # when more were found); the layers of the map tileset /tiles, bottom first; an outside
@@ -75,7 +109,7 @@ class ServiceSettings(BaseSettings):
     # made again, every seed_interval_s, when a new edition has changed it
     seed_tiles: bool = True
     seed_interval_s: float = 60.0
-    tile_map_layers: list[str] = ["region", "municipalities", "districts", "streets"]
+    tile_map_layers: Names = ["region", "municipalities", "districts", "streets"]
     basemap_url: str | None = None
     # beyond one machine (docs/DEPLOYMENT.md): PostgreSQL standbys for reads, as the reader
     # role, comma-separated; how often their replay position and health are read; how long
@@ -99,6 +133,11 @@ class ServiceSettings(BaseSettings):
         if value <= 0:
             raise ValueError("must be greater than 0")
         return value
+
+    @field_validator("cors_origins", "tile_map_layers", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _names(value)
 
     @field_validator("tile_cache_bytes", "tile_disk_cache_bytes")
     @classmethod

@@ -296,19 +296,47 @@ def test_stopping_a_server_of_several_workers_stops_them_all(loaded):
 
 @pytest.mark.parametrize(("setting", "value", "reason"), [
     ("STRATA_SEED_INTERVAL_S", "-5", "must be greater than 0"),
-    ("STRATA_POOL_SIZE", "s3cret", "valid integer"),
+    ("STRATA_POOL_SIZE", "s3cret", "must be a whole number"),
+    ("STRATA_POOL_TIMEOUT_S", "s3cret", "must be a number"),
+    ("STRATA_SEED_TILES", "s3cret", "must be true or false"),
+    ("STRATA_CORS_ORIGINS", '["s3cret', "must be a list"),
     ("STRATA_SCHEMA_NAME", "Bad Name", "lowercase SQL name"),
 ])
 def test_a_setting_that_is_not_valid_is_named_with_why(setting, value, reason):
     """A setting of the environment that is not valid stops the command with a message that
-    names it and says why (never its value: a URL may hold a password), not a traceback."""
+    names it and says why (never its value: a URL may hold a password), not a traceback,
+    in the command line's language."""
     import subprocess
     import sys
 
-    serving = subprocess.run([sys.executable, "-m", "services.cli.main", "serve"],
-                             env={**os.environ, setting: value, "STRATA_PORT": "1"},
-                             capture_output=True, text=True, timeout=120)
-    assert serving.returncode == 2, serving.stderr[-2000:]
-    assert f"error: the setting {setting} is not valid: " in serving.stderr
-    assert reason in serving.stderr and "hint:" in serving.stderr
-    assert "Traceback" not in serving.stderr and value not in serving.stderr
+    from services.error_text import translate
+
+    english = ""
+    for lang in ("en", "fr", "nl"):
+        serving = subprocess.run([sys.executable, "-m", "services.cli.main", "serve"],
+                                 env={**os.environ, setting: value, "STRATA_PORT": "1",
+                                      "STRATA_LANG": lang},
+                                 capture_output=True, text=True, timeout=120)
+        assert serving.returncode == 2, serving.stderr[-2000:]
+        assert "Traceback" not in serving.stderr and value not in serving.stderr
+        if lang == "en":
+            assert f"error: the setting {setting} is not valid: " in serving.stderr
+            assert reason in serving.stderr and "hint:" in serving.stderr
+            english = serving.stderr.split("is not valid: ", 1)[1].splitlines()[0]
+        else:  # the reason too in the command line's language
+            why = translate(english, lang)
+            said = translate(f"the setting {setting} is not valid: {why}", lang)
+            assert why and said and said in serving.stderr, serving.stderr
+            assert english not in serving.stderr, serving.stderr
+
+
+def test_a_list_setting_takes_commas_or_json(monkeypatch):
+    """STRATA_CORS_ORIGINS and STRATA_TILE_MAP_LAYERS as people write them: values
+    separated by commas (blanks dropped), or a JSON list."""
+    from services.settings import ServiceSettings
+
+    monkeypatch.setenv("STRATA_CORS_ORIGINS", " https://a.example, https://b.example ,")
+    monkeypatch.setenv("STRATA_TILE_MAP_LAYERS", '["region", "streets"]')
+    settings = ServiceSettings()
+    assert settings.cors_origins == ["https://a.example", "https://b.example"]
+    assert settings.tile_map_layers == ["region", "streets"]

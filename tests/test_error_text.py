@@ -220,6 +220,12 @@ def test_click_says_a_bad_command_line_in_the_users_language(lang, words):
                      "nl": ("Opties:", "Deze hulp tonen en stoppen."),
                      "en": ("Options:", "Show this message and exit.")}[lang]
     assert heading in helped.stdout and show in helped.stdout, helped.stdout
+    version = strata("--version")
+    assert version.returncode == 0
+    assert version.stdout.startswith({"fr": "strata, version ", "nl": "strata, versie ",
+                                      "en": "strata, version "}[lang]), version.stdout
+    assert {"fr": "Afficher la version et quitter.", "nl": "De versie tonen en stoppen.",
+            "en": "Show the version and exit."}[lang] in helped.stdout
 
 
 def test_click_texts_are_click_s_and_their_catalogues_translate_them(tmp_path, monkeypatch):
@@ -350,3 +356,15 @@ def test_click_catalogues_are_this_users_and_whole(tmp_path, monkeypatch):
     click_text.catalogues.cache_clear()
     assert click_text.catalogues() != folder
     click_text.catalogues.cache_clear()
+
+
+def test_every_reason_a_setting_is_refused_for_has_its_french_and_dutch():
+    """services/settings.py words pydantic's refusals itself: each has its translations."""
+    from services.settings import REASONS, reason
+
+    for english in REASONS.values():
+        assert translate(english, "fr") and translate(english, "nl"), english
+    assert reason({"type": "value_error", "msg": "Value error, must be greater than 0"}) == \
+        "must be greater than 0"
+    assert reason({"type": "bool_parsing", "msg": "Input should be a valid boolean"}) == \
+        "must be true or false"

@@ -124,6 +124,32 @@ def test_gdalinfo_reads_the_coverage_url(service):
     assert "Size is 338, 335" in out.stdout and "Overviews: 169x167" in out.stdout
 
 
+
+def test_ranges_of_the_coverage(service):
+    """GDAL reads the COG by ranges: a part is a 206 of those bytes; a range starting beyond
+    the end a 416 in the one error shape with the size, as for a download; one ending before
+    it starts is ignored (the whole file)."""
+    url = f"{service}{COVERAGE}"
+    params = {"datetime": "2021-06-15"}
+    whole = httpx.get(url, params=params, timeout=60)
+    assert whole.status_code == 200 and whole.headers["Accept-Ranges"] == "bytes"
+    size = len(whole.content)
+    part = httpx.get(url, params=params, headers={"Range": "bytes=100-199"}, timeout=60)
+    assert part.status_code == 206 and part.content == whole.content[100:200]
+    assert part.headers["Content-Range"] == f"bytes 100-199/{size}"
+    tail = httpx.get(url, params=params, headers={"Range": "bytes=-16"}, timeout=60)
+    assert tail.status_code == 206 and tail.content == whole.content[-16:]
+    beyond = httpx.get(url, params={**params, "lang": "nl"},
+                       headers={"Range": f"bytes={size}-"}, timeout=60)
+    assert beyond.status_code == 416, beyond.text
+    assert beyond.headers["Content-Range"] == f"bytes */{size}"
+    body = beyond.json()
+    assert body["code"] == "RangeNotSatisfiable" and body["hint"]
+    assert beyond.headers["Content-Language"] == "nl"
+    backwards = httpx.get(url, params=params, headers={"Range": "bytes=20-10"}, timeout=60)
+    assert backwards.status_code == 200 and backwards.content == whole.content
+
+
 QGIS_SCRIPT = textwrap.dedent("""
     import json, sys
     from qgis.core import QgsApplication, QgsRasterLayer

@@ -418,9 +418,9 @@ def test_a_clicked_feature_shows_its_versions(viewer: Viewer) -> None:
     assert props["Municipality id (UrbIS)"] == "7400" and "NIS code" in props  # none in 2015
     assert viewer.page.locator("#feature-properties th", has_text="Name in French"
                                ).get_attribute("title") == "name_fr"
-    # the lifespan named in the page's language, as the day of its edition in Brussels
-    assert props["Start of this version (lifespan)"] == "20 Jul 2015"
-    assert props["End of this version (lifespan)"] == "5 Feb 2021"
+    # the lifespan titled as /queryables titles it, as the day of its edition in Brussels
+    assert props["Start of this version"] == "20 Jul 2015"
+    assert props["End of this version"] == "5 Feb 2021"
     viewer.shot("feature")
 
     # each version's link opens the page of that version

@@ -29,8 +29,8 @@ from services.cli import (
 )
 from services.cli.click_text import helped, spoken
 from services.cli.common import ExitCode, exit_code
-from services.error_text import cli_error, cli_language
-from services.settings import StoreSettings
+from services.error_text import cli_error, cli_language, translate
+from services.settings import StoreSettings, reason
 from services.store import Store
 
 
@@ -66,9 +66,10 @@ class StrataGroup(click.Group):
             for error in exc.errors():
                 # the setting's name and why, never its value (a URL may hold a password)
                 name = (prefix + "_".join(str(part) for part in error["loc"])).upper()
-                reason = error["msg"].removeprefix("Value error, ")
+                why = reason(dict(error))
+                why = translate(why, cli_language()) or why
                 word, message, hint = cli_error(
-                    f"the setting {name} is not valid: {reason}",
+                    f"the setting {name} is not valid: {why}",
                     "set it in the environment to a valid value, or unset it for its "
                     "default (README.md lists the settings)")
                 click.echo(f"{word} {message}", err=True)
@@ -76,8 +77,21 @@ class StrataGroup(click.Group):
             sys.exit(ExitCode.INVALID_INPUT)
 
 
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: click's own words, in the command line's language when they are said
+    (click's ``version_option`` fixes its message when the command is made)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    click.echo(gettext.gettext("%(prog)s, version %(version)s")
+               % {"prog": ctx.find_root().info_name, "version": version("strata")})
+    ctx.exit()
+
+
 @click.group(cls=StrataGroup)
-@click.version_option(package_name="strata")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_version, help="Show the version and exit.")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Strata: every edition of the Brussels map, and the map as it was on any date."""

@@ -499,13 +499,18 @@ async def coverage(request: Request) -> Response:
     if media == GEOTIFF:
         headers["Content-Disposition"] = f'inline; filename="{cid}_{surface["period"]}.tif"'
     status, body = _byte_range(request, body, headers)
+    if status == 416:  # said in the one shape by the error middleware
+        return Response(status_code=416, media_type="text/plain",
+                        headers={"Content-Range": headers["Content-Range"]})
     return _cache(request, Response(body, status_code=status, media_type=media,
                                     headers=headers), surface, at is not None)
 
 
 def _byte_range(request: Request, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
     """A single ``Range: bytes=a-b`` (how GDAL's /vsicurl/ reads a COG): 206 with that part;
-    anything else (no range, several, not satisfiable): the whole body, 200."""
+    one starting beyond the end: 416 with the size (``bytes */size``) and no body, which the
+    error middleware says in the one shape, as for a download; anything else (no range,
+    several, one ending before it starts): the whole body, 200, as RFC 9110 allows."""
     m = re.fullmatch(r"bytes=(\d*)-(\d*)", request.headers.get("range", "").strip())
     if not m or (not m.group(1) and not m.group(2)):
         return 200, body
@@ -515,7 +520,10 @@ def _byte_range(request: Request, body: bytes, headers: dict[str, str]) -> tuple
         end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
     else:
         start, end = max(0, size - int(m.group(2))), size - 1
-    if start >= size or start > end:  # not satisfiable: the whole body (RFC 9110 allows)
+    if start >= size:
+        headers["Content-Range"] = f"bytes */{size}"
+        return 416, b""
+    if start > end:
         return 200, body
     headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     return 206, body[start:end + 1]

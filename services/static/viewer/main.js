@@ -863,8 +863,9 @@ async function showFeature() {
     // writes it (the UTC instant of 2015-07-20 is 2015-07-19T22:00Z); named in the language
     const lifespan = name.endsWith('LifespanVersion');
     if (lifespan && typeof value === 'string') text = formatDate(brusselsDate(value));
-    const label = el('th', { textContent: lifespan ? t(`prop:${name}`)
-      : (titles[name] && titles[name].title) || name });
+    // titled as /queryables titles it; the page's own words only when that is not to be had
+    const label = el('th', { textContent: (titles[name] && titles[name].title)
+      || (lifespan ? t(`prop:${name}`) : name) });
     label.title = name; // the name the data and the API use
     return el('tr', {}, label, el('td', { textContent: text ?? '' }));
   });

@@ -217,7 +217,7 @@ def filter_param(params: QueryParams, spec: LayerSpec | Fields, max_length: int 
         if lang == "cql2-text":
             tree = parse_text(quotes_escaped(text))
         elif lang == "cql2-json":
-            tree = parse_json(_bbox_as_polygon(json.loads(text)))
+            tree = parse_json(_cql2_json(json.loads(text)))
         else:
             raise InvalidInput(f"filter-lang {lang!r} is not supported",
                                hint="use filter-lang=cql2-text or cql2-json")
@@ -227,24 +227,135 @@ def filter_param(params: QueryParams, spec: LayerSpec | Fields, max_length: int 
                            hint="simplify the filter, e.g. use IN (...) for many values"
                            ) from None
     except (LarkError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InvalidInput(f"filter is not valid {lang}: {first}",
+        raise InvalidInput(_unreadable(exc, lang),
                            hint="for example: name_fr = 'Ixelles' AND "
                                 "S_INTERSECTS(geometry, POINT(4.35 50.84))") from None
 
 
-def _bbox_as_polygon(node: Any) -> Any:
-    """CQL2 JSON ``{"bbox": [...]}`` as a GeoJSON polygon (pygeofilter 0.4 swaps its axes)."""
-    if isinstance(node, dict):
-        if set(node) == {"bbox"}:
-            b = node["bbox"]
-            x1, y1, x2, y2 = b if len(b) == 4 else (b[0], b[1], b[3], b[4])
-            return {"type": "Polygon",
-                    "coordinates": [[[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]]}
-        return {k: _bbox_as_polygon(v) for k, v in node.items()}
+def _unreadable(exc: Exception, lang: str) -> str:
+    """What a filter that could not be read has wrong, in words (not the parser's tokens
+    nor Python's)."""
+    from lark.exceptions import (
+        UnexpectedCharacters,
+        UnexpectedEOF,
+        UnexpectedToken,
+        VisitError,
+    )
+
+    if isinstance(exc, json.JSONDecodeError):
+        return f"filter is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken)
+                                          and exc.token.type == "$END"):
+        return f"filter is not valid {lang}: it ends too soon"
+    if isinstance(exc, UnexpectedToken):
+        return f"filter is not valid {lang}: unexpected {str(exc.token)!r} at column {exc.column}"
+    if isinstance(exc, UnexpectedCharacters):
+        return f"filter is not valid {lang}: unexpected {exc.char!r} at column {exc.column}"
+    if isinstance(exc, VisitError) and isinstance(exc.orig_exc, ValueError):
+        said = str(exc.orig_exc).strip().splitlines()
+        return f"filter is not valid {lang}: {said[0] if said else 'a value cannot be read'}"
+    return f"filter is not valid {lang}: an expression is not written as {lang} writes it"
+
+
+# CQL2 JSON operators and how many arguments each takes (at least, for and / or)
+CQL2_ARITY = {"and": 2, "or": 2, "not": 1, "isNull": 1, "=": 2, "<>": 2, "<": 2, "<=": 2,
+              ">": 2, ">=": 2, "like": 2, "between": 3, "in": 2, "casei": 1, "accenti": 1,
+              **{f"s_{n}": 2 for n in ("intersects", "equals", "disjoint", "touches",
+                                       "within", "overlaps", "crosses", "contains")},
+              **{f"t_{n}": 2 for n in ("before", "after", "equals", "during", "intersects",
+                                       "disjoint", "meets", "metby", "overlaps",
+                                       "overlappedby", "starts", "startedby", "finishes",
+                                       "finishedby", "contains")}}
+CQL2_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+CQL2_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}"
+                            r"(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
+JSON_HINT = ('for example {"op": "=", "args": [{"property": "name_fr"}, "Ixelles"]}; '
+             'dates as {"date": "2020-01-01"}, instants as '
+             '{"timestamp": "2020-01-01T00:00:00Z"}')
+
+
+def _cql2_json(node: Any) -> Any:
+    """A CQL2 JSON filter checked before pygeofilter reads it, as pygeofilter reads it:
+    every operator known and given its number of arguments, dates and instants written as
+    RFC 3339 (pygeofilter would read "tomorrow" as a date), ``between`` as CQL2 writes it
+    (three arguments; pygeofilter wants the two bounds in a list), ``{"bbox": [...]}`` as a
+    polygon (pygeofilter 0.4 swaps its axes). InvalidInput for anything else."""
     if isinstance(node, list):
-        return [_bbox_as_polygon(v) for v in node]
-    return node
+        return [_cql2_json(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"bbox"}:
+        b = node["bbox"]
+        if not isinstance(b, list) or len(b) not in (4, 6):
+            raise InvalidInput("filter: a bbox is a list of 4 or 6 numbers", hint=JSON_HINT)
+        x1, y1, x2, y2 = b if len(b) == 4 else (b[0], b[1], b[3], b[4])
+        return {"type": "Polygon",
+                "coordinates": [[[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]]}
+    if "date" in node or "timestamp" in node:
+        kind = "date" if "date" in node else "timestamp"
+        _json_instant(node[kind], kind)
+        return node
+    if "interval" in node:
+        ends = node["interval"]
+        if not isinstance(ends, list) or len(ends) != 2:
+            raise InvalidInput("filter: an interval is a list of two ends", hint=JSON_HINT)
+        for end in ends:
+            if end != "..":
+                _json_instant(end, "timestamp" if "T" in str(end).upper() else "date")
+        return node
+    if "op" in node:
+        op, args = node["op"], node.get("args")
+        if not isinstance(op, str) or op not in CQL2_ARITY:
+            raise InvalidInput(f"filter: {op!r} is not a CQL2 operator this service knows",
+                               hint=f"operators: {', '.join(CQL2_ARITY)}")
+        if op in ("not", "isNull") and isinstance(args, dict):
+            args = [args]
+        if op == "between" and isinstance(args, list) and len(args) == 2 \
+                and isinstance(args[1], list) and len(args[1]) == 2:
+            args = [args[0], *args[1]]  # the bounds in a list, as pygeofilter writes them
+        arity = CQL2_ARITY[op]
+        if not isinstance(args, list) or (len(args) < arity if op in ("and", "or")
+                                          else len(args) != arity):
+            count = len(args) if isinstance(args, list) else 0
+            if arity == 1:
+                raise InvalidInput(f"filter: {op} takes one argument, not {count}",
+                                   hint=JSON_HINT)
+            if op in ("and", "or"):
+                raise InvalidInput(f"filter: {op} takes at least {arity} arguments, not "
+                                   f"{count}", hint=JSON_HINT)
+            raise InvalidInput(f"filter: {op} takes {arity} arguments, not {count}",
+                               hint=JSON_HINT)
+        if op == "in" and not isinstance(args[1], list):
+            raise InvalidInput("filter: in takes a property and a list of values",
+                               hint='for example {"op": "in", "args": [{"property": '
+                                    '"name_fr"}, ["Ixelles", "Uccle"]]}')
+        if op == "like" and not isinstance(args[1], str | dict):
+            raise InvalidInput("filter: like takes a property and a text pattern",
+                               hint='for example {"op": "like", "args": [{"property": '
+                                    '"name_fr"}, "Rue%"]}')
+        checked = [_cql2_json(a) for a in args]
+        if op == "between":
+            checked = [checked[0], [checked[1], checked[2]]]
+        return {**node, "args": checked}
+    return {k: _cql2_json(v) for k, v in node.items()}
+
+
+def _json_instant(value: Any, kind: str) -> None:
+    """A CQL2 JSON date (YYYY-MM-DD) or instant (RFC 3339), or InvalidInput."""
+    pattern = CQL2_DATE if kind == "date" else CQL2_TIMESTAMP
+    ok = isinstance(value, str) and pattern.fullmatch(value) is not None
+    if ok:
+        try:
+            if kind == "date":
+                dt.date.fromisoformat(value)
+            else:
+                dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        except ValueError:
+            ok = False
+    if not ok:
+        example = "2020-01-01" if kind == "date" else "2020-01-01T00:00:00Z"
+        raise InvalidInput(f"filter: {json.dumps(value)} is not a {kind} of RFC 3339",
+                           hint=f'write {{"{kind}": "{example}"}}')
 
 
 EQUALITY_KINDS = ("text", "integer", "double", "boolean", "date", "timestamp")

@@ -108,6 +108,80 @@ def test_bad_get_is_4xx_in_the_one_shape(service, path, params, status):
         one_shape(body)
 
 
+def _json(node: object) -> dict[str, str]:
+    return {"filter-lang": "cql2-json", "filter": json.dumps(node)}
+
+
+STREET = {"property": "name_fr"}
+FILTERS = [  # what PostGIS, PostgreSQL or pygeofilter would fail on, and what it says
+    ({"filter": "S_INTERSECTS(geometry,POLYGON((4 50,5 50,5 51)))"}, "not closed"),
+    ({"filter": "S_INTERSECTS(geometry,POLYGON((4 50,5 50,5 51,4 50),(1 1,2 2)))"},
+     "not closed"),
+    ({"filter": "S_INTERSECTS(geometry,POLYGON((4.35 50.85,4.36 50.86,4.36 50.85,"
+                "4.35 50.86,4.35 50.85)))"}, "Self-intersection"),
+    (_json({"op": "s_intersects", "args": [{"property": "geometry"},
+                                           {"type": "Foo", "coordinates": [1, 2]}]}),
+     "not a type of geometry"),
+    (_json({"op": "s_intersects", "args": [{"property": "geometry"},
+                                           {"type": "Point", "coordinates": [4]}]}),
+     "not x y"),
+    ({"filter": "name_fr LIKE '\\'"}, "escape character"),
+    ({"filter": "name_fr NOT LIKE 'Rue\\'"}, "escape character"),
+    (_json({"op": "=", "args": [STREET, "\u0000"]}), "NUL"),
+    (_json({"op": "in", "args": [STREET, ["a", "\u0000"]]}), "NUL"),
+    ({"filter-lang": "cql2-json",
+      "filter": '{"op": "=", "args": [{"property": "name_fr"}, "a\\ud800"]}'}, "UTF-16"),
+    (_json({"op": "t_before", "args": [{"property": "beginLifespanVersion"},
+                                       {"timestamp": "tomorrow"}]}), "RFC 3339"),
+    (_json({"op": "t_after", "args": [{"property": "beginLifespanVersion"},
+                                      {"interval": ["2020-01-01", "hello"]}]}), "RFC 3339"),
+    (_json({"op": "and", "args": []}), "at least 2 arguments"),
+    (_json({"op": "=", "args": [STREET, "a", "b"]}), "2 arguments, not 3"),
+    (_json({"op": "between", "args": [{"property": "osm_way_id"}, 1]}), "3 arguments"),
+    (_json({"op": "isNull", "args": []}), "one argument"),
+    (_json({"op": "nearby", "args": [STREET, 1]}), "not a CQL2 operator"),
+    ({"filter": "CASEI(name_fr) = casei('RUE')"}, "CASEI"),
+    ({"filter": "name_fr = 'a' OR"}, "ends too soon"),
+    ({"filter": "name_fr ~ 'a'"}, "at column 9"),
+    ({"filter-lang": "cql2-json", "filter": '{"op": "="'}, "line 1, column"),
+]
+
+
+@pytest.mark.parametrize(("params", "says"), FILTERS, ids=[s for _, s in FILTERS])
+def test_a_filter_nothing_could_run_is_a_400_that_says_why(service, params, says):
+    """A filter that PostGIS, PostgreSQL or the parser would fail on is refused before any
+    of them sees it: a 400 in the one shape that says what is wrong in words (no parser
+    token, no Python), in the language asked."""
+    path = f"{service}/collections/streets/items"
+    r = httpx.get(path, params=params, timeout=60)
+    assert r.status_code == 400, (r.status_code, r.text[:500])
+    one_shape(r.json())
+    said = r.json()["description"]
+    assert says in said, said
+    assert not any(w in said for w in ("Token(", "__", "datetime.", "object", "Traceback"))
+    fr = httpx.get(path, params={**params, "lang": "fr"}, timeout=60)
+    assert fr.status_code == 400 and fr.headers["Content-Language"] == "fr", fr.text
+    assert fr.json()["description"].startswith(("filtre", "le filtre")), fr.json()
+
+
+def test_a_filter_in_cql2_json_as_the_standard_writes_it(service):
+    """BETWEEN with three arguments (CQL2 1.0; pygeofilter wants the bounds in a list, which
+    is taken too), and instants and dates as RFC 3339."""
+    path = f"{service}/collections/streets/items"
+    counts = []
+    for args in ([{"property": "osm_way_id"}, 1, 30_000_000],
+                 [{"property": "osm_way_id"}, [1, 30_000_000]]):
+        r = httpx.get(path, params={**_json({"op": "between", "args": args}),
+                                    "limit": 10_000, "skipGeometry": "true"}, timeout=60)
+        assert r.status_code == 200, r.text
+        counts.append(len(r.json()["features"]))
+    assert counts[0] == counts[1] > 0
+    r = httpx.get(path, params={**_json({"op": "t_before", "args": [
+        {"property": "beginLifespanVersion"}, {"timestamp": "2021-01-01T00:00:00Z"}]}),
+        "limit": 1, "datetime": "2020-06-01"}, timeout=60)
+    assert r.status_code == 200 and r.json()["features"], r.text
+
+
 def test_the_open311_end_date_of_year_one_is_not_a_500(service):
     r = httpx.get(f"{service}/open311/v2/requests.json", params={"end_date": "0001-01-01"},
                   timeout=30)

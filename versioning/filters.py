@@ -82,6 +82,9 @@ class _Translator:
         self.params: dict[str, Any] = {}
 
     def bind(self, value: Any) -> sql.Placeholder:
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                _check_text(text)
         name = f"filter_{len(self.params)}"
         self.params[name] = _unquote(value)
         return sql.Placeholder(name)
@@ -89,7 +92,11 @@ class _Translator:
     def column(self, node: Any) -> tuple[sql.Composable, str]:
         """A property's SQL and its kind (an attribute type, ``timestamp`` or ``geometry``)."""
         if not isinstance(node, ast.Attribute):
-            raise InvalidInput(f"expected a property name, found {node!r}",
+            if isinstance(node, ast.Function):
+                raise InvalidInput(f"filter: the function {shown(node)} is not supported",
+                                   hint="compare a property with a value (name_fr = "
+                                        "'Ixelles'), or match text with LIKE 'Rue%'")
+            raise InvalidInput(f"filter: expected a property name, found {shown(node)}",
                                hint="write the property first: name_fr = 'Ixelles'")
         name = node.name
         if name in self.fields.columns:
@@ -129,7 +136,8 @@ class _Translator:
         if ok and kind == "integer" and isinstance(node, int) and not -2**63 <= node < 2**63:
             ok = False
         if not ok:
-            raise InvalidInput(f"filter: {node!r} is not a value of {prop} ({kind})", hint=hint)
+            raise InvalidInput(f"filter: {shown(node)} is not a value of {prop} ({kind})",
+                               hint=hint)
         return node
 
     def geometry(self, node: Any) -> sql.Composable:
@@ -137,7 +145,7 @@ class _Translator:
         if isinstance(node, values.Geometry):
             self._check_coordinates(node.geometry.get("coordinates"))
             geom = sql.SQL("ST_SetSRID(ST_GeomFromGeoJSON({}), {})").format(
-                self.bind(json.dumps(node.geometry)), crs)
+                self.bind(json.dumps(_valid_shape(node.geometry))), crs)
         elif isinstance(node, ast.Function) and node.name.lower() == "bbox":
             coords = list(node.arguments)
             if len(coords) not in (4, 6):
@@ -150,7 +158,7 @@ class _Translator:
                            "ST_MakePoint({}, {})), {}))").format(
                 *(self.bind(float(c)) for c in (x1, y1, x2, y2)), crs)
         else:
-            raise InvalidInput(f"filter: {node!r} is not a geometry",
+            raise InvalidInput(f"filter: {shown(node)} is not a geometry",
                                hint="use POINT(4.35 50.84), POLYGON((...)) or BBOX(...)")
         if self.crs.flipped:
             geom = sql.SQL("ST_FlipCoordinates({})").format(geom)
@@ -174,7 +182,7 @@ class _Translator:
             elif isinstance(item, bool) or not isinstance(item, int | float) \
                     or not math.isfinite(item) or abs(item) > limit:
                 raise InvalidInput(
-                    f"filter: the coordinate {item!r} is not a place in {self.crs.uri}",
+                    f"filter: the coordinate {shown(item)} is not a place in {self.crs.uri}",
                     hint="coordinates are finite numbers of the filter-crs (CRS84: longitude "
                          "-180..180, latitude -90..90)")
 
@@ -197,8 +205,13 @@ class _Translator:
             col, kind = self.column(n.lhs)
             if kind != "text" or not isinstance(n.pattern, str):
                 raise InvalidInput(f"filter: LIKE compares text with a quoted pattern, not "
-                                   f"{n.lhs.name} ({kind}) with {n.pattern!r}",
+                                   f"{n.lhs.name} ({kind}) with {shown(n.pattern)}",
                                    hint="for example name_fr LIKE 'Rue%'")
+            if _ends_in_escape(n.pattern):
+                raise InvalidInput(f"filter: the LIKE pattern {shown(n.pattern)} ends with the "
+                                   "escape character \\",
+                                   hint="a backslash escapes the character after it: write "
+                                        "\\\\ for a backslash itself, \\% for a percent sign")
             op = "ILIKE" if n.nocase else "LIKE"
             return sql.SQL("{} {}{} {}").format(col, sql.SQL("NOT " if n.not_ else ""),
                                                 sql.SQL(op), self.bind(n.pattern))
@@ -244,6 +257,120 @@ class _Translator:
                                hint="compare it with a spatial predicate, or use another "
                                     "property")
         return col, kind
+
+
+def shown(node: Any) -> str:
+    """A node of a parsed filter as CQL2 text writes it, for a message: text quoted,
+    dates and instants in ISO 8601, an interval as start/end, a function with its
+    arguments (pygeofilter reads CASEI as LOWER)."""
+    if isinstance(node, str):
+        return "'" + _unquote(node).replace("'", "''") + "'"
+    if isinstance(node, bool):
+        return "true" if node else "false"
+    if isinstance(node, dt.datetime):
+        return f"TIMESTAMP('{node.isoformat()}')"
+    if isinstance(node, dt.date):
+        return f"DATE('{node.isoformat()}')"
+    if isinstance(node, values.Interval):
+        def end(value: Any) -> str:
+            return ".." if value is None else getattr(value, "isoformat", lambda: str(value))()
+
+        return f"INTERVAL('{end(node.start)}', '{end(node.end)}')"
+    if isinstance(node, ast.Function):
+        name = "CASEI" if node.name == "lower" else node.name.upper()
+        return f"{name}({', '.join(shown(a) for a in node.arguments)})"
+    if isinstance(node, ast.Attribute):
+        return str(node.name)
+    if isinstance(node, values.Geometry):
+        return str(node.geometry.get("type", "geometry")).upper() + "(...)"
+    if isinstance(node, list | tuple):
+        return f"({', '.join(shown(v) for v in node)})"
+    if isinstance(node, int | float):
+        return repr(node)
+    return type(node).__name__
+
+
+def _check_text(text: str) -> None:
+    """Text PostgreSQL can hold: no NUL character, no half of a UTF-16 pair (JSON's
+    ``\\u0000`` and ``\\ud800`` decode to them)."""
+    if "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text):
+        raise InvalidInput("filter: a text holds a NUL character or half of a UTF-16 pair",
+                           hint="remove \\u0000 and unpaired \\ud800-\\udfff escapes from the "
+                                "filter's texts")
+
+
+def _ends_in_escape(pattern: str) -> bool:
+    """Whether a LIKE pattern ends with an escape character (a backslash) escaping nothing,
+    which PostgreSQL refuses."""
+    return (len(pattern) - len(pattern.rstrip("\\"))) % 2 == 1
+
+
+def _valid_shape(geometry: dict[str, Any]) -> dict[str, Any]:
+    """A GeoJSON geometry of a filter as PostGIS can take it: of a known type, with enough
+    points, its rings closed, valid (OGC simple features) where a polygon could not be;
+    refused with InvalidInput otherwise (never a database error)."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    _check_positions(geometry)
+    try:
+        made = shape(geometry)
+    except Exception as exc:  # shapely's errors: unknown type, too few points, bad nesting
+        kind = geometry.get("type") if isinstance(geometry.get("type"), str) else "?"
+        raise InvalidInput(f"filter: the {kind} geometry cannot be read: "
+                           f"{str(exc).strip().splitlines()[0] if str(exc).strip() else kind}",
+                           hint="a GeoJSON geometry (Point, LineString, Polygon, Multi..., "
+                                "GeometryCollection) or WKT with closed rings of 4 points "
+                                "or more") from None
+    if not made.is_valid:
+        raise InvalidInput(f"filter: the {made.geom_type} is not valid: "
+                           f"{shapely.is_valid_reason(made)}",
+                           hint="a polygon's rings do not cross themselves or each other; "
+                                "draw it again, or use BBOX(...)")
+    return dict(mapping(made))
+
+
+DEPTHS = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2,
+          "MultiPolygon": 3}  # lists around a position in a GeoJSON geometry's coordinates
+GEOMETRY_HINT = ("a GeoJSON geometry (Point, LineString, Polygon, Multi...) or WKT, each "
+                 "position x y (or x y z), each ring closed: its last point its first")
+
+
+def _check_positions(geometry: dict[str, Any]) -> None:
+    """Each position of a GeoJSON geometry two or three numbers, at the depth its type puts
+    them, and each ring of a polygon closed and of 4 positions or more; InvalidInput
+    naming what is wrong otherwise. Collections: each member."""
+    kind = geometry.get("type")
+    if kind == "GeometryCollection":
+        members = geometry.get("geometries")
+        if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
+            raise InvalidInput("filter: a GeometryCollection lists its geometries",
+                               hint=GEOMETRY_HINT)
+        for member in members:
+            _check_positions(member)
+        return
+    if kind not in DEPTHS:
+        raise InvalidInput(f"filter: {shown(kind)} is not a type of geometry",
+                           hint=GEOMETRY_HINT)
+
+    def walk(item: Any, depth: int) -> None:
+        if depth == 0:
+            if not isinstance(item, list | tuple) or len(item) not in (2, 3):
+                raise InvalidInput(f"filter: a position of the {kind} is "
+                                   f"{json.dumps(item, default=str)[:80]}, not x y (or x y z)",
+                                   hint=GEOMETRY_HINT)
+            return
+        if not isinstance(item, list | tuple):
+            raise InvalidInput(f"filter: the coordinates of the {kind} are not nested as "
+                               "its type wants", hint=GEOMETRY_HINT)
+        if depth == 1 and kind in ("Polygon", "MultiPolygon") and (  # a ring
+                len(item) < 4 or list(item[0]) != list(item[-1])):
+            raise InvalidInput(f"filter: a ring of the {kind} is not closed, or has fewer "
+                               "than 4 positions", hint=GEOMETRY_HINT)
+        for sub in item:
+            walk(sub, depth - 1)
+
+    walk(geometry.get("coordinates"), DEPTHS[kind])
 
 
 QUOTE = "\ue000"  # a quote written '' inside a CQL2 text string, while it is parsed

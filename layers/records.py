@@ -182,8 +182,16 @@ def read_records(path: Path, layer: str | None = None, xy: tuple[str, str] | Non
 
 
 def in_storage_crs(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    """The geometries in the store's CRS (EPSG:31370)."""
-    return frame.geometry.to_crs(STORAGE_EPSG)
+    """The geometries in the store's CRS (EPSG:31370), made valid where they are not (GEOS
+    cannot join a polygon that crosses itself; the records keep their own geometry)."""
+    geoms = frame.geometry.to_crs(STORAGE_EPSG)
+    shapes = geoms.to_numpy()
+    invalid = ~shapely.is_valid(shapes) & ~shapely.is_missing(shapes)
+    if not invalid.any():
+        return geoms
+    shapes = shapes.copy()
+    shapes[invalid] = shapely.make_valid(shapes[invalid])
+    return gpd.GeoSeries(shapes, index=geoms.index, crs=STORAGE_EPSG)
 
 
 def write_records(frame: gpd.GeoDataFrame, path: Path) -> None:

@@ -16,8 +16,10 @@ import shapely
 from pygeoapi.process.base import BaseProcessor
 from pygeoapi.process.manager.dummy import DummyManager
 from pygeoapi.util import JobStatus, RequestedResponse
+from shapely.errors import ShapelyError
 
 from geo.errors import InvalidInput, NotFound
+from geo.geojson import check_positions
 from layers.records import read_table, records_from_table
 from linking.bulk import targets
 from linking.roles import LINKER, role_url
@@ -183,9 +185,13 @@ def _records(data: dict[str, Any], store: Any, connect_reader: Any) -> gpd.GeoDa
     if len(items) > MAX_FEATURES:
         raise InvalidInput(f"{len(items):,} features: at most {MAX_FEATURES:,} per request",
                            hint="split them, or link a file of any size with `strata link`")
+    for item in items:
+        geometry = item.get("geometry") if isinstance(item, dict) else None
+        if isinstance(geometry, dict):
+            check_positions(geometry)
     try:
         frame = gpd.GeoDataFrame.from_features(items, crs=4326)
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError, ShapelyError) as exc:
         raise InvalidInput(f"features are not valid GeoJSON: {exc}",
                            hint="each feature needs a geometry and properties") from None
     if frame.empty:

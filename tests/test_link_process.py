@@ -116,6 +116,16 @@ def test_stored_permits_and_incidents(service, loaded, permits):
     ({"features": {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": None, "properties": {}}]}, "date": "2020-01-01"},
      "some features have no geometry"),
+    ({"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Foo", "coordinates": [1, 2]},
+         "properties": {}}]}, "date": "2020-01-01"}, '"Foo" is not a type of geometry'),
+    ({"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [4.35]},
+         "properties": {}}]}, "date": "2020-01-01"}, "a position of the Point is [4.35]"),
+    ({"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [
+            [[4.35, 50.85], [4.36, 50.86], [4.36, 50.85]]]}, "properties": {}}]},
+      "date": "2020-01-01"}, "a ring of the Polygon is not closed"),
 ])
 def test_bad_inputs_are_400_with_what_and_how(service, inputs, says):
     r = execute(service, inputs)
@@ -148,3 +158,17 @@ def test_cli_links_the_incidents(service, loaded, tmp_path):
     linked = gpd.read_file(out)
     assert len(linked) >= 1 and (linked["municipalities_id"] == 7400).any()
     assert "email" not in linked.columns
+
+
+def test_a_polygon_that_crosses_itself_is_linked_as_made_valid(service):
+    """A bow-tie (a polygon that crosses itself, common in drawn permits) is joined as
+    ``make_valid`` makes it (GEOS cannot join it as it is: that was a 500); the record keeps
+    the geometry it was sent with."""
+    bowtie = [[[4.35, 50.85], [4.36, 50.86], [4.36, 50.85], [4.35, 50.86], [4.35, 50.85]]]
+    r = execute(service, {"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": bowtie},
+         "properties": {"d": "2020-01-01"}}]}, "date_field": "d"})
+    assert r.status_code == 200, r.text
+    feature = r.json()["features"][0]
+    assert feature["properties"]["municipalities_name_fr"] == "Bruxelles-Ville"
+    assert feature["geometry"]["coordinates"] == bowtie

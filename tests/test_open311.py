@@ -101,6 +101,8 @@ def test_keys_are_required(service, loaded):
     ({"service_code": "1", "lat": "50.80", "long": "4.25"}, "outside"),
     ({"service_code": "1", "address_string": "Nowhere Lane 1"}, "no street"),
     ({"service_code": "1"}, "needs a place"),
+    ({"service_code": "\u0661", "lat": "50.85", "long": "4.35"}, "not a service code"),
+    ({"service_code": " 1 ", "lat": "50.85", "long": "4.35"}, "not a service code"),
 ])
 def test_bad_reports_are_400_and_store_nothing(service, loaded, api_key, data, needle):
     before = incident_rows(loaded)
@@ -109,6 +111,29 @@ def test_bad_reports_are_400_and_store_nothing(service, loaded, api_key, data, n
     assert r.status_code == 400, r.text
     body = r.json()
     assert body[0]["code"] == 400 and needle in body[0]["description"]
+    assert incident_rows(loaded) == before
+
+
+def test_bodies_that_cannot_be_read_are_400_and_store_nothing(service, loaded, api_key):
+    """A half UTF-16 pair from a JSON escape (PostgreSQL cannot hold it), a multipart body
+    that cannot be parsed: the spec's list of errors (XML in .xml, in the language asked),
+    not a 500 nor another shape."""
+    before = incident_rows(loaded)
+    r = httpx.post(f"{service}{V2}/requests.json", content=(
+        '{"api_key": "%s", "service_code": "1", "lat": "50.85", "long": "4.35", '
+        '"description": "a\\ud800"}' % api_key).encode(),
+        headers={"Content-Type": "application/json"}, timeout=30)
+    assert r.status_code == 400 and "UTF-16" in r.json()[0]["description"], r.text
+    for ctype in ("multipart/form-data", "multipart/form-data; boundary=b"):
+        r = httpx.post(f"{service}{V2}/requests.json", content=b"garbage",
+                       headers={"Content-Type": ctype}, timeout=30)
+        assert r.status_code == 400 and r.json()[0]["code"] == 400, r.text
+        assert "multipart" in r.json()[0]["description"] and r.json()[0]["hint"]
+    r = httpx.post(f"{service}{V2}/requests.xml", params={"lang": "nl"}, content=b"garbage",
+                   headers={"Content-Type": "multipart/form-data; boundary=b"}, timeout=30)
+    assert r.status_code == 400 and r.headers["Content-Language"] == "nl", r.text
+    said = ET.fromstring(r.content).find("error/description").text
+    assert said == "de body is geen leesbaar multipart-formulier", said
     assert incident_rows(loaded) == before
 
 

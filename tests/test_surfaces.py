@@ -32,6 +32,7 @@ from services.surface_files import surfaces_root
 from versioning.surfaces import surfaces
 
 COVERAGE = "/collections/no2_surface/coverage"
+LAMBERT = "http://www.opengis.net/def/crs/EPSG/0/31370"
 
 
 def _surfaces(env):
@@ -207,6 +208,37 @@ def test_datetime_picks_the_surface_valid_then(service):
         assert r.status_code == 400 and r.json()["hint"], (params, r.text)
     r = httpx.get(f"{service}/collections/streets/coverage")
     assert r.status_code == 404 and "no2_surface" in r.json()["hint"]
+
+
+def _axes(service, **params):
+    r = httpx.get(f"{service}{COVERAGE}", params={"datetime": "2021-06-15", "f": "covjson",
+                                                  **params}, timeout=60)
+    assert r.status_code == 200, (params, r.text)
+    axes = r.json()["domain"]["axes"]
+    return [(axes[a]["start"], axes[a]["stop"], axes[a]["num"]) for a in ("x", "y")]
+
+
+def test_subsets_open_on_one_side_or_on_one_axis(service):
+    """``*`` is the whole axis (it was an overflow: 500); a box beyond any CRS's reach is the
+    whole coverage; a CRS84 subset of one axis cuts that axis only (the other was the whole
+    earth projected to Lambert 72: the whole coverage, or nothing); a point slice in Lambert
+    72 on a cell's edge is that cell, as in CRS84."""
+    whole_x, whole_y = _axes(service)
+    west, east = _axes(service, subset="E(*:150000)")[0], _axes(service, subset="E(150000:*)")[0]
+    assert west[0] == whole_x[0] and east[1] == whole_x[1]
+    assert west[2] + east[2] == whole_x[2] and west[1] < 150_000 < east[0]
+    assert _axes(service, subset="E(*:*)") == [whole_x, whole_y]
+    assert _axes(service, bbox="-1e7,-1e7,1e7,1e7",
+                 **{"bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/3035"}) == [whole_x,
+                                                                                  whole_y]
+    lon = _axes(service, subset="Lon(4.3:4.4)")
+    assert lon[1] == whole_y and 0 < lon[0][2] < whole_x[2] / 2
+    lat = _axes(service, subset="Lat(50.85:50.86)")
+    assert lat[0] == whole_x and 0 < lat[1][2] < 30
+    edge = _axes(service, subset="E(150000),N(170000)")
+    assert edge == _axes(service, bbox="150000,170000,150000,170000", **{"bbox-crs": LAMBERT})
+    assert [n for _, _, n in edge] == [1, 1]
+    assert [n for _, _, n in _axes(service, subset="Lon(4.35),Lat(50.85)")] == [1, 1]
 
 
 def test_the_coverage_of_a_bbox_is_a_window_read_of_the_cog(loaded, service):

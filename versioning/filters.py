@@ -21,6 +21,7 @@ from pygeofilter import ast, values
 
 from geo.crs import STORAGE_EPSG, CrsInfo, storage_domain
 from geo.errors import InvalidInput
+from geo.geojson import check_positions
 from layers.catalogue import LayerSpec
 
 _COMPARE = {ast.Equal: "=", ast.NotEqual: "<>", ast.LessThan: "<", ast.LessEqual: "<=",
@@ -312,7 +313,7 @@ def _valid_shape(geometry: dict[str, Any]) -> dict[str, Any]:
     import shapely
     from shapely.geometry import mapping, shape
 
-    _check_positions(geometry)
+    check_positions(geometry)
     try:
         made = shape(geometry)
     except Exception as exc:  # shapely's errors: unknown type, too few points, bad nesting
@@ -328,49 +329,6 @@ def _valid_shape(geometry: dict[str, Any]) -> dict[str, Any]:
                            hint="a polygon's rings do not cross themselves or each other; "
                                 "draw it again, or use BBOX(...)")
     return dict(mapping(made))
-
-
-DEPTHS = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2,
-          "MultiPolygon": 3}  # lists around a position in a GeoJSON geometry's coordinates
-GEOMETRY_HINT = ("a GeoJSON geometry (Point, LineString, Polygon, Multi...) or WKT, each "
-                 "position x y (or x y z), each ring closed: its last point its first")
-
-
-def _check_positions(geometry: dict[str, Any]) -> None:
-    """Each position of a GeoJSON geometry two or three numbers, at the depth its type puts
-    them, and each ring of a polygon closed and of 4 positions or more; InvalidInput
-    naming what is wrong otherwise. Collections: each member."""
-    kind = geometry.get("type")
-    if kind == "GeometryCollection":
-        members = geometry.get("geometries")
-        if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
-            raise InvalidInput("filter: a GeometryCollection lists its geometries",
-                               hint=GEOMETRY_HINT)
-        for member in members:
-            _check_positions(member)
-        return
-    if kind not in DEPTHS:
-        raise InvalidInput(f"filter: {shown(kind)} is not a type of geometry",
-                           hint=GEOMETRY_HINT)
-
-    def walk(item: Any, depth: int) -> None:
-        if depth == 0:
-            if not isinstance(item, list | tuple) or len(item) not in (2, 3):
-                raise InvalidInput(f"filter: a position of the {kind} is "
-                                   f"{json.dumps(item, default=str)[:80]}, not x y (or x y z)",
-                                   hint=GEOMETRY_HINT)
-            return
-        if not isinstance(item, list | tuple):
-            raise InvalidInput(f"filter: the coordinates of the {kind} are not nested as "
-                               "its type wants", hint=GEOMETRY_HINT)
-        if depth == 1 and kind in ("Polygon", "MultiPolygon") and (  # a ring
-                len(item) < 4 or list(item[0]) != list(item[-1])):
-            raise InvalidInput(f"filter: a ring of the {kind} is not closed, or has fewer "
-                               "than 4 positions", hint=GEOMETRY_HINT)
-        for sub in item:
-            walk(sub, depth - 1)
-
-    walk(geometry.get("coordinates"), DEPTHS[kind])
 
 
 QUOTE = "\ue000"  # a quote written '' inside a CQL2 text string, while it is parsed

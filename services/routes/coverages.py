@@ -67,6 +67,9 @@ COVERAGE_PARAMS = {"datetime", "bbox", "bbox-crs", "subset", "scale-factor", "sc
                    "properties", "f", "lang"}
 MAX_COVJSON_CELLS = 400_000  # cells x bands in one CoverageJSON answer
 MAX_CELLS = 16_000_000  # cells of a resampled answer
+# degrees (west, south, east, north) well around the region the coverages cover, within
+# Lambert 72's domain: a CRS84 subset of one axis takes the other from here
+AROUND = (3.9, 50.5, 4.8, 51.2)
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-coverages-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-coverages-1/1.0/conf/subsetting",
@@ -296,11 +299,15 @@ def parse_cut(q: QueryParams) -> Cut:
     if ({"x", "y"} & set(ranges)) and ({"lon", "lat"} & set(ranges)):
         raise InvalidInput("subset mixes Lambert 72 (E, N) and CRS84 (Lon, Lat) axes",
                            hint=subset_hint)
-    if "x" in ranges or "y" in ranges:
+    if "x" in ranges or "y" in ranges:  # * is the whole axis
         (x1, x2), (y1, y2) = ranges.get("x", (-1e9, 1e9)), ranges.get("y", (-1e9, 1e9))
+        x1, x2, y1, y2 = max(x1, -1e9), min(x2, 1e9), max(y1, -1e9), min(y2, 1e9)
         bounds = _intersect(bounds, (x1, y1, x2, y2))
     if "lon" in ranges or "lat" in ranges:
-        (x1, x2), (y1, y2) = ranges.get("lon", (-180, 180)), ranges.get("lat", (-90, 90))
+        # an axis not cut is the whole coverage on it: the degrees around the region (the
+        # whole earth in Lambert 72 would be no box at all)
+        (x1, x2), (y1, y2) = (ranges.get("lon", (AROUND[0], AROUND[2])),
+                              ranges.get("lat", (AROUND[1], AROUND[3])))
         x1, x2, y1, y2 = max(x1, -180), min(x2, 180), max(y1, -90), min(y2, 90)
         p.check_extent([x1, y1, x2, y2], CRS84, "subset")
         bounds = _intersect(bounds, _to_lambert(x1, y1, x2, y2, 4326))
@@ -341,11 +348,14 @@ def window_of(bounds: tuple[float, float, float, float], transform: Any, width: 
     """The cells that meet ``bounds`` (outward to whole cells), within the raster; raises
     InvalidInput when none does."""
     cell, west, north = transform.a, transform.c, transform.f
-    c0 = max(0, math.floor((bounds[0] - west) / cell))
-    c1 = min(width, math.ceil((bounds[2] - west) / cell))
-    r0 = max(0, math.floor((north - bounds[3]) / cell))
-    r1 = min(height, math.ceil((north - bounds[1]) / cell))
-    if c1 <= c0 or r1 <= r0:
+    # a box far beyond the raster (or projected out of bounds) is cut to a finite one first
+    xmin, ymin, xmax, ymax = (min(max(v, -1e12), 1e12) for v in bounds)
+    c0 = math.floor((xmin - west) / cell)
+    c1 = max(math.ceil((xmax - west) / cell), c0 + 1)  # a slice on a cell's edge: that cell
+    r0 = math.floor((north - ymax) / cell)
+    r1 = max(math.ceil((north - ymin) / cell), r0 + 1)
+    c0, c1, r0, r1 = max(0, c0), min(width, c1), max(0, r0), min(height, r1)
+    if any(math.isnan(v) for v in bounds) or c1 <= c0 or r1 <= r0:
         south, east = north - height * cell, west + width * cell
         raise InvalidInput(
             "the box asked lies outside the coverage",

@@ -17,6 +17,8 @@ from typing import Any
 
 import psycopg
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -31,6 +33,7 @@ from linking.reports import (
     report,
 )
 from services import ogc_params as p
+from services.error_text import localise
 from services.http_errors import (
     Forbidden,
     TooManyRequests,
@@ -38,6 +41,7 @@ from services.http_errors import (
     database_error,
     status_of,
 )
+from services.language import DEFAULT, request_language
 from services.web import db, language
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -90,12 +94,19 @@ def render(rows: list[dict[str, Any]] | dict[str, Any], fmt: str, root: str, ite
 
 
 def error(status: int, description: str, fmt: str, hint: str | None = None,
-          headers: dict[str, str] | None = None) -> Response:
+          headers: dict[str, str] | None = None, lang: str = DEFAULT) -> Response:
     """The Open311 error body: ``[{"code", "description", "hint"}]`` / ``<errors><error>``
-    (the spec's shape, with Strata's hint beside the description)."""
+    (the spec's shape, with Strata's hint beside the description). XML is said in ``lang``
+    here (the error middleware translates JSON bodies only)."""
+    said = None
+    if fmt == "xml":
+        body, said = localise({"description": description, "hint": hint}, lang)
+        description, hint = body["description"], body["hint"]
     response = render([{"code": status, "description": description, "hint": hint}], fmt,
                       "errors", "error", status)
     response.headers.update(headers or {})
+    if said is not None:
+        response.headers["Content-Language"] = said
     return response
 
 
@@ -113,7 +124,8 @@ async def _answer(request: Request, handler: Any) -> Response:
         fmt = _format(request)
         return await run_in_threadpool(handler, request, fmt)
     except Open311Error as exc:
-        return error(exc.status, exc.description, exc.fmt, exc.hint)
+        return error(exc.status, exc.description, exc.fmt, exc.hint,
+                     lang=request_language(request.scope) or DEFAULT)
     except StrataError as exc:
         return _strata_error(request, exc, fmt)
     except psycopg.Error as exc:
@@ -128,7 +140,8 @@ def _strata_error(request: Request, exc: StrataError, fmt: str) -> Response:
     status = status_of(exc)
     retry = getattr(exc, "retry_after", request.app.state.service.retry_after_s)
     headers = {"Retry-After": str(retry)} if status in (429, 503) else None
-    return error(status, exc.message, fmt, exc.hint, headers)
+    return error(status, exc.message, fmt, exc.hint, headers,
+                 lang=request_language(request.scope) or DEFAULT)
 
 
 def _service(row: tuple[Any, ...], lang: str) -> dict[str, Any]:
@@ -188,10 +201,8 @@ async def services(request: Request) -> Response:
 
 
 def _code(value: Any) -> int:
-    try:
-        code = int(str(value))
-    except ValueError:
-        code = -1
+    text = str(value)  # ASCII digits only ("١" and " 1 " are no code)
+    code = int(text) if text.isascii() and text.isdigit() else -1
     if not 0 <= code < 2**31:
         raise InvalidInput(f"service_code {value!r} is not a service code",
                            hint="the codes are listed at /open311/v2/services.json")
@@ -251,7 +262,11 @@ async def read_report(request: Request) -> dict[str, Any]:
         if not isinstance(form, dict):
             raise InvalidInput("the body must be a JSON object", hint=hint)
     elif ctype == "multipart/form-data":
-        form = dict((await request.form()).items())
+        try:
+            form = dict((await request.form()).items())
+        except (MultiPartException, HTTPException):  # Starlette's 400 for a bad form
+            raise InvalidInput("the body is not a multipart form that can be read",
+                               hint=hint) from None
     else:
         try:
             form = dict(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True,
@@ -267,8 +282,9 @@ async def read_report(request: Request) -> dict[str, Any]:
             raise InvalidInput(f"{name} must be a string, not {type(value).__name__}",
                                hint=f'for example "{name}": "..."')
         text = str(value)
-        if "\x00" in text:
-            raise InvalidInput(f"{name} holds a NUL character", hint="remove it")
+        if "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text):
+            raise InvalidInput(f"{name} holds a NUL character or half of a UTF-16 pair",
+                               hint="remove it")
         if len(text) > limit:
             raise InvalidInput(f"{name} has {len(text):,} characters, more than {limit:,}",
                                hint=f"shorten {name} to {limit:,} characters")

@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -84,6 +85,22 @@ def parse_crs(text: str) -> CrsInfo:
 def transformer(src_epsg: int, dst_epsg: int) -> Transformer:
     """A cached, thread-safe-enough transformer (always x/y order: lon, lat for geographic)."""
     return Transformer.from_crs(CRS.from_epsg(src_epsg), CRS.from_epsg(dst_epsg), always_xy=True)
+
+
+def crs84_box(xmin: float, ymin: float, xmax: float, ymax: float,
+              epsg: int = STORAGE_EPSG) -> list[float]:
+    """The CRS84 box (west, south, east, north) around a box of ``epsg``: its edges
+    projected point by point (the corners alone miss the bulge of a projected edge: a box of
+    Lambert 72 reaches further north in its middle than at its corners), widened outward to
+    whole millionths of a degree, so that every place in the box is in it.
+
+    >>> crs84_box(141000, 161000, 158000, 178200)
+    [4.240775, 50.759435, 4.482511, 50.914125]
+    """
+    west, south, east, north = transformer(epsg, 4326).transform_bounds(
+        xmin, ymin, xmax, ymax, densify_pts=64)
+    return [round(math.floor(west * 1e6) / 1e6, 6), round(math.floor(south * 1e6) / 1e6, 6),
+            round(math.ceil(east * 1e6) / 1e6, 6), round(math.ceil(north * 1e6) / 1e6, 6)]
 
 
 DOMAIN_MARGIN = 1.0  # degrees around the storage CRS's area of use

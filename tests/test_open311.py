@@ -120,8 +120,8 @@ def test_bodies_that_cannot_be_read_are_400_and_store_nothing(service, loaded, a
     not a 500 nor another shape."""
     before = incident_rows(loaded)
     r = httpx.post(f"{service}{V2}/requests.json", content=(
-        '{"api_key": "%s", "service_code": "1", "lat": "50.85", "long": "4.35", '
-        '"description": "a\\ud800"}' % api_key).encode(),
+        '{"api_key": "' + api_key + '", "service_code": "1", "lat": "50.85", '
+        '"long": "4.35", "description": "a\\ud800"}').encode(),
         headers={"Content-Type": "application/json"}, timeout=30)
     assert r.status_code == 400 and "UTF-16" in r.json()[0]["description"], r.text
     for ctype in ("multipart/form-data", "multipart/form-data; boundary=b"):

@@ -484,3 +484,18 @@ def test_unknown_collection_and_feature_are_404(service):
     assert r.status_code == 404
     assert get(service, "/collections/buildingz/changes", params={"from": "2020-01-01"}
                ).status_code == 404
+
+
+@pytest.mark.parametrize("cid", ["municipalities", "streets", "no2_points",
+                                 "air_quality_stations"])
+def test_a_layers_extent_holds_every_feature(service, cid):
+    """The advertised extent is the CRS84 box of the Lambert 72 box of every version, its
+    edges projected (its corners alone missed the bulge of its north edge: a bbox equal to
+    the extent dropped features)."""
+    bbox = get(service, f"/collections/{cid}").json()["extent"]["spatial"]["bbox"][0]
+    every = get(service, f"/collections/{cid}/items",
+                params={"limit": 10_000, "skipGeometry": "true"}).json()["features"]
+    inside = get(service, f"/collections/{cid}/items",
+                 params={"limit": 10_000, "skipGeometry": "true",
+                         "bbox": ",".join(map(str, bbox))}).json()["features"]
+    assert len(every) == len(inside) > 0

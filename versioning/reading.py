@@ -16,7 +16,7 @@ import psycopg
 import pyarrow as pa
 from psycopg import sql
 
-from geo.crs import CRS84, STORAGE_EPSG, SUPPORTED, CrsInfo
+from geo.crs import CRS84, STORAGE_EPSG, SUPPORTED, CrsInfo, crs84_box
 from layers.catalogue import LayerSpec
 from versioning.database import constant, render, scalar
 
@@ -229,10 +229,10 @@ def extents(conn: psycopg.Connection, specs: list[LayerSpec]
         if scalar(conn, "SELECT to_regclass(%s)", (spec.table,)) is not None:
             box = conn.execute(sql.SQL(
                 "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM "
-                "(SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, 31370), 4326) AS b "
-                "FROM {}) AS e").format(sql.Identifier(spec.table))).fetchone()
-            if box and box[0] is not None:
-                bbox = [round(v, 6) for v in box]
+                "(SELECT ST_Extent(geom) AS b FROM {}) AS e").format(
+                    sql.Identifier(spec.table))).fetchone()
+            if box and box[0] is not None:  # every place of the layer in it (geo.crs)
+                bbox = crs84_box(*box)
         out[spec.id] = (bbox, first, last)
     return out
 

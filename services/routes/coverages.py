@@ -42,7 +42,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from geo.city import CITY_TZ
-from geo.crs import CRS84, SUPPORTED, transformer
+from geo.crs import CRS84, SUPPORTED, crs84_box, transformer
 from geo.errors import InvalidInput, NotFound
 from geo.surfaces import BANDS, DERIVED_NOTE, NODATA
 from linking.surfaces import (
@@ -540,10 +540,7 @@ def _byte_range(request: Request, body: bytes, headers: dict[str, str]) -> tuple
 
 
 def _bounds_crs84(bounds: list[float]) -> list[float]:
-    t = transformer(31370, 4326)
-    xs, ys = t.transform([bounds[0], bounds[2], bounds[0], bounds[2]],
-                         [bounds[1], bounds[1], bounds[3], bounds[3]])
-    return [round(min(xs), 6), round(min(ys), 6), round(max(xs), 6), round(max(ys), 6)]
+    return crs84_box(bounds[0], bounds[1], bounds[2], bounds[3])  # its edges, not its corners
 
 
 def domain_set(surface: dict[str, Any], known: list[dict[str, Any]]) -> dict[str, Any]:

@@ -19,8 +19,9 @@ from services.pygeoapi_config import ABSTRACT, INSPIRE_THEMES, LICENCE_URL, TITL
 
 
 @cache
-def _template() -> Template:
-    return Template(resources.files("services").joinpath("templates", "iso19139.xml")
+def _template(name: str = "iso19139") -> Template:
+    """A template of services/templates (the record, or one of its optional parts)."""
+    return Template(resources.files("services").joinpath("templates", f"{name}.xml")
                     .read_text("utf-8"))
 
 
@@ -81,10 +82,30 @@ def of_map(base: str, extents: dict[str, tuple[list[float] | None, dt.date | Non
                      max(lasts, default=None))
 
 
+# per INSPIRE theme: its label in GEMET's INSPIRE themes (in French, the record's language)
+# and the ISO 19115 topic category INSPIRE's metadata guidelines map it to
+THEME_LABELS = {"au": "Unités administratives", "su": "Unités statistiques",
+                "tn": "Réseaux de transport", "ef": "Installations de suivi environnemental",
+                "us": "Services d'utilité publique et services publics"}
+TOPICS = {"au": "boundaries", "su": "boundaries", "tn": "transportation",
+          "ef": "environment", "us": "utilitiesCommunication"}
+TOPIC_WITHOUT_THEME = "planningCadastre"  # permits: not an INSPIRE theme of Strata's
+LINEAGE = ("Chaque édition de la source publiée (UrbIS, OpenStreetMap, IRCEL-CELINE, OSIRIS, "
+           "NOVA) chargée par Strata en EPSG:31370, géométries rendues valides, chaque version "
+           "gardée avec sa période de validité.")
+
+
 def iso19139(d: Described) -> str:
-    """The ISO 19139 record (``gmd:MD_Metadata``)."""
+    """The ISO 19139 record (``gmd:MD_Metadata``): its INSPIRE theme as a keyword of GEMET
+    (none without a theme), its topic category, its editions' period (none without an
+    edition), a point of contact, access and use constraints, and its lineage."""
     west, south, east, north = d.bbox or list(REGION_BBOX)
     theme = INSPIRE_THEMES.get(d.theme or "", ("", ""))[0]
+    keywords = _template("iso19139_keyword").substitute(
+        theme_uri=x(theme), theme=x(THEME_LABELS.get(d.theme or "", "")),
+        gemet=_cs("GEMET - INSPIRE themes, version 1.0")).strip() if theme else ""
+    temporal = _template("iso19139_period").substitute(
+        record_id=d.record_id, begin=d.first.isoformat()).strip() if d.first else ""
     crs_refs = "".join(
         "<gmd:referenceSystemInfo><gmd:MD_ReferenceSystem><gmd:referenceSystemIdentifier>"
         f"<gmd:RS_Identifier><gmd:code>{_cs(f'http://www.opengis.net/def/crs/EPSG/0/{c}')}"
@@ -97,11 +118,11 @@ def iso19139(d: Described) -> str:
         "standard": _cs("ISO 19115:2003/19139"), "crs_refs": crs_refs,
         "title": _free_text(d.title), "created": (d.first or dt.date.today()).isoformat(),
         "identifier": _cs(d.api_url), "abstract": _free_text(d.abstract),
-        "theme_uri": x(theme), "theme": x(d.theme or ""),
-        "gemet": _cs("GEMET - INSPIRE themes, version 1.0"),
+        "theme_keywords": keywords, "temporal": temporal,
+        "topic": TOPICS.get(d.theme or "", TOPIC_WITHOUT_THEME), "lineage": _cs(LINEAGE),
         "licence": _cs(f"Licence: {LICENCE_URL}"),
         "west": west, "east": east, "south": south, "north": north, "record_id": d.record_id,
-        "begin": d.first.isoformat() if d.first else "", "api_url": x(d.api_url),
+        "api_url": x(d.api_url),
         "download_url": x(d.download_url),
         "proto_api": _cs("OGC API - Features"),
         "proto_dl": _cs("WWW:DOWNLOAD-1.0-http--download"),

@@ -41,7 +41,9 @@ def build_records(catalogue: Catalogue, extents: Extents, base: str) -> list[dic
             "conformsTo": ["http://www.opengis.net/spec/ogcapi-records-1/1.0/req/record-core"],
             "geometry": {"type": "Polygon",
                          "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]},
-            "time": {"interval": [first.isoformat() if first else None, None]},
+            # from the first edition on, still valid (Records' time.yaml: ".." for an open
+            # end); none without an edition
+            "time": {"interval": [first.isoformat(), ".."]} if first else None,
             "properties": {
                 "type": "dataset",
                 "title": spec.title.model_dump(),
@@ -90,9 +92,9 @@ def localised(record: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 def _overlaps(record: dict[str, Any], start: dt.date | None, end: dt.date | None) -> bool:
-    first = record["time"]["interval"][0]
-    if first is None:
+    if record["time"] is None:  # no edition yet: of no date
         return False
+    first = record["time"]["interval"][0]
     return end is None or dt.date.fromisoformat(first) <= end
 
 

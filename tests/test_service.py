@@ -438,7 +438,9 @@ def test_records_catalogue(service):
     record = get(service, "/collections/catalogue/items/municipalities",
                  headers={"Accept-Language": "fr"}).json()
     assert record["properties"]["title"] == "Communes"
-    assert record["time"]["interval"][0] == "2015-07-20"
+    assert record["time"]["interval"] == ["2015-07-20", ".."]  # an open end is "..", not null
+    permits = get(service, "/collections/catalogue/items/permits").json()
+    assert permits["time"] is None  # no edition: of no date
     assert {lk["rel"] for lk in record["links"]} >= {"enclosure", "describedby", "license"}
     old = {f["id"] for f in get(service, "/collections/catalogue/items",
                                 params={"datetime": "2016-01-01"}).json()["features"]}
@@ -499,3 +501,29 @@ def test_a_layers_extent_holds_every_feature(service, cid):
                  params={"limit": 10_000, "skipGeometry": "true",
                          "bbox": ",".join(map(str, bbox))}).json()["features"]
     assert len(every) == len(inside) > 0
+
+
+@pytest.mark.parametrize(("cid", "topic", "theme"), [
+    ("municipalities", "boundaries", "Unités administratives"),
+    ("streets", "transportation", "Réseaux de transport"),
+    ("air_quality_stations", "environment", "Installations de suivi environnemental"),
+    ("permits", "planningCadastre", None),
+])
+def test_iso_metadata_has_what_inspire_asks(service, cid, topic, theme):
+    """Each layer's ISO 19139 record: its own topic category; its INSPIRE theme as GEMET's
+    label (no empty keyword without a theme); a point of contact, access constraints and a
+    lineage; a period of editions only when there is an edition (never an empty one)."""
+    text = get(service, f"/collections/{cid}/metadata", params={"f": "xml"}).text
+    root = ET.fromstring(text)
+    ns = {"gmd": "http://www.isotc211.org/2005/gmd", "gmx": "http://www.isotc211.org/2005/gmx",
+          "gml": "http://www.opengis.net/gml/3.2"}
+    ident = root.find("gmd:identificationInfo/gmd:MD_DataIdentification", ns)
+    assert [e.text for e in ident.iterfind("gmd:topicCategory/gmd:MD_TopicCategoryCode",
+                                           ns)] == [topic]
+    anchors = [a.text for a in ident.iterfind(".//gmd:keyword/gmx:Anchor", ns)]
+    assert anchors == ([theme] if theme else [])
+    assert ident.find("gmd:pointOfContact", ns) is not None
+    assert ident.find(".//gmd:accessConstraints", ns) is not None
+    assert root.find("gmd:dataQualityInfo//gmd:lineage//gmd:statement", ns) is not None
+    begins = [b.text for b in ident.iterfind(".//gml:beginPosition", ns)]
+    assert begins == ([] if cid == "permits" else [begins[0]]) and all(begins)

@@ -56,6 +56,12 @@ def test_each_data_set_has_its_own_landing_collections_and_conformance(service, 
     conformance = httpx.get(links[("conformance", "application/json")], timeout=60).json()
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in \
         conformance["conformsTo"]
+    # only what its API serves: no processes, records, EDR nor the root's map tileset
+    assert not [c for c in conformance["conformsTo"]
+                if any(p in c for p in ("processes", "records", "edr", "dataset-tilesets"))]
+    tiles = httpx.get(f"{service}/inspire/{dataset}/collections/{dataset}/tiles",
+                      params={"f": "json"}, timeout=60)
+    assert tiles.status_code == 200 and tiles.json()["tilesets"], tiles.text
     page = httpx.get(f"{service}/inspire/{dataset}", params={"f": "html"}, timeout=60)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert 'rel="data"' in page.text

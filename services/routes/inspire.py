@@ -66,8 +66,16 @@ async def conformance(request: Request) -> Response:
     from pygeoapi import starlette_app
 
     response = await starlette_app.conformance(request)
+    # a data set's own API (/inspire/{dataset}) serves its collection only: not the
+    # processes, the records catalogue, EDR, nor the map tileset of the root
+    beyond = DATASET_LACKS if datasets.dataset_of(request) else ()
     return amend_json(response, lambda body: body.update(conformsTo=sorted(
-        (set(body.get("conformsTo", [])) | set(CONFORMANCE)) - NOT_IMPLEMENTED)))
+        c for c in (set(body.get("conformsTo", [])) | set(CONFORMANCE)) - NOT_IMPLEMENTED
+        if not any(part in c for part in beyond))))
+
+
+DATASET_LACKS = ("/ogcapi-processes-", "/ogcapi-records-", "/ogcapi-edr-",
+                 "/ogcapi-tiles-1/1.0/conf/dataset-tilesets")
 
 
 # classes pygeoapi declares for features Strata does not offer: no layer is editable over

@@ -12,6 +12,7 @@ import yaml
 
 from geo.crs import SUPPORTED
 from layers.catalogue import Catalogue, LayerSpec
+from services.page_text import locale_dir
 from services.settings import ServiceSettings
 
 LANGS = ["en", "fr", "nl"]
@@ -289,6 +290,8 @@ def _build(catalogue: Catalogue, service: ServiceSettings,
             "map": {"url": f"{base}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}",
                     "attribution": "Brussels UrbIS®©; © OpenStreetMap contributors"},
             "templates": {"path": str(TEMPLATES)},
+            # the pages' texts in fr / nl (services/page_text.py); English without it
+            **({"locale_dir": str(folder)} if (folder := locale_dir()) else {}),
         },
         "logging": {"level": "ERROR"},
         "metadata": {

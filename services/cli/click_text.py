@@ -25,14 +25,10 @@ Example (an unknown option, in French):
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gettext
-import hashlib
 import json
 import os
-import struct
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,89 +36,30 @@ from typing import Any
 
 import click
 
+from services.gettext_catalogues import LANGUAGES, Entries, read_entries, written
+from services.gettext_catalogues import mo_bytes as catalogue_bytes
+
 MESSAGES = Path(__file__).with_name("click_messages.json")
 HELP = Path(__file__).with_name("help_messages.json")  # Strata's own commands and options
 DOMAIN = "strata-click"
-LANGUAGES = ("fr", "nl")
-PLURALS = {"fr": "nplurals=2; plural=(n > 1);", "nl": "nplurals=2; plural=(n != 1);"}
 
 
-def entries() -> list[dict[str, str | list[str]]]:
+def entries() -> Entries:
     """The texts: each ``{"en": ..., "fr": ..., "nl": ...}``, a text or [singular, plural]."""
-    loaded: list[dict[str, str | list[str]]] = json.loads(MESSAGES.read_text(encoding="utf-8"))
-    return loaded
+    return read_entries(MESSAGES)
 
 
 def mo_bytes(lang: str) -> bytes:
-    """The gettext catalogue (GNU ``.mo``, little-endian) of ``lang``: its header (the
-    charset, the plural rule), then each English text to its translation."""
-    pairs = {"": f"Content-Type: text/plain; charset=UTF-8\nPlural-Forms: {PLURALS[lang]}\n"}
-    for entry in entries():
-        english, spoken_as = entry["en"], entry[lang]
-        if isinstance(english, list):  # singular and plural: one key, NUL between
-            pairs["\0".join(english)] = "\0".join(spoken_as)
-        else:
-            pairs[english] = str(spoken_as)
-    keys = sorted(pairs)
-    ids, strs, spans = b"", b"", []
-    for key in keys:
-        k, v = key.encode(), pairs[key].encode()
-        spans.append((len(ids), len(k), len(strs), len(v)))
-        ids += k + b"\0"
-        strs += v + b"\0"
-    first_id = 7 * 4 + 16 * len(keys)  # after the header and the two tables
-    first_str = first_id + len(ids)
-    table = b"".join(struct.pack("<2I", length, first_id + at) for at, length, _, _ in spans)
-    table += b"".join(struct.pack("<2I", length, first_str + at) for _, _, at, length in spans)
-    header = struct.pack("<7I", 0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + 8 * len(keys), 0, 0)
-    return header + table + ids + strs
+    """Click's gettext catalogue of ``lang`` (services/gettext_catalogues.py)."""
+    return catalogue_bytes(entries(), lang)
 
 
 @functools.cache
 def catalogues() -> Path | None:
-    """The folder holding the catalogues (``<lang>/LC_MESSAGES/strata-click.mo``), written
-    the first time, named by the digest of what is written; None when no folder of this
-    user can be written (click then speaks English). In the user's cache, else in the
-    temporary folder under a name of this user's, used only if this user owns it and no one
-    else may write in it. A catalogue that gettext cannot read is written again."""
-    made = {lang: mo_bytes(lang) for lang in LANGUAGES}
-    digest = hashlib.sha256(b"".join(made.values())).hexdigest()[:16]
-    for base in _bases():
-        folder = base / f"strata-click-{os.getuid()}-{digest}"
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            mode = folder.stat()
-            if mode.st_uid != os.getuid() or mode.st_mode & 0o022:
-                continue  # someone else's, or others may write in it
-            for lang, data in made.items():
-                path = folder / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
-                if not _readable(path):
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    part = path.with_suffix(f".{os.getpid()}.part")
-                    part.write_bytes(data)
-                    part.replace(path)  # whole or not at all, if two commands start at once
-            return folder
-        except OSError:
-            continue
-    return None
-
-
-def _bases() -> list[Path]:
-    """Where catalogues may go: the user's cache, then the temporary folder."""
-    bases = []
-    with contextlib.suppress(RuntimeError):  # no home to be found
-        bases.append(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "strata")
-    return [*bases, Path(tempfile.gettempdir())]
-
-
-def _readable(path: Path) -> bool:
-    """Whether gettext reads ``path`` as a catalogue."""
-    try:
-        with path.open("rb") as file:
-            gettext.GNUTranslations(file)
-        return True
-    except Exception:  # missing (OSError), cut short (struct.error), not a catalogue
-        return False
+    """The folder holding click's catalogues (``<lang>/LC_MESSAGES/strata-click.mo``),
+    written the first time (services/gettext_catalogues.py ``written``); None when no folder
+    of this user can be written (click then speaks English)."""
+    return written("strata-click", DOMAIN, {lang: mo_bytes(lang) for lang in LANGUAGES})
 
 
 @contextmanager

@@ -21,6 +21,7 @@ pygeoapi owns ``/static``: Strata's files are served at ``/assets``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import json
@@ -33,17 +34,20 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from geo.city import CITY_TZ
 from geo.crs import SUPPORTED
-from geo.errors import InvalidInput
+from geo.errors import InvalidInput, StrataError
 from services import ogc_params as p
 from services.error_text import localise
-from services.language import LANGUAGES
+from services.http_errors import status_of
+from services.language import DEFAULT, LANGUAGES, request_language
 from services.routes import coverages, features
 from services.web import (
     base_url,
     catalogue,
     language,
     layer,
+    link_header,
     matches,
     prefers_html,
     wants_html,
@@ -165,18 +169,26 @@ def _bad_link(request: Request, error: InvalidInput) -> Response:
     lang = language(request)
     body, _ = localise(error.as_dict(), lang)
     heading, open_map = BAD_LINK[lang]
-    text = (f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+    return HTMLResponse(_said(lang, heading, body, [(f"/map?lang={lang}", open_map)]),
+                        status_code=400, headers={"Content-Language": lang,
+                                                  "Cache-Control": "no-cache"})
+
+
+def _said(lang: str, heading: str, body: dict[str, Any],
+          actions: list[tuple[str, str]]) -> str:
+    """A page saying an error (its description and hint, already in ``lang``) under a
+    heading, with buttons (href, text) leading on."""
+    buttons = "".join(f'<a class="button" href="{html.escape(href)}">{html.escape(text)}</a> '
+                      for href, text in actions)
+    return (f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{html.escape(TITLE[lang])}</title>"
+            f"<title>{html.escape(heading)}</title>"
             f'<link rel="stylesheet" href="{ASSETS}/viewer/viewer.css"></head>'
             f'<body><main id="bad-link" style="padding:1em 2em">'
             f"<h1>{html.escape(heading)}</h1>"
             f'<p id="status" class="error">{html.escape(body["description"])}</p>'
-            f'<p class="note">{html.escape(body.get("hint", ""))}</p>'
-            f'<p><a class="button" href="/map?lang={lang}">{html.escape(open_map)}</a></p>'
-            f"</main></body></html>")
-    return HTMLResponse(text, status_code=400, headers={"Content-Language": lang,
-                                                        "Cache-Control": "no-cache"})
+            f'<p class="note">{html.escape(body.get("hint") or "")}</p>'
+            f"<p>{buttons}</p></main></body></html>")
 
 
 def viewer(request: Request) -> Response:
@@ -209,7 +221,10 @@ def viewer(request: Request) -> Response:
 async def items_page(request: Request) -> Response:
     """``/collections/{id}/items``: a layer's page at ``datetime`` (HTML), else as before."""
     if _layer_page(request):
-        return await _page(request, await features.items(_as_json(request)), items=True)
+        try:
+            return await _page(request, await features.items(_as_json(request)), items=True)
+        except StrataError as error:
+            return _error_page(request, error)
     return await features.items(request)
 
 
@@ -217,8 +232,43 @@ async def item_page(request: Request) -> Response:
     """``/collections/{id}/items/{key}``: a feature's page at ``datetime`` (HTML), else as
     before."""
     if _layer_page(request):
-        return await _page(request, await features.item(_as_json(request)), items=False)
+        try:
+            return await _page(request, await features.item(_as_json(request)), items=False)
+        except StrataError as error:
+            return _error_page(request, error)
     return await features.item(request)
+
+
+PAGE_ERRORS = {  # the heading of an error page, by status
+    410: {"en": "Not on the map of that date", "fr": "Absent de la carte de cette date",
+          "nl": "Niet op de kaart van die datum"},
+    404: {"en": "Not found", "fr": "Introuvable", "nl": "Niet gevonden"},
+    400: {"en": "This address is not valid", "fr": "Cette adresse n'est pas valide",
+          "nl": "Dit adres is niet geldig"}}
+LATEST = {"en": "See its latest version", "fr": "Voir sa dernière version",
+          "nl": "De laatste versie bekijken"}
+
+
+def _error_page(request: Request, error: StrataError) -> Response:
+    """An items or item page that cannot be made, asked by a browser: a page in its language
+    saying why and what to do (the one error shape's words), leading on to the feature's
+    latest version (a 410: it existed, but not then) and to the map, with the error's status
+    (and its ``Link`` header); not JSON."""
+    status = status_of(error)
+    lang = request_language(request.scope) or DEFAULT
+    body, _ = localise(error.as_dict(), lang)
+    heading = PAGE_ERRORS.get(status, PAGE_ERRORS[400])[lang]
+    links: list[dict[str, str]] = getattr(error, "links", None) or []  # a 410's
+    actions = [(f"{_html_link(lk['href'])}&lang={lang}", LATEST[lang])
+               for lk in links if lk.get("rel") == "latest-version"]
+    cid = request.path_params.get("collection_id", "")
+    layers = f"&layers={cid}" if cid in catalogue(request).layers else ""
+    actions.append((f"/map?lang={lang}{layers}", BAD_LINK[lang][1]))
+    headers = {"Content-Language": lang, "Cache-Control": "no-cache"}
+    if links:
+        headers["Link"] = link_header(links)
+    return HTMLResponse(_said(lang, heading, body, actions), status_code=status,
+                        headers=headers)
 
 
 def _layer_page(request: Request) -> bool:
@@ -241,6 +291,29 @@ def _html_link(href: str) -> str:
     parts = urlsplit(href)
     query = [(k, v) for k, v in parse_qsl(parts.query) if k != "f"] + [("f", "html")]
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+LIFESPAN = ("beginLifespanVersion", "endLifespanVersion")
+
+
+def shown(properties: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Properties as a page shows them: a lifespan's instant as the day of its edition in
+    Brussels, written in the page's language (2015-07-19T22:00:00Z is 20 juil. 2015), as
+    the viewer writes it; nothing for an empty value (not "None")."""
+    from babel.dates import format_date
+
+    out: dict[str, Any] = {}
+    for name, value in properties.items():
+        if value is None:
+            value = ""
+        elif name in LIFESPAN and isinstance(value, str):
+            try:
+                day = dt.datetime.fromisoformat(value).astimezone(CITY_TZ).date()
+                value = format_date(day, format="medium", locale=lang)
+            except ValueError:
+                pass  # not an instant: as it is
+        out[name] = value
+    return out
 
 
 async def _page(request: Request, answer: Response, items: bool) -> Response:
@@ -281,6 +354,8 @@ async def _page(request: Request, answer: Response, items: bool) -> Response:
             spec.key.name, *spec.attributes, "beginLifespanVersion", "endLifespanVersion")})
     if title_field in spec.attributes:
         data["title_field"] = title_field
+    for feature in data.get("features", []) if items else [data]:
+        feature["properties"] = shown(feature.get("properties") or {}, lang)
     if items:
         data["title"] = spec.title.get(lang)
         template = "collections/items/index.html"

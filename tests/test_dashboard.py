@@ -415,6 +415,19 @@ def test_the_dashboard_speaks_the_users_language(dash: Dashboard, browser: Brows
         french.close()
 
 
+def test_the_dashboard_fits_a_phone(browser: Browser, service: str) -> None:  # noqa: F811
+    """At 390 px every panel fits the screen: nothing to scroll sideways (it was 574 px)."""
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-BE")
+    try:
+        d = Dashboard(phone.new_page(), service, "phone")
+        d.open("?lang=fr")
+        assert d.js("() => document.documentElement.scrollWidth") <= 390
+        d.shot("phone")
+        d.check()
+    finally:
+        phone.close()
+
+
 # ------------------------------------------------------------------ the route, without a browser
 
 def test_the_dashboard_is_linked_and_described(service: str) -> None:

@@ -777,3 +777,80 @@ def test_the_date_slider_steps_by_the_keyboard_from_an_edition(viewer: Viewer) -
     viewer.page.wait_for_function("() => window.strataViewer.state.date !== '2021-02-05'")
     viewer.rendered()
     assert viewer.query()["date"] == ["2021-02-04"]
+
+
+def test_a_date_before_a_layers_first_edition_is_said_by_the_layer(viewer: Viewer) -> None:
+    """The Grand-Place on 2016-01-01 with streets (first edition 2020): the streets' line in
+    the layer list says there is no edition before theirs, not a silent blank."""
+    viewer.open("?layers=streets,municipalities&date=2016-01-01&lang=en#15/50.8467/4.3525")
+    first = min(e["date"] for e in httpx.get(f"{viewer.base}/collections/streets/editions",
+                                              timeout=60).json()["editions"])
+    note = viewer.page.inner_text("#layer-list li[data-layer=streets]")
+    assert "no edition before" in note and str(int(first[:4])) in note, note
+    assert "no edition before" not in viewer.page.inner_text(
+        "#layer-list li[data-layer=municipalities]")
+
+
+def test_the_keyboard_steps_the_slider_by_edition(viewer: Viewer) -> None:
+    """Page Up / Page Down go to the next / previous edition, Home / End to the first / last
+    (an arrow is a day)."""
+    viewer.open("?layers=municipalities&date=2016-01-01&lang=en")
+    dates = sorted({e["date"] for e in httpx.get(
+        f"{viewer.base}/collections/municipalities/editions", timeout=60).json()["editions"]})
+    slider = viewer.page.locator("#date-slider")
+    slider.focus()
+    viewer.page.keyboard.press("PageUp")
+    viewer.rendered()
+    assert viewer.query()["date"] == [next(d for d in dates if d > "2016-01-01")]
+    viewer.page.keyboard.press("Home")
+    viewer.rendered()
+    assert viewer.query()["date"] == [dates[0]]
+    viewer.page.keyboard.press("End")
+    viewer.rendered()
+    assert viewer.query()["date"] == [dates[-1]]
+    viewer.page.keyboard.press("PageDown")
+    viewer.rendered()
+    assert viewer.query()["date"] == [dates[-2]]
+
+
+def test_a_changed_key_opens_its_panel_and_the_link_keeps_it(viewer: Viewer) -> None:
+    """A key in the table of changes opens the feature's panel in the viewer (the comparison
+    kept), as it was on the side where it exists; the open panel is in the URL
+    (feature=layer:key), so a link sent opens with it; the URL names the changes shown."""
+    viewer.open(f"?layers=streets&date={STREETS_FROM}&compare={STREETS_TO}&lang=en"
+                f"&changes=municipalities#14/{POINT[1]}/{POINT[0]}")
+    assert viewer.query()["changes"] == ["streets"]  # what is shown, not what was asked
+    viewer.page.wait_for_selector("#changes-counts[data-state=ready]")
+    row = viewer.page.locator("#changes-list tbody tr").first
+    key = row.locator("a").inner_text()
+    assert "f=html" in row.locator("a").get_attribute("href")
+    row.locator("a").click()
+    viewer.page.wait_for_selector("#feature-panel:not([hidden])")
+    viewer.rendered()
+    assert viewer.page.url.startswith(f"{viewer.base}/map?")  # still the viewer
+    assert viewer.query()["compare"] == [STREETS_TO]
+    assert viewer.query()["feature"] == [f"streets:{key}"]
+    link = viewer.page.url
+    viewer.page.goto("about:blank")
+    viewer.page.goto(link)
+    viewer.page.wait_for_function(
+        "() => window.strataViewer && window.strataViewer.firstIdleMs !== undefined")
+    viewer.rendered()
+    viewer.page.wait_for_selector("#feature-panel:not([hidden])")
+    assert viewer.page.inner_text("#feature-title") != "Loading…"
+    viewer.page.click("#feature-close")
+    assert "feature" not in viewer.query()
+    bad = httpx.get(f"{viewer.base}/map", params={"feature": "rivers:1"}, timeout=60)
+    assert bad.status_code == 400 and "feature=" in bad.json()["hint"]
+
+
+def test_the_swipe_handle_says_where_it_is(viewer: Viewer) -> None:
+    viewer.open(f"?layers=streets&date={STREETS_FROM}&compare={STREETS_TO}&mode=swipe&lang=en")
+    handle = viewer.page.locator("#swipe-handle")
+    assert handle.get_attribute("aria-valuenow") == "50"
+    assert handle.get_attribute("aria-valuemin") == "0"
+    handle.focus()
+    viewer.page.keyboard.press("Home")
+    assert handle.get_attribute("aria-valuenow") == "0"
+    viewer.page.keyboard.press("ArrowRight")
+    assert int(handle.get_attribute("aria-valuenow")) > 0

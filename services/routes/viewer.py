@@ -61,7 +61,7 @@ ASSETS = "/assets"
 BASEMAP = ("region", "municipalities", "districts", "streets")  # the layers of /tiles
 DEFAULT_LAYERS = "municipalities"  # drawn over the basemap when the URL names none
 MODES = ("side", "swipe")
-PARAMS = {"layers", "date", "compare", "mode", "lang", "changes", "surface"}
+PARAMS = {"layers", "date", "compare", "mode", "lang", "changes", "surface", "feature"}
 # the surfaces the map can draw (surface=): the stations' yearly ones, the campaign's
 SURFACES = {"no2": coverages.NO2_COLLECTION, "no2-curieuzenair": coverages.CAMPAIGN_COLLECTION}
 TITLE = {"en": "Strata: the map of Brussels on any date",
@@ -116,6 +116,11 @@ def _check(request: Request) -> None:
         raise InvalidInput(f"surface={q['surface']} is not a surface of Strata",
                            hint="use surface=no2 (the yearly NO2 surfaces of the stations) or "
                                 "surface=no2-curieuzenair (the CurieuzenAir campaign, 2021)")
+    if "feature" in q and q["feature"].partition(":")[0] not in layers or \
+            q.get("feature", "x:x").partition(":")[2] == "":
+        raise InvalidInput(f"feature={q['feature']} is not a layer's feature",
+                           hint="feature= takes a layer and a feature's key: "
+                                "feature=municipalities:7400")
     if "lang" in q and q["lang"] not in LANGUAGES:
         raise InvalidInput(f"lang={q['lang']} is not a language of Strata",
                            hint="use lang=fr, lang=nl or lang=en")

@@ -61,7 +61,15 @@ function readState() {
     changes: changes in LAYER ? changes : null,
     lang: pickLanguage(q.get('lang'), navigator.languages),
     surface: Object.hasOwn(config.surface.collections, q.get('surface') || '') ? q.get('surface') : null,
+    feature: featureOf(q.get('feature')),
   };
+}
+
+/** ``layer:key`` (the feature whose panel is open) as {id, key}; null if not a layer's. */
+function featureOf(text) {
+  const at = (text || '').indexOf(':');
+  const id = at > 0 ? text.slice(0, at) : '';
+  return id in LAYER && text.length > at + 1 ? { id, key: text.slice(at + 1) } : null;
 }
 
 const state = readState();
@@ -73,9 +81,11 @@ function writeState() {
   if (state.compare) {
     q.set('compare', state.compare);
     q.set('mode', state.mode);
-    if (state.changes) q.set('changes', state.changes);
+    const changesShown = changesLayerId(); // the layer whose changes are shown, as shown
+    if (changesShown) q.set('changes', changesShown);
   }
   if (state.surface) q.set('surface', state.surface);
+  if (selected) q.set('feature', `${selected.id}:${selected.key}`); // its panel open
   q.set('lang', state.lang);
   const query = q.toString().replaceAll('%2C', ',');
   window.history.replaceState(null, '', `${window.location.pathname}?${query}${window.location.hash}`);
@@ -487,7 +497,7 @@ function layoutMaps() {
   if (swipeX === null || swipeX > width) swipeX = width / 2;
   $('map-b').style.clipPath = comparing && state.mode === 'swipe'
     ? `inset(0 0 0 ${swipeX}px)` : '';
-  $('swipe-handle').style.left = `${swipeX}px`;
+  placeHandle();
   for (const map of [mapA, mapB]) {
     if (map) {
       expectIdle(map);
@@ -497,13 +507,26 @@ function layoutMaps() {
   }
 }
 
+/** The swipe handle where the swipe is, its value said as a share of the width (0-100) to
+ * assistive technology, as a slider's. */
+function placeHandle() {
+  const handle = $('swipe-handle');
+  handle.style.left = `${swipeX}px`;
+  const width = $('maps').clientWidth || 1;
+  const share = Math.round((100 * swipeX) / width);
+  handle.setAttribute('aria-valuemin', '0');
+  handle.setAttribute('aria-valuemax', '100');
+  handle.setAttribute('aria-valuenow', String(share));
+  handle.setAttribute('aria-valuetext', `${share} %`);
+}
+
 function setupSwipe() {
   const handle = $('swipe-handle');
   const move = (event) => {
     const box = $('maps').getBoundingClientRect();
     swipeX = Math.max(0, Math.min(box.width, event.clientX - box.left));
     $('map-b').style.clipPath = `inset(0 0 0 ${swipeX}px)`;
-    handle.style.left = `${swipeX}px`;
+    placeHandle();
   };
   handle.addEventListener('pointerdown', (event) => {
     handle.setPointerCapture(event.pointerId);
@@ -514,10 +537,12 @@ function setupSwipe() {
     handle.removeEventListener('pointermove', move);
   });
   handle.addEventListener('keydown', (event) => {
-    const step = { ArrowLeft: -20, ArrowRight: 20 }[event.key];
-    if (!step) return;
     const box = $('maps').getBoundingClientRect();
-    move({ clientX: box.left + swipeX + step });
+    const to = { ArrowLeft: swipeX - 20, ArrowDown: swipeX - 20, ArrowRight: swipeX + 20,
+      ArrowUp: swipeX + 20, Home: 0, End: box.width }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    move({ clientX: box.left + to });
   });
 }
 
@@ -544,8 +569,15 @@ async function updateMaps(initial = false) {
   if (!initial) refresh(mapA, state.date, comparing);
   if (mapB && !made) refresh(mapB, state.compare, true);
   renderSurfacePanel();
-  $('label-a').textContent = formatDate(state.date);
-  $('label-b').textContent = state.compare ? formatDate(state.compare) : '';
+  labelMaps();
+}
+
+/** Each map's date on it; while comparing below the zoom the changes are drawn from, that
+ * zoom too, where the planner looks (the panel says it further down). */
+function labelMaps() {
+  const note = $('changes-zoom').hidden ? '' : ` · ${$('changes-zoom').textContent}`;
+  $('label-a').textContent = formatDate(state.date) + (state.compare ? note : '');
+  $('label-b').textContent = state.compare ? formatDate(state.compare) + note : '';
 }
 
 // ---------------------------------------------------------------- panels
@@ -598,8 +630,12 @@ function markZoomRange() {
     const tj = tilejsonOf(tilesPath(item.dataset.layer));
     const out = zoom !== null && state.layers.includes(item.dataset.layer) && tj
       && tj.minzoom !== undefined && zoom < tj.minzoom;
-    item.classList.toggle('out-of-zoom', Boolean(out));
-    item.lastChild.textContent = out ? ` (${t('zoom_in', { zoom: tj.minzoom })})` : '';
+    // a date before the layer's first edition: nothing of it is drawn, said by the layer
+    const first = (editions[item.dataset.layer] || []).map((e) => e.date).sort()[0];
+    const early = state.layers.includes(item.dataset.layer) && first && state.date < first;
+    item.classList.toggle('out-of-zoom', Boolean(out || early));
+    item.lastChild.textContent = early ? ` (${t('no_edition_before', { date: formatDate(first) })})`
+      : out ? ` (${t('zoom_in', { zoom: tj.minzoom })})` : '';
   }
   // the changes compared are drawn from the layer's zoom: said where they are read
   const cid = state.compare ? changesLayerId() : null;
@@ -607,6 +643,7 @@ function markZoomRange() {
   const hidden = !(zoom !== null && tj && tj.minzoom !== undefined && zoom < tj.minzoom);
   $('changes-zoom').hidden = hidden;
   $('changes-zoom').textContent = hidden ? '' : `${title(cid)}: ${t('zoom_in', { zoom: tj.minzoom })}`;
+  labelMaps();
 }
 
 let sliderStart = 0; // ms of the slider's 0
@@ -730,8 +767,18 @@ async function loadChanges() {
   $('changes-list').tBodies[0].replaceChildren(...changes.slice(0, MAX_ROWS).map((change) => {
     const props = (change.new || change.old).properties;
     const key = String(change.id);
-    const link = el('a', { textContent: key,
-      href: `/collections/${cid}/items/${encodeURIComponent(key)}/versions` });
+    // the feature as it was on the side where it exists (a deletion: before), as a page to
+    // open elsewhere; a plain click opens it in the feature panel, the comparison kept
+    const at = change.action === 'deleted' ? from : to;
+    const link = el('a', { textContent: key, href: `/collections/${cid}/items/${
+      encodeURIComponent(key)}?${new URLSearchParams({ f: 'html', datetime: at, lang: state.lang })}` });
+    link.addEventListener('click', (event) => {
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      selected = { id: cid, key, date: at };
+      setHighlight(cid, LAYER[cid].key, key);
+      track(showFeature());
+    });
     return el('tr', {}, el('td', { className: `action ${change.action}`, textContent: t(change.action) }),
       el('td', {}, link), el('td', { textContent: props[nameKey] ?? props.name_fr ?? props.name ?? '' }));
   }));
@@ -748,6 +795,14 @@ function downloadLayer() {
   return (state.compare ? changesLayerId() : state.layers[0]) || config.layers[0].id;
 }
 
+// the formats by their names (the URL's f= beside), as GIS software names them
+const FORMAT_NAMES = { gpkg: 'GeoPackage', geojson: 'GeoJSON', fgb: 'FlatGeobuf',
+  shp: 'Shapefile (zip)', csv: 'CSV (WKT)', json: 'JSON', jsonl: 'JSON Lines' };
+
+function formatName(name) {
+  return FORMAT_NAMES[name] ? `${FORMAT_NAMES[name]} (${name})` : name;
+}
+
 function renderDownloadPanel() {
   const layer = $('dl-layer');
   const chosen = (downloadPicked && layer.value) || downloadLayer();
@@ -756,12 +811,12 @@ function renderDownloadPanel() {
     selected: chosen === '__all__' }));
   const format = $('dl-format');
   const f = format.value || 'gpkg';
-  format.replaceChildren(...config.formats.map((name) => el('option', { value: name, textContent: name,
-    selected: name === f })));
+  format.replaceChildren(...config.formats.map((name) => el('option', { value: name,
+    textContent: formatName(name), selected: name === f })));
   const changeFormat = $('dl-change-format');
   const cf = changeFormat.value || 'gpkg';
   changeFormat.replaceChildren(...config.change_formats.map((name) => el('option',
-    { value: name, textContent: name, selected: name === cf })));
+    { value: name, textContent: formatName(name), selected: name === cf })));
   const crs = $('dl-crs');
   const c = crs.value;
   crs.replaceChildren(el('option', { value: '', textContent: t('crs_default') }),
@@ -839,9 +894,13 @@ async function onClick(map, event) {
 
 async function showFeature() {
   if (!selected) return;
+  writeState(); // a link sent opens with this panel
   const { id, key, date } = selected;
   const panel = $('feature-panel');
+  const opened = panel.hidden;
   panel.hidden = false;
+  // in sight when it opens (on a phone the panels stack under the map)
+  if (opened && panel.getBoundingClientRect().top > window.innerHeight) panel.scrollIntoView();
   $('feature-title').textContent = t('loading');
   $('feature-layer').textContent = title(id);
   $('feature-at').textContent = t('properties_at', { date: formatDate(date) });
@@ -987,7 +1046,17 @@ function wire() {
   // dragged, the slider snaps to an edition near the pointer; stepped by the keyboard (an
   // arrow: a day), it goes where it is sent, or it could never leave an edition's day
   let byKeys = false;
-  $('date-slider').addEventListener('keydown', () => { byKeys = true; });
+  // Page Up / Page Down go to the next / previous edition, Home / End to the first / last
+  $('date-slider').addEventListener('keydown', (event) => {
+    byKeys = true;
+    const dates = [...new Set(shownEditions().map((e) => e.date))];
+    if (!dates.length || !['PageUp', 'PageDown', 'Home', 'End'].includes(event.key)) return;
+    event.preventDefault();
+    const date = { Home: dates[0], End: dates.at(-1),
+      PageUp: dates.find((d) => d > state.date) ?? dates.at(-1),
+      PageDown: dates.findLast((d) => d < state.date) ?? dates[0] }[event.key];
+    track(setDate(date));
+  });
   $('date-slider').addEventListener('pointerdown', () => { byKeys = false; });
   $('date-slider').addEventListener('input', () => {
     const date = sliderDate(!byKeys);
@@ -1039,6 +1108,7 @@ function wire() {
   $('feature-close').addEventListener('click', () => {
     $('feature-panel').hidden = true;
     selected = null;
+    writeState();
     setHighlight(null);
     for (const map of [mapA, mapB]) if (map) map.resize();
   });
@@ -1070,10 +1140,18 @@ async function start() {
   });
   renderAll(); // the titles may not be there yet: again once they are
   await updateMaps(true);
+  if (state.feature) { // a link with a feature's panel open: open it, outlined
+    selected = { ...state.feature, date: state.date };
+    const { id, key } = selected;
+    const outline = () => setHighlight(id, LAYER[id].key, key);
+    if (state.layers.includes(id)) {
+      if (mapA.isStyleLoaded()) outline(); else mapA.once('load', outline);
+    }
+  }
   writeState();
   await titlesLoaded;
   renderAll();
-  await loadChanges();
+  await Promise.all([loadChanges(), selected ? showFeature() : null]);
 }
 
 const viewer = {

@@ -179,3 +179,25 @@ def test_a_view_page_in_a_browser_and_its_bad_parameters(service):
     dates = [f["properties"]["start_date"] for f in ordered]
     assert dates == sorted(dates, reverse=True) and set(ordered[0]["properties"]) == {
         "start_date"}
+
+
+@pytest.mark.parametrize("cid", ["municipalities", "streets"])
+def test_every_queryable_of_a_layer_is_a_query_parameter(service, cid):
+    """OGC API Features Part 3, queryables as query parameters: each property /queryables
+    lists (but JSON ones, compared with filter=) is taken as name=value; the lifespan's ends
+    too (they were refused as unknown parameters)."""
+    queryables = httpx.get(f"{service}/collections/{cid}/queryables", timeout=60).json()
+    one = httpx.get(f"{service}/collections/{cid}/items", params={"limit": 1},
+                    timeout=60).json()["features"][0]
+    for name, schema in queryables["properties"].items():
+        value = one["properties"].get(name, one["id"] if name not in one["properties"]
+                                      else None)
+        if schema.get("format") == "geometry-any" or "geometry" in name or value is None \
+                or isinstance(value, dict | list):
+            continue
+        r = httpx.get(f"{service}/collections/{cid}/items",
+                      params={name: str(value).lower() if isinstance(value, bool) else value,
+                              "limit": 10_000, "skipGeometry": "true"}, timeout=60)
+        assert r.status_code == 200, (name, r.text)
+        ids = {f["id"] for f in r.json()["features"]}
+        assert one["id"] in ids, (name, value)

@@ -22,6 +22,10 @@ from layers.catalogue import LayerSpec
 from versioning.database import render
 from versioning.reading import feature_sql
 
+# what an equality may compare besides a column: the end of a version's lifespan (its
+# start is the column sys_from)
+EXPRESSIONS = {"lifespan_end": sql.SQL("lifespan_end(v.sys_to)")}
+
 
 @dataclass
 class PageQuery:
@@ -147,7 +151,9 @@ def page(conn: psycopg.Connection, spec: LayerSpec, q: PageQuery) -> Page:
         where.append(sql.SQL("({})").format(q.filter[0]))
         params.update(q.filter[1])
     for column, value in q.equals.items():
-        where.append(sql.SQL("v.{} = {}").format(sql.Identifier(column), params.bind(value)))
+        where.append(sql.SQL("{} = {}").format(
+            EXPRESSIONS.get(column) or sql.SQL("v.{}").format(sql.Identifier(column)),
+            params.bind(value)))
     if q.after is not None and not q.sortby:
         where.append(sql.SQL("v.fid > {}").format(params.bind(q.after)))
     order: list[sql.Composable] = [

@@ -80,15 +80,35 @@ def template_of(text: str) -> str | None:
     return None
 
 
-def translate(text: str, lang: str) -> str | None:
-    """``text`` in ``lang`` (fr, nl; English as it is), or None when no template made it."""
+def translate(text: str, lang: str, depth: int = 2) -> str | None:
+    """``text`` in ``lang`` (fr, nl; English as it is), or None when no template made it.
+    A value the template was filled with is itself translated when a worded template made
+    it (or each of its parts, for values joined by "; "), ``depth`` levels down: "no street
+    of Brussels is named like 'x' (address 'x 1')" is two messages in one."""
     if lang not in LANGUAGES:
         return text
     for pattern, translations, n in _templates():
         match = pattern.fullmatch(text)
         if match:
-            return translations[lang].format(*(match.group(f"f{i}") for i in range(n)))
+            values = [match.group(f"f{i}") for i in range(n)]
+            if depth:
+                values = [_value(v, lang, depth - 1) for v in values]
+            return translations[lang].format(*values)
     return None
+
+
+def _value(value: str, lang: str, depth: int) -> str:
+    """A template's value in ``lang`` where worded templates made it (each part of a list
+    joined by "; "), else as it is (a name, a number, a date)."""
+    parts = value.split("; ")
+    said = []
+    for part in parts:
+        english = template_of(part) if any(c.isalpha() for c in part) else None
+        worded = english is not None and sum(
+            c.isalpha() for literal, *_ in string.Formatter().parse(english)
+            for c in literal) >= 12
+        said.append((translate(part, lang, depth) or part) if worded else part)
+    return "; ".join(said)
 
 
 def localise(body: dict[str, Any], lang: str) -> tuple[dict[str, Any], str]:

@@ -368,3 +368,21 @@ def test_every_reason_a_setting_is_refused_for_has_its_french_and_dutch():
         "must be greater than 0"
     assert reason({"type": "bool_parsing", "msg": "Input should be a valid boolean"}) == \
         "must be true or false"
+
+
+@pytest.mark.parametrize(("path", "params", "lang", "said"), [
+    # pygeoapi's own words
+    ("/collections", {"f": "foo"}, "fr", "Format demandé non valide"),
+    ("/processes", {"limit": "abc"}, "nl", "de waarde van limit moet een geheel getal zijn"),
+    # a hint made of a hint and an instant's form, whole
+    ("/collections/municipalities/download", {"date": "x"}, "fr",
+     "par exemple 2021-02-05, ou 2021-02-05T12:00:00Z"),
+    ("/collections/streets/items", {"filter": "osm_way_id='abc'"}, "fr",
+     "écrivez un nombre sans guillemets"),
+])
+def test_errors_made_of_several_texts_are_said_whole(service, path, params, lang, said):
+    r = httpx.get(f"{service}{path}", params={**params, "lang": lang}, timeout=60)
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert said in body["description"] + " " + body["hint"], body
+    assert r.headers["Content-Language"] == lang

@@ -213,3 +213,19 @@ def test_discovery_and_unknown_paths_in_the_specs_formats(service):
     assert services.status_code == 200
     r = httpx.get(f"{service}/open311/v2/nothing.json", timeout=30)
     assert r.status_code == 404 and r.json()[0]["code"] == 404 and r.json()[0]["hint"]
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("nl", 'adres "Rue qui n\'existe pas 1, 1000 Bruxelles": geen straat van Brussel heeft '
+           'een naam zoals "Rue qui n\'existe pas"'),
+    ("fr", 'adresse "Rue qui n\'existe pas 1, 1000 Bruxelles" : aucune rue de Bruxelles ne '
+           'porte un nom comme "Rue qui n\'existe pas"'),
+])
+def test_an_unknown_street_is_said_whole_in_the_apps_language(service, api_key, lang, said):
+    """An app's report at an address no street has: the message (made of the address and
+    of what is wrong with it) said whole in the language asked, not half English."""
+    r = httpx.post(f"{service}{V2}/requests.json", params={"lang": lang}, data={
+        "api_key": api_key, "service_code": "1",
+        "address_string": "Rue qui n'existe pas 1, 1000 Bruxelles"}, timeout=30)
+    assert r.status_code == 400, r.text
+    assert r.json()[0]["description"] == said, r.json()

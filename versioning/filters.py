@@ -119,7 +119,7 @@ class _Translator:
         return self.bind(self.literal(node, kind, prop))
 
     def literal(self, node: Any, kind: str, prop: str) -> Any:
-        hint = {"text": f"quote text: {prop} = 'Ixelles'",
+        hint = {"text": f"quote text: {prop} = '...'",
                 "integer": f"write a number without quotes: {prop} = 21004",
                 "double": f"write a number without quotes: {prop} = 12.5",
                 "boolean": f"write {prop} = true or false",

@@ -23,6 +23,7 @@ from geo.city import CITY_TZ
 from geo.errors import InvalidInput
 
 _HINT_DATE = "write dates as YYYY-MM-DD, for example 2021-02-05"
+_HINT_INSTANT = "write dates as YYYY-MM-DD, for example 2021-02-05, or 2021-02-05T12:00:00Z"
 FIRST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)  # a day in: any offset can still show it
 LAST = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)  # a day short: any offset can still show it
 
@@ -52,7 +53,7 @@ def parse_instant(text: str | dt.date | dt.datetime) -> dt.datetime:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"{text!r} is not a date or an ISO 8601 date-time",
-                           hint=f"{_HINT_DATE}, or 2021-02-05T12:00:00Z") from None
+                           hint=_HINT_INSTANT) from None
     return _in_range(moment if moment.tzinfo else moment.replace(tzinfo=CITY_TZ), text)
 
 

@@ -149,11 +149,15 @@ def layer_paths(spec: LayerSpec, max_items: int) -> Json:
     equals = [query(spec.key.name, key_schema, "features with this key")]
     equals += [query(name, EQUALS_SCHEMAS[kind], f"features whose {name} equals this")
                for name, kind in spec.attributes.items() if kind in EQUALS_SCHEMAS]
+    equals += [query(name, {"type": "string", "format": "date-time"},
+                     f"versions whose lifespan {side} at this instant")
+               for name, side in (("beginLifespanVersion", "starts"),
+                                  ("endLifespanVersion", "ends"))]
     items_params = [
         _f(["json", "geojson", "html"], "json or geojson: GeoJSON; html: a page"),
         *LANG, ref("parameters", "datetime"), ref("parameters", "bbox"),
         ref("parameters", "bbox-crs"), ref("parameters", "crs"),
-        query("limit", {"type": "integer", "minimum": 1, "maximum": max_items},
+        query("limit", {"type": "integer", "minimum": 1, "maximum": max_items, "default": 10},
               "features per page (10 by default)"),
         ref("parameters", "offset"),
         query("after", key_schema,
@@ -343,10 +347,15 @@ def viewer_paths(layer_ids: list[str]) -> Json:
             query("surface", {"type": "string", "enum": ["no2", "no2-curieuzenair"]},
                   "the NO2 surface of the date (the stations' yearly one, or the CurieuzenAir "
                   "campaign's), drawn over the map with its legend"),
+            query("feature", {"type": "string", "pattern": "^[a-z_][a-z0-9_]*:.+$"},
+                  "the feature whose panel is open: layer:key"),
             query("lang", {"type": "string", "enum": LANGS}),
             ref("parameters", "Accept-Language")], {
             "200": response("The viewer", {HTML: None}),
             **error_responses([400, 414])})},
+        "/favicon.ico": {"get": _op(
+            "getIcon", "Strata's icon, which browsers ask for", ["map"], [], {
+                "200": response("The icon", {"image/svg+xml": None})})},
         "/dashboard": {"get": _op(
             "getDashboard", "The dashboard of the aggregate collections (HTML)", ["map"], [
                 *[query(name, {"type": "integer", "minimum": 1900, "maximum": 2099},
@@ -654,7 +663,7 @@ def view_paths(cid: str, title: str, pyg_items: Json, max_items: int, timed: boo
     params = [
         _f(["json", "geojson", "html"], "json or geojson: GeoJSON; html: a page"), *LANG,
         ref("parameters", "bbox"), ref("parameters", "bbox-crs"), ref("parameters", "crs"),
-        query("limit", {"type": "integer", "minimum": 1, "maximum": max_items},
+        query("limit", {"type": "integer", "minimum": 1, "maximum": max_items, "default": 10},
               "features per page (10 by default)"),
         ref("parameters", "offset"),
         query("properties", {"type": "array", "minItems": 1,

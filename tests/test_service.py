@@ -527,3 +527,12 @@ def test_iso_metadata_has_what_inspire_asks(service, cid, topic, theme):
     assert root.find("gmd:dataQualityInfo//gmd:lineage//gmd:statement", ns) is not None
     begins = [b.text for b in ident.iterfind(".//gml:beginPosition", ns)]
     assert begins == ([] if cid == "permits" else [begins[0]]) and all(begins)
+
+
+def test_an_instant_may_write_t_and_z_in_lowercase(service):
+    """RFC 3339 allows "t" and "z" for "T" and "Z" (it was a 400)."""
+    upper = get(service, "/collections/municipalities/items/7400",
+                params={"datetime": "2016-01-01T12:00:00Z"}).json()
+    lower = get(service, "/collections/municipalities/items/7400",
+                params={"datetime": "2016-01-01t12:00:00z"})
+    assert lower.status_code == 200 and lower.json()["properties"] == upper["properties"]

@@ -49,8 +49,12 @@ def parse_instant(text: str | dt.date | dt.datetime) -> dt.datetime:
     value = str(text).strip()
     if len(value) == 10:
         return _in_range(day_start(parse_date(value)), text)
+    if value[-1:] in ("Z", "z"):  # RFC 3339 allows "z" and "t" as well as "Z" and "T"
+        value = value[:-1] + "+00:00"
+    if value[10:11] == "t":
+        value = value[:10] + "T" + value[11:]
     try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"{text!r} is not a date or an ISO 8601 date-time",
                            hint=_HINT_INSTANT) from None

@@ -196,6 +196,16 @@ def _said(lang: str, heading: str, body: dict[str, Any],
             f"<p>{buttons}</p></main></body></html>")
 
 
+FAVICON = Path(__file__).parent.parent / "static" / "favicon.svg"
+
+
+def favicon(request: Request) -> Response:
+    """``/favicon.ico``: Strata's icon (strata of a map), which browsers ask every page for."""
+    p.check_known(request.query_params, set())
+    return Response(FAVICON.read_bytes(), media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
 def viewer(request: Request) -> Response:
     """``/map``: the viewer (its state in the query string); a mistyped link is a 400, a
     page for a browser (``_bad_link``), the one error shape for any other client."""

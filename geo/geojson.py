@@ -38,7 +38,7 @@ def check_positions(geometry: dict[str, Any]) -> None:
         for member in members:
             check_positions(member)
         return
-    if kind not in DEPTHS:
+    if not isinstance(kind, str) or kind not in DEPTHS:
         raise InvalidInput(f"{json.dumps(kind, default=str)[:40]} is not a type of geometry",
                            hint=GEOMETRY_HINT)
 
@@ -52,11 +52,11 @@ def check_positions(geometry: dict[str, Any]) -> None:
         if not isinstance(item, list | tuple):
             raise InvalidInput(f"the coordinates of the {kind} are not nested as "
                                "its type wants", hint=GEOMETRY_HINT)
+        for sub in item:  # positions first: a ring's ends are then positions
+            walk(sub, depth - 1)
         if depth == 1 and kind in ("Polygon", "MultiPolygon") and (  # a ring
                 len(item) < 4 or list(item[0]) != list(item[-1])):
             raise InvalidInput(f"a ring of the {kind} is not closed, or has fewer "
                                "than 4 positions", hint=GEOMETRY_HINT)
-        for sub in item:
-            walk(sub, depth - 1)
 
     walk(geometry.get("coordinates"), DEPTHS[kind])

@@ -168,8 +168,11 @@ def leave_one_out(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
 def interpolate(x: np.ndarray, y: np.ndarray, z: np.ndarray, labels: list[str],
                 region: BaseGeometry, cell: float = CELL_SIZE_M) -> Surface:
     """Ordinary kriging of the values ``z`` at (``x``, ``y``) (EPSG:31370) on the grid that
-    covers ``region``; cells whose centre lies outside it are NODATA."""
-    x, y, z = (np.asarray(a, float) for a in (x, y, z))
+    covers ``region``; cells whose centre lies outside it are NODATA. Points at one place are
+    merged first (:func:`merge_coincident`: without nugget, two of them make the kriging
+    system singular), so ``labels`` of the result may be joined."""
+    x, y, z, labels = merge_coincident(np.asarray(x, float), np.asarray(y, float),
+                                       np.asarray(z, float), list(labels))
     grid = Grid.covering(region.bounds, cell)
     model = _kriging(x, y, z)
     predict = _predictor(model)

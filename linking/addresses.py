@@ -459,7 +459,7 @@ def locate_address(conn: psycopg.Connection, catalogue: Catalogue, rules: Respon
         elif not problems:
             problems.insert(0, f"no street named like {address.street!r} lies in {where}")
         raise InvalidInput(
-            f"address {text!r}: {'; '.join(problems)}",
+            f"{'; '.join(problems)}, in the address {text!r}",
             hint=f"closest: {_candidates(p for p in places if p.kind == 'street')}; write "
                  "the street name as on its sign, with the postcode, or give lat / long")
     best = max(p.score for p in matching)

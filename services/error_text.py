@@ -80,35 +80,60 @@ def template_of(text: str) -> str | None:
     return None
 
 
+LONGEST = 400  # characters of a text translated (a longer one, rare, stays English)
+
+
 def translate(text: str, lang: str, depth: int = 2) -> str | None:
     """``text`` in ``lang`` (fr, nl; English as it is), or None when no template made it.
     A value the template was filled with is itself translated when a worded template made
-    it (or each of its parts, for values joined by "; "), ``depth`` levels down: "no street
-    of Brussels is named like 'x' (address 'x 1')" is two messages in one."""
+    it (or each of its parts, for values joined by "; "), ``depth`` levels down: "address
+    'x 1': no street of Brussels is named like 'x'" is two messages in one. The whole value
+    is tried before its parts."""
     if lang not in LANGUAGES:
         return text
-    for pattern, translations, n in _templates():
+    if len(text) > LONGEST:  # matching ~700 templates grows faster than the text: English
+        return None
+    for english, (pattern, translations, n) in zip(_english(), _templates(), strict=True):
         match = pattern.fullmatch(text)
         if match:
-            values = [match.group(f"f{i}") for i in range(n)]
-            if depth:
-                values = [_value(v, lang, depth - 1) for v in values]
+            found = [match.group(f"f{i}") for i in range(n)]
+            values = [_value(v, lang, depth - 1) for v in found] if depth else found
+            if not _letters(english) and values == found:
+                return None  # a catch-all ("{0}: {1}") translates only what it holds
             return translations[lang].format(*values)
     return None
+
+
+WORDED = 12  # letters of its own that make a template say something (not "{0}: {1}")
+
+
+def _letters(template: str) -> int:
+    return sum(c.isalpha() for literal, *_ in string.Formatter().parse(template)
+               for c in literal)
 
 
 def _value(value: str, lang: str, depth: int) -> str:
     """A template's value in ``lang`` where worded templates made it (each part of a list
     joined by "; "), else as it is (a name, a number, a date)."""
-    parts = value.split("; ")
-    said = []
-    for part in parts:
-        english = template_of(part) if any(c.isalpha() for c in part) else None
-        worded = english is not None and sum(
-            c.isalpha() for literal, *_ in string.Formatter().parse(english)
-            for c in literal) >= 12
-        said.append((translate(part, lang, depth) or part) if worded else part)
-    return "; ".join(said)
+    whole = _worded(value, lang, depth)
+    if whole is not None:
+        return whole
+    return "; ".join(_worded(part, lang, depth) or part for part in value.split("; "))
+
+
+def _worded(text: str, lang: str, depth: int) -> str | None:
+    """``text`` in ``lang`` if a worded template (a dozen letters of its own at least, not
+    a catch-all such as "{0}: {1}") made it, else None. A quoted value (what a user wrote,
+    shown by its repr) is never translated."""
+    if not any(c.isalpha() for c in text) or QUOTED.fullmatch(text) or len(text) > LONGEST:
+        return None
+    english = template_of(text)
+    if english is None or _letters(english) < WORDED:
+        return None
+    return translate(text, lang, depth)
+
+
+QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")  # a value as a user wrote it, by its repr
 
 
 def localise(body: dict[str, Any], lang: str) -> tuple[dict[str, Any], str]:

@@ -266,6 +266,8 @@ CQL2_ARITY = {"and": 2, "or": 2, "not": 1, "isNull": 1, "=": 2, "<>": 2, "<": 2,
                                        "disjoint", "meets", "metby", "overlaps",
                                        "overlappedby", "starts", "startedby", "finishes",
                                        "finishedby", "contains")}}
+CQL2_NAMES = {name.lower(): name for name in CQL2_ARITY}  # as written in any case
+TEMPORAL_SUPPORTED = ("t_before", "t_after", "t_equals")  # versioning/filters.py _TEMPORAL
 CQL2_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CQL2_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}"
                             r"(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
@@ -304,10 +306,14 @@ def _cql2_json(node: Any) -> Any:
                 _json_instant(end, "timestamp" if "T" in str(end).upper() else "date")
         return node
     if "op" in node:
-        op, args = node["op"], node.get("args")
-        if not isinstance(op, str) or op not in CQL2_ARITY:
-            raise InvalidInput(f"filter: {op!r} is not a CQL2 operator this service knows",
-                               hint=f"operators: {', '.join(CQL2_ARITY)}")
+        written, args = node["op"], node.get("args")
+        op = CQL2_NAMES.get(written.lower()) if isinstance(written, str) else None
+        if op is None:
+            raise InvalidInput(f"filter: {json.dumps(written)[:40]} is not a CQL2 operator "
+                               "this service knows", hint=f"operators: {', '.join(CQL2_ARITY)}")
+        if op.startswith("t_") and op not in TEMPORAL_SUPPORTED:
+            raise InvalidInput(f"filter: {op} is not supported here",
+                               hint="compare instants with t_before, t_after or t_equals")
         if op in ("not", "isNull") and isinstance(args, dict):
             args = [args]
         if op == "between" and isinstance(args, list) and len(args) == 2 \
@@ -336,7 +342,7 @@ def _cql2_json(node: Any) -> Any:
         checked = [_cql2_json(a) for a in args]
         if op == "between":
             checked = [checked[0], [checked[1], checked[2]]]
-        return {**node, "args": checked}
+        return {**node, "op": op, "args": checked}
     return {k: _cql2_json(v) for k, v in node.items()}
 
 

@@ -348,14 +348,16 @@ def viewer_paths(layer_ids: list[str]) -> Json:
                   "the NO2 surface of the date (the stations' yearly one, or the CurieuzenAir "
                   "campaign's), drawn over the map with its legend"),
             query("feature", {"type": "string", "pattern": "^[a-z_][a-z0-9_]*:.+$"},
-                  "the feature whose panel is open: layer:key"),
+                  "the feature whose panel is open: layer:key, or layer:key@date when the "
+                  "panel shows another date than the map's"),
             query("lang", {"type": "string", "enum": LANGS}),
             ref("parameters", "Accept-Language")], {
             "200": response("The viewer", {HTML: None}),
             **error_responses([400, 414])})},
         "/favicon.ico": {"get": _op(
             "getIcon", "Strata's icon, which browsers ask for", ["map"], [], {
-                "200": response("The icon", {"image/svg+xml": None})})},
+                "200": response("The icon", {"image/svg+xml": None}),
+                **error_responses([400, 414])})},
         "/dashboard": {"get": _op(
             "getDashboard", "The dashboard of the aggregate collections (HTML)", ["map"], [
                 *[query(name, {"type": "integer", "minimum": 1900, "maximum": 2099},

@@ -80,6 +80,7 @@ GETS = [
     ("/open311/v2/requests.json", {"service_request_id": "99999999999999999999"}, 400),
     ("/open311/v2/requests.json", {"service_code": "99999999999999999999"}, 400),
     ("/open311/v2/services/99999999999999999999.json", {}, 400),
+    ("/open311/v2/services/" + "9" * 4301 + ".json", {}, 400),  # beyond int()'s digits
     ("/open311/v2/requests.json", {"page": "0"}, 400),
     ("/open311/v2/requests.json", {"bbox": "0,-100,1,100"}, 400),
     # formats
@@ -144,6 +145,13 @@ FILTERS = [  # what PostGIS, PostgreSQL or pygeofilter would fail on, and what i
     ({"filter": "name_fr = 'a' OR"}, "ends too soon"),
     ({"filter": "name_fr ~ 'a'"}, "at column 9"),
     ({"filter-lang": "cql2-json", "filter": '{"op": "="'}, "line 1, column"),
+    # half a UTF-16 pair where a number is wanted: said (escaped), not a 500 on the way out
+    ({"filter-lang": "cql2-json",
+      "filter": '{"op": "=", "args": [{"property": "osm_way_id"}, "\\ud800"]}'},
+     "is not a value of osm_way_id"),
+    (_json({"op": "t_metBy", "args": [{"property": "beginLifespanVersion"},
+                                      {"timestamp": "2020-01-01T00:00:00Z"}]}),
+     "is not supported here"),
 ]
 
 
@@ -162,6 +170,20 @@ def test_a_filter_nothing_could_run_is_a_400_that_says_why(service, params, says
     fr = httpx.get(path, params={**params, "lang": "fr"}, timeout=60)
     assert fr.status_code == 400 and fr.headers["Content-Language"] == "fr", fr.text
     assert fr.json()["description"] != said, fr.json()  # said in French
+
+
+def test_a_long_value_in_an_error_is_cut_and_said_at_once(service):
+    """A filter echoing thousands of characters back: its message shows a short piece of
+    the value, and is answered at once in the language asked (translating a long text took
+    minutes, and held every other request meanwhile)."""
+    import time
+
+    started = time.monotonic()
+    r = httpx.get(f"{service}/collections/streets/items", params={
+        "filter": "osm_way_id = '" + "ab" * 3000 + "'", "lang": "fr"}, timeout=60)
+    assert r.status_code == 400 and len(r.json()["description"]) < 400, r.text[:300]
+    assert time.monotonic() - started < 10
+    assert r.headers["Content-Language"] == "fr"
 
 
 def test_a_filter_in_cql2_json_as_the_standard_writes_it(service):

@@ -126,6 +126,12 @@ def test_stored_permits_and_incidents(service, loaded, permits):
         {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [
             [[4.35, 50.85], [4.36, 50.86], [4.36, 50.85]]]}, "properties": {}}]},
       "date": "2020-01-01"}, "a ring of the Polygon is not closed"),
+    ({"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[1, 2, 3, 4]]},
+         "properties": {}}]}, "date": "2020-01-01"}, "a position of the Polygon is 1"),
+    ({"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": ["Point"], "coordinates": [1, 2]},
+         "properties": {}}]}, "date": "2020-01-01"}, "is not a type of geometry"),
 ])
 def test_bad_inputs_are_400_with_what_and_how(service, inputs, says):
     r = execute(service, inputs)

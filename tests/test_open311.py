@@ -103,6 +103,7 @@ def test_keys_are_required(service, loaded):
     ({"service_code": "1"}, "needs a place"),
     ({"service_code": "\u0661", "lat": "50.85", "long": "4.35"}, "not a service code"),
     ({"service_code": " 1 ", "lat": "50.85", "long": "4.35"}, "not a service code"),
+    ({"service_code": "9" * 4301, "lat": "50.85", "long": "4.35"}, "service_code"),
 ])
 def test_bad_reports_are_400_and_store_nothing(service, loaded, api_key, data, needle):
     before = incident_rows(loaded)
@@ -216,10 +217,10 @@ def test_discovery_and_unknown_paths_in_the_specs_formats(service):
 
 
 @pytest.mark.parametrize(("lang", "said"), [
-    ("nl", 'adres "Rue qui n\'existe pas 1, 1000 Bruxelles": geen straat van Brussel heeft '
-           'een naam zoals "Rue qui n\'existe pas"'),
-    ("fr", 'adresse "Rue qui n\'existe pas 1, 1000 Bruxelles" : aucune rue de Bruxelles ne '
-           'porte un nom comme "Rue qui n\'existe pas"'),
+    ("nl", 'geen straat van Brussel heeft een naam zoals "Rue qui n\'existe pas", in het '
+           'adres "Rue qui n\'existe pas 1, 1000 Bruxelles"'),
+    ("fr", 'aucune rue de Bruxelles ne porte un nom comme "Rue qui n\'existe pas", dans '
+           'l\'adresse "Rue qui n\'existe pas 1, 1000 Bruxelles"'),
 ])
 def test_an_unknown_street_is_said_whole_in_the_apps_language(service, api_key, lang, said):
     """An app's report at an address no street has: the message (made of the address and

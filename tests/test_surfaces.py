@@ -76,6 +76,23 @@ def test_every_year_with_enough_stations_has_a_surface_with_its_cross_validation
         assert stored[station] == pytest.approx(float(est[0]) - means.values[i], abs=1e-6)
 
 
+def test_two_stations_at_one_place_are_kriged_as_one():
+    """Without nugget, two points at one place make the kriging system singular (estimates
+    of 1e14, or no solution): they are merged into their mean first."""
+    from shapely.geometry import box
+
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(145_000, 155_000, 8), rng.uniform(165_000, 175_000, 8)
+    z = rng.uniform(20, 50, 8)
+    x[1], y[1] = x[0], y[0]
+    surface = raster.interpolate(x, y, z, [f"s{i}" for i in range(8)],
+                                 box(144_000, 164_000, 156_000, 176_000), cell=500)
+    values = surface.estimate[surface.estimate != raster.NODATA]
+    assert values.min() >= z.min() - 20 and values.max() <= z.max() + 20
+    assert surface.labels[0] == "s0+s1" and len(surface.labels) == 7
+    assert np.isfinite(surface.loo_errors).all()
+
+
 def test_no_year_is_one_flat_value(loaded):
     """Every year's surface varies as its stations do (a nugget fitted with the slope took
     the whole variance in 15 years of 25: the surface was the stations' mean in every cell,

@@ -824,12 +824,20 @@ def test_a_changed_key_opens_its_panel_and_the_link_keeps_it(viewer: Viewer) -> 
     row = viewer.page.locator("#changes-list tbody tr").first
     key = row.locator("a").inner_text()
     assert "f=html" in row.locator("a").get_attribute("href")
+    action = row.locator("td").first.inner_text()
     row.locator("a").click()
     viewer.page.wait_for_selector("#feature-panel:not([hidden])")
     viewer.rendered()
     assert viewer.page.url.startswith(f"{viewer.base}/map?")  # still the viewer
     assert viewer.query()["compare"] == [STREETS_TO]
-    assert viewer.query()["feature"] == [f"streets:{key}"]
+    # as it was on the side it exists on: a deletion before, else after (the map's date)
+    side = STREETS_FROM if action == "deleted" else STREETS_TO
+    assert viewer.query()["feature"] == [f"streets:{key}@{side}" if side != STREETS_FROM
+                                         else f"streets:{key}"]
+    shown = dict(zip(viewer.page.locator("#feature-properties th").all_inner_texts(),
+                     viewer.page.locator("#feature-properties td").all_inner_texts(),
+                     strict=True))
+    assert shown and viewer.page.inner_text("#feature-title") != "Loading…"
     link = viewer.page.url
     viewer.page.goto("about:blank")
     viewer.page.goto(link)
@@ -837,9 +845,20 @@ def test_a_changed_key_opens_its_panel_and_the_link_keeps_it(viewer: Viewer) -> 
         "() => window.strataViewer && window.strataViewer.firstIdleMs !== undefined")
     viewer.rendered()
     viewer.page.wait_for_selector("#feature-panel:not([hidden])")
-    assert viewer.page.inner_text("#feature-title") != "Loading…"
+    again = dict(zip(viewer.page.locator("#feature-properties th").all_inner_texts(),
+                     viewer.page.locator("#feature-properties td").all_inner_texts(),
+                     strict=True))
+    assert again == shown  # the same version, of the same date
     viewer.page.click("#feature-close")
     assert "feature" not in viewer.query()
+    # a key no feature has: the panel says it is not on the map, no error, nothing stuck
+    viewer.page.goto(f"{viewer.base}/map?layers=streets&date={STREETS_TO}&lang=en"
+                     "&feature=streets:999999999999")
+    viewer.page.wait_for_function(
+        "() => window.strataViewer && window.strataViewer.firstIdleMs !== undefined")
+    viewer.rendered()
+    assert "Not on the map" in viewer.page.inner_text("#feature-properties")
+    viewer.failed.clear()  # the 404s of that key, asked on purpose
     bad = httpx.get(f"{viewer.base}/map", params={"feature": "rivers:1"}, timeout=60)
     assert bad.status_code == 400 and "feature=" in bad.json()["hint"]
 

@@ -144,9 +144,10 @@ class _Translator:
     def geometry(self, node: Any) -> sql.Composable:
         crs = self.bind(self.crs.epsg)
         if isinstance(node, values.Geometry):
-            self._check_coordinates(node.geometry.get("coordinates"))
+            shape = _valid_shape(node.geometry)  # its type, positions and rings first
+            self._check_coordinates(_coordinates(shape))
             geom = sql.SQL("ST_SetSRID(ST_GeomFromGeoJSON({}), {})").format(
-                self.bind(json.dumps(_valid_shape(node.geometry))), crs)
+                self.bind(json.dumps(shape)), crs)
         elif isinstance(node, ast.Function) and node.name.lower() == "bbox":
             coords = list(node.arguments)
             if len(coords) not in (4, 6):
@@ -260,12 +261,18 @@ class _Translator:
         return col, kind
 
 
+SHOWN = 60  # characters of a text a message shows
+
+
 def shown(node: Any) -> str:
     """A node of a parsed filter as CQL2 text writes it, for a message: text quoted,
     dates and instants in ISO 8601, an interval as start/end, a function with its
     arguments (pygeofilter reads CASEI as LOWER)."""
-    if isinstance(node, str):
-        return "'" + _unquote(node).replace("'", "''") + "'"
+    if isinstance(node, str):  # cut short, and nothing that JSON cannot carry
+        text = _unquote(node)
+        text = text if len(text) <= SHOWN else text[:SHOWN] + "…"
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return "'" + text.replace("'", "''") + "'"
     if isinstance(node, bool):
         return "true" if node else "false"
     if isinstance(node, dt.datetime):
@@ -285,10 +292,18 @@ def shown(node: Any) -> str:
     if isinstance(node, values.Geometry):
         return str(node.geometry.get("type", "geometry")).upper() + "(...)"
     if isinstance(node, list | tuple):
-        return f"({', '.join(shown(v) for v in node)})"
+        listed = ", ".join(shown(v) for v in node[:5])
+        return f"({listed}{', …' if len(node) > 5 else ''})"
     if isinstance(node, int | float):
         return repr(node)
     return type(node).__name__
+
+
+def _coordinates(geometry: dict[str, Any]) -> list[Any]:
+    """Every coordinate list of a GeoJSON geometry (a collection's members' too)."""
+    if geometry.get("type") == "GeometryCollection":
+        return [_coordinates(m) for m in geometry.get("geometries", [])]
+    return [geometry.get("coordinates")]
 
 
 def _check_text(text: str) -> None:

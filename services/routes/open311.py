@@ -202,7 +202,7 @@ async def services(request: Request) -> Response:
 
 def _code(value: Any) -> int:
     text = str(value)  # ASCII digits only ("١" and " 1 " are no code)
-    code = int(text) if text.isascii() and text.isdigit() else -1
+    code = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else -1
     if not 0 <= code < 2**31:
         raise InvalidInput(f"service_code {value!r} is not a service code",
                            hint="the codes are listed at /open311/v2/services.json")

@@ -116,11 +116,16 @@ def _check(request: Request) -> None:
         raise InvalidInput(f"surface={q['surface']} is not a surface of Strata",
                            hint="use surface=no2 (the yearly NO2 surfaces of the stations) or "
                                 "surface=no2-curieuzenair (the CurieuzenAir campaign, 2021)")
-    if "feature" in q and q["feature"].partition(":")[0] not in layers or \
-            q.get("feature", "x:x").partition(":")[2] == "":
-        raise InvalidInput(f"feature={q['feature']} is not a layer's feature",
-                           hint="feature= takes a layer and a feature's key: "
-                                "feature=municipalities:7400")
+    if "feature" in q:
+        layer_id, _, rest = q["feature"].partition(":")
+        key, _, day = rest.partition("@")
+        if layer_id not in layers or not key:
+            raise InvalidInput(f"feature={q['feature']} is not a layer's feature",
+                               hint="feature= takes a layer and a feature's key: "
+                                    "feature=municipalities:7400 (and @2016-01-01 for "
+                                    "another date than the map's)")
+        if day:
+            parse_date(day)
     if "lang" in q and q["lang"] not in LANGUAGES:
         raise InvalidInput(f"lang={q['lang']} is not a language of Strata",
                            hint="use lang=fr, lang=nl or lang=en")
@@ -259,7 +264,9 @@ PAGE_ERRORS = {  # the heading of an error page, by status
           "nl": "Niet op de kaart van die datum"},
     404: {"en": "Not found", "fr": "Introuvable", "nl": "Niet gevonden"},
     400: {"en": "This address is not valid", "fr": "Cette adresse n'est pas valide",
-          "nl": "Dit adres is niet geldig"}}
+          "nl": "Dit adres is niet geldig"},
+    503: {"en": "Not available right now", "fr": "Indisponible pour le moment",
+          "nl": "Op dit moment niet beschikbaar"}}
 LATEST = {"en": "See its latest version", "fr": "Voir sa dernière version",
           "nl": "De laatste versie bekijken"}
 
@@ -272,7 +279,7 @@ def _error_page(request: Request, error: StrataError) -> Response:
     status = status_of(error)
     lang = request_language(request.scope) or DEFAULT
     body, _ = localise(error.as_dict(), lang)
-    heading = PAGE_ERRORS.get(status, PAGE_ERRORS[400])[lang]
+    heading = PAGE_ERRORS.get(status, PAGE_ERRORS[503 if status >= 500 else 400])[lang]
     links: list[dict[str, str]] = getattr(error, "links", None) or []  # a 410's
     actions = [(f"{_html_link(lk['href'])}&lang={lang}", LATEST[lang])
                for lk in links if lk.get("rel") == "latest-version"]
@@ -280,6 +287,9 @@ def _error_page(request: Request, error: StrataError) -> Response:
     layers = f"&layers={cid}" if cid in catalogue(request).layers else ""
     actions.append((f"/map?lang={lang}{layers}", BAD_LINK[lang][1]))
     headers = {"Content-Language": lang, "Cache-Control": "no-cache"}
+    if status in (429, 503):
+        headers["Retry-After"] = str(getattr(error, "retry_after",
+                                             request.app.state.service.retry_after_s))
     if links:
         headers["Link"] = link_header(links)
     return HTMLResponse(_said(lang, heading, body, actions), status_code=status,

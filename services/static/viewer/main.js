@@ -69,7 +69,10 @@ function readState() {
 function featureOf(text) {
   const at = (text || '').indexOf(':');
   const id = at > 0 ? text.slice(0, at) : '';
-  return id in LAYER && text.length > at + 1 ? { id, key: text.slice(at + 1) } : null;
+  if (!(id in LAYER) || text.length <= at + 1) return null;
+  // layer:key, or layer:key@date when the panel shows another date than the map's
+  const [, key, date] = text.slice(at + 1).match(/^(.*?)(?:@(\d{4}-\d{2}-\d{2}))?$/);
+  return key ? { id, key, date: date || null } : null;
 }
 
 const state = readState();
@@ -85,7 +88,10 @@ function writeState() {
     if (changesShown) q.set('changes', changesShown);
   }
   if (state.surface) q.set('surface', state.surface);
-  if (selected) q.set('feature', `${selected.id}:${selected.key}`); // its panel open
+  if (selected) { // its panel open, and its date when it is not the map's
+    const other = selected.date && selected.date !== state.date ? `@${selected.date}` : '';
+    q.set('feature', `${selected.id}:${selected.key}${other}`);
+  }
   q.set('lang', state.lang);
   const query = q.toString().replaceAll('%2C', ',');
   window.history.replaceState(null, '', `${window.location.pathname}?${query}${window.location.hash}`);
@@ -907,7 +913,8 @@ async function showFeature() {
   const base = `/collections/${id}/items/${encodeURIComponent(key)}`;
   const [feature, versions, queryables] = await Promise.all([
     getJSON(`${base}?${new URLSearchParams({ datetime: date })}`).catch(() => null),
-    getJSON(`${base}/versions`),
+    // a key no version has (a mistyped link): no history, the panel says it is not there
+    getJSON(`${base}/versions`).catch(() => ({ features: [] })),
     // the properties' titles in the page's language (their names when it cannot be had)
     getJSON(`/collections/${id}/queryables?f=json&lang=${state.lang}`).catch(() => null),
   ]);
@@ -1141,7 +1148,7 @@ async function start() {
   renderAll(); // the titles may not be there yet: again once they are
   await updateMaps(true);
   if (state.feature) { // a link with a feature's panel open: open it, outlined
-    selected = { ...state.feature, date: state.date };
+    selected = { ...state.feature, date: state.feature.date || state.date };
     const { id, key } = selected;
     const outline = () => setHighlight(id, LAYER[id].key, key);
     if (state.layers.includes(id)) {

@@ -71,13 +71,26 @@ def _templates() -> list[tuple[re.Pattern[str], dict[str, str], int]]:
     return [(_pattern(en), catalogue()[en], len(fields(en))) for en in _english()]
 
 
+Matched = tuple[str, "re.Match[str]", dict[str, str], int]  # template, match, its fr / nl, fields
+
+
+def _match(text: str) -> Matched | None:
+    """The first template (the most literal) that makes ``text``, with the match; None when
+    none does, or when the text is too long to match (see :data:`LONGEST`)."""
+    if len(text) > LONGEST:  # matching ~700 templates grows faster than the text
+        return None
+    for english, (pattern, translations, n) in zip(_english(), _templates(), strict=True):
+        match = pattern.fullmatch(text)
+        if match:
+            return english, match, translations, n
+    return None
+
+
 def template_of(text: str) -> str | None:
     """The English template ``text`` was made from (the one :func:`translate` uses), or
     None."""
-    for english, (pattern, _, _) in zip(_english(), _templates(), strict=True):
-        if pattern.fullmatch(text):
-            return english
-    return None
+    found = _match(text)
+    return found[0] if found else None
 
 
 LONGEST = 400  # characters of a text translated (a longer one, rare, stays English)
@@ -86,22 +99,24 @@ LONGEST = 400  # characters of a text translated (a longer one, rare, stays Engl
 def translate(text: str, lang: str, depth: int = 2) -> str | None:
     """``text`` in ``lang`` (fr, nl; English as it is), or None when no template made it.
     A value the template was filled with is itself translated when a worded template made
-    it (or each of its parts, for values joined by "; "), ``depth`` levels down: "address
-    'x 1': no street of Brussels is named like 'x'" is two messages in one. The whole value
-    is tried before its parts."""
+    it (or each of its parts, for values joined by "; "), ``depth`` levels down: "no street
+    of Brussels is named like 'x', in the address 'x 1'" is two messages in one. The whole
+    value is tried before its parts."""
     if lang not in LANGUAGES:
         return text
-    if len(text) > LONGEST:  # matching ~700 templates grows faster than the text: English
+    found = _match(text)
+    return _filled(found, lang, depth) if found else None
+
+
+def _filled(found: Matched, lang: str, depth: int) -> str | None:
+    """A matched template's translation, filled with its values (translated ``depth``
+    levels down); None for a catch-all ("{0}: {1}") whose values say nothing it knows."""
+    english, match, translations, n = found
+    values = [match.group(f"f{i}") for i in range(n)]
+    said = [_value(v, lang, depth - 1) for v in values] if depth else values
+    if not _letters(english) and said == values:
         return None
-    for english, (pattern, translations, n) in zip(_english(), _templates(), strict=True):
-        match = pattern.fullmatch(text)
-        if match:
-            found = [match.group(f"f{i}") for i in range(n)]
-            values = [_value(v, lang, depth - 1) for v in found] if depth else found
-            if not _letters(english) and values == found:
-                return None  # a catch-all ("{0}: {1}") translates only what it holds
-            return translations[lang].format(*values)
-    return None
+    return translations[lang].format(*said)
 
 
 WORDED = 12  # letters of its own that make a template say something (not "{0}: {1}")
@@ -125,12 +140,12 @@ def _worded(text: str, lang: str, depth: int) -> str | None:
     """``text`` in ``lang`` if a worded template (a dozen letters of its own at least, not
     a catch-all such as "{0}: {1}") made it, else None. A quoted value (what a user wrote,
     shown by its repr) is never translated."""
-    if not any(c.isalpha() for c in text) or QUOTED.fullmatch(text) or len(text) > LONGEST:
+    if not any(c.isalpha() for c in text) or QUOTED.fullmatch(text):
         return None
-    english = template_of(text)
-    if english is None or _letters(english) < WORDED:
+    found = _match(text)
+    if found is None or _letters(found[0]) < WORDED:
         return None
-    return translate(text, lang, depth)
+    return _filled(found, lang, depth)
 
 
 QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")  # a value as a user wrote it, by its repr

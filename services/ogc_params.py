@@ -17,7 +17,7 @@ from geo.crs import CRS84, CrsInfo, parse_crs
 from geo.errors import InvalidInput
 from layers.catalogue import LayerSpec
 from services.language import LANGUAGES
-from versioning.filters import Fields
+from versioning.filters import LIFESPAN, Fields
 from versioning.instants import parse_instant
 
 WHOLE = re.compile(r"[+-]?[0-9]{1,30}")  # a whole number as a URL writes it
@@ -367,16 +367,13 @@ def _json_instant(value: Any, kind: str) -> None:
 EQUALITY_KINDS = ("text", "integer", "double", "boolean", "date", "timestamp")
 
 
-# the lifespan's ends, queryables of every layer (/queryables), as query parameters: the
-# expression of the store each is (versioning/pages.py)
-LIFESPAN_PARAMS = {"beginLifespanVersion": "sys_from", "endLifespanVersion": "lifespan_end"}
 
 
 def equality_names(spec: LayerSpec) -> set[str]:
     """The properties ``name=value`` may compare: the key, the attributes of a type with an
     equality (not the JSON ones) and the lifespan's ends (OGC API Features Part 3: every
     queryable a query parameter); another attribute is refused with a hint."""
-    return {spec.key.name, *LIFESPAN_PARAMS,
+    return {spec.key.name, *LIFESPAN,
             *(n for n, kind in spec.attributes.items() if kind in EQUALITY_KINDS)}
 
 
@@ -393,8 +390,8 @@ def equals_param(params: QueryParams, spec: LayerSpec) -> dict[str, Any]:
             out["fid"] = value
         elif name in spec.attributes:
             out[name] = typed_value(params[name], spec.attributes[name], name)
-        elif name in LIFESPAN_PARAMS:
-            out[LIFESPAN_PARAMS[name]] = typed_value(params[name], "timestamp", name)
+        elif name in LIFESPAN:  # queryables of every layer (versioning/filters.py)
+            out[name] = typed_value(params[name], "timestamp", name)
     return out
 
 

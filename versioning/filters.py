@@ -22,6 +22,7 @@ from pygeofilter import ast, values
 from geo.crs import STORAGE_EPSG, CrsInfo, storage_domain
 from geo.errors import InvalidInput
 from geo.geojson import check_positions
+from geo.text import unstorable
 from layers.catalogue import LayerSpec
 
 _COMPARE = {ast.Equal: "=", ast.NotEqual: "<>", ast.LessThan: "<", ast.LessEqual: "<=",
@@ -309,7 +310,7 @@ def _coordinates(geometry: dict[str, Any]) -> list[Any]:
 def _check_text(text: str) -> None:
     """Text PostgreSQL can hold: no NUL character, no half of a UTF-16 pair (JSON's
     ``\\u0000`` and ``\\ud800`` decode to them)."""
-    if "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text):
+    if unstorable(text):
         raise InvalidInput("filter: a text holds a NUL character or half of a UTF-16 pair",
                            hint="remove \\u0000 and unpaired \\ud800-\\udfff escapes from the "
                                 "filter's texts")

@@ -20,11 +20,8 @@ from psycopg import sql
 from geo.crs import CRS84, STORAGE_EPSG, CrsInfo, storage_domain
 from layers.catalogue import LayerSpec
 from versioning.database import render
+from versioning.filters import LIFESPAN
 from versioning.reading import feature_sql
-
-# what an equality may compare besides a column: the end of a version's lifespan (its
-# start is the column sys_from)
-EXPRESSIONS = {"lifespan_end": sql.SQL("lifespan_end(v.sys_to)")}
 
 
 @dataclass
@@ -43,7 +40,7 @@ class PageQuery:
     sortby: list[tuple[str, bool]] = field(default_factory=list)  # (column, descending)
     # a CQL2 condition on ``v`` and its bound parameters (versioning.filters.to_sql)
     filter: tuple[sql.Composable, dict[str, Any]] | None = None
-    equals: dict[str, Any] = field(default_factory=dict)  # column -> value
+    equals: dict[str, Any] = field(default_factory=dict)  # column (or lifespan end) -> value
     skip_geometry: bool = False
     # several versions of a feature (an interval): ids key@start, unique (the profile
     # versions-as-features-unique-ids), or the key alone (versions-as-features)
@@ -150,9 +147,9 @@ def page(conn: psycopg.Connection, spec: LayerSpec, q: PageQuery) -> Page:
     if q.filter is not None:
         where.append(sql.SQL("({})").format(q.filter[0]))
         params.update(q.filter[1])
-    for column, value in q.equals.items():
+    for column, value in q.equals.items():  # a column, or one of the lifespan's ends
         where.append(sql.SQL("{} = {}").format(
-            EXPRESSIONS.get(column) or sql.SQL("v.{}").format(sql.Identifier(column)),
+            LIFESPAN.get(column) or sql.SQL("v.{}").format(sql.Identifier(column)),
             params.bind(value)))
     if q.after is not None and not q.sortby:
         where.append(sql.SQL("v.fid > {}").format(params.bind(q.after)))

@@ -41,7 +41,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from geo.city import CITY_TZ
+from geo.city import CITY_TZ, REGION_BBOX
 from geo.crs import CRS84, SUPPORTED, crs84_box, transformer
 from geo.errors import InvalidInput, NotFound
 from geo.surfaces import BANDS, DERIVED_NOTE, NODATA
@@ -69,7 +69,8 @@ MAX_COVJSON_CELLS = 400_000  # cells x bands in one CoverageJSON answer
 MAX_CELLS = 16_000_000  # cells of a resampled answer
 # degrees (west, south, east, north) well around the region the coverages cover, within
 # Lambert 72's domain: a CRS84 subset of one axis takes the other from here
-AROUND = (3.9, 50.5, 4.8, 51.2)
+AROUND = (REGION_BBOX[0] - 0.3, REGION_BBOX[1] - 0.3, REGION_BBOX[2] + 0.3,
+          REGION_BBOX[3] + 0.3)
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-coverages-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-coverages-1/1.0/conf/subsetting",

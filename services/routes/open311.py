@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from geo.errors import InvalidInput, NotFound, StrataError, Unavailable
+from geo.text import unstorable
 from linking.reports import (
     PRIVATE,
     Report,
@@ -282,7 +283,7 @@ async def read_report(request: Request) -> dict[str, Any]:
             raise InvalidInput(f"{name} must be a string, not {type(value).__name__}",
                                hint=f'for example "{name}": "..."')
         text = str(value)
-        if "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text):
+        if unstorable(text):
             raise InvalidInput(f"{name} holds a NUL character or half of a UTF-16 pair",
                                hint="remove it")
         if len(text) > limit:

@@ -53,6 +53,7 @@ from services.web import (
     wants_html,
 )
 from versioning.export import DIFF_FORMATS, FORMATS
+from versioning.filters import LIFESPAN
 from versioning.instants import parse_date
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -318,10 +319,7 @@ def _html_link(href: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-LIFESPAN = ("beginLifespanVersion", "endLifespanVersion")
-
-
-def shown(properties: dict[str, Any], lang: str) -> dict[str, Any]:
+def page_values(properties: dict[str, Any], lang: str) -> dict[str, Any]:
     """Properties as a page shows them: a lifespan's instant as the day of its edition in
     Brussels, written in the page's language (2015-07-19T22:00:00Z is 20 juil. 2015), as
     the viewer writes it; nothing for an empty value (not "None")."""
@@ -380,7 +378,7 @@ async def _page(request: Request, answer: Response, items: bool) -> Response:
     if title_field in spec.attributes:
         data["title_field"] = title_field
     for feature in data.get("features", []) if items else [data]:
-        feature["properties"] = shown(feature.get("properties") or {}, lang)
+        feature["properties"] = page_values(feature.get("properties") or {}, lang)
     if items:
         data["title"] = spec.title.get(lang)
         template = "collections/items/index.html"

@@ -868,6 +868,10 @@ let selected = null; // {id, key, map}
 function setHighlight(layerId, keyName, keyValue) {
   for (const map of [mapA, mapB]) {
     if (!map) continue;
+    // the outline is drawn at the next frame: rendered() waits for it (a repaint, so that
+    // an unchanged filter still ends in an idle event)
+    expectIdle(map);
+    map.triggerRepaint();
     for (const id of state.layers) {
       const filter = id === layerId
         ? ['==', ['to-string', ['get', keyName]], String(keyValue)] : NOTHING;

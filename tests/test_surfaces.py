@@ -5,14 +5,17 @@ boundaries of their year. Real data, real PostGIS, real GDAL / QGIS clients."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
 import os
 import shutil
 import subprocess
+import tempfile
 import textwrap
 import warnings
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -25,11 +28,12 @@ from rasterio.windows import Window
 from strata_helpers import snap
 
 from geo import surfaces as raster
+from geo.errors import Conflict
 from layers.references import read_reference
 from linking.reference import replace_reference
-from linking.surfaces import no2_inputs, region_at
+from linking.surfaces import build_no2, no2_inputs, region_at
 from services.surface_files import surfaces_root
-from versioning.surfaces import surfaces
+from versioning.surfaces import record, surfaces
 
 COVERAGE = "/collections/no2_surface/coverage"
 LAMBERT = "http://www.opengis.net/def/crs/EPSG/0/31370"
@@ -355,6 +359,19 @@ def test_surfaces_follow_the_edition_rules(env):
         files = sorted(p for p in root.rglob("*") if p.is_file())
         again = env.run("surfaces", "build", "no2", "--year", "2023")
         assert again.exit_code == 0 and "2023: unchanged" in again.output
+        # other content by today's method is a conflict; by another method (a store older
+        # than the code), the recorded surface is kept and said, nothing written
+        recorded = _surfaces(env)["2023"]
+        with env.store.connect() as conn, tempfile.TemporaryDirectory() as work:
+            [build] = build_no2(conn, env.store.catalogue, Path(work), [2023])
+            other = dataclasses.replace(build, checksum="0" * 64, cv_rmse=1.0)
+            with pytest.raises(Conflict, match="already recorded with other content"):
+                record(conn, root, [other])
+            [(kept, what)] = record(conn, root, [dataclasses.replace(other, method="older")])
+        assert what == "kept" and (kept.checksum, kept.method, kept.cv_rmse) == (
+            recorded["checksum"], recorded["method"], recorded["cv_rmse"])
+        assert _surfaces(env)["2023"] == recorded
+        assert sorted(p for p in root.rglob("*") if p.is_file()) == files
         # every year at once: 1999 would be backdated, so nothing of the run is recorded
         failed = env.run("surfaces", "build", "no2")
         assert failed.exit_code == 4 and "never backdated" in failed.output

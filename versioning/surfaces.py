@@ -6,8 +6,10 @@ method, cross-validation error and file checksum.
 The edition rules of the vector layers hold: surfaces of a collection are recorded in date
 order (a surface valid before the newest one recorded is refused, never backdated); a surface
 whose period is recorded with the same checksum is a no-op, with another checksum a conflict
-(a recorded surface is never replaced: the table is append-only); a build is recorded in one
-transaction, and when it fails its new files are removed: nothing is left behind.
+(a recorded surface is never replaced: the table is append-only), unless it was made by
+another method (the store is older than the code: the recorded surface is kept, and said);
+a build is recorded in one transaction, and when it fails its new files are removed: nothing
+is left behind.
 
 Files are named by their content (``<collection>/<period>-<sha256[:16]>.tif``): a file once
 recorded is never overwritten.
@@ -18,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +80,11 @@ def surface_at(conn: psycopg.Connection, collection: str, at: dt.datetime
 def record(conn: psycopg.Connection, root: Path, builds: list[SurfaceBuild]
            ) -> list[tuple[SurfaceBuild, str]]:
     """Record ``builds`` (moved from their temporary files into ``root``) in one transaction;
-    each with what happened: ``recorded`` or ``unchanged``. Raises :class:`Conflict` for a
-    backdated surface or a recorded period with other content; then nothing is recorded and
-    no new file stays."""
+    each with what happened: ``recorded``, ``unchanged``, or ``kept`` (the period is recorded
+    by another method, from a store older than the code: it stays, never replaced; the
+    outcome describes the recorded surface, and a new store gets today's method). Raises
+    :class:`Conflict` for a backdated surface or a recorded period with other content by the
+    same method; then nothing is recorded and no new file stays."""
     placed: list[Path] = []
     outcomes: list[tuple[SurfaceBuild, str]] = []
     try:
@@ -96,6 +100,13 @@ def record(conn: psycopg.Connection, root: Path, builds: list[SurfaceBuild]
                     raise InvalidInput(f"{build.collection} {build.period}: its validity ends "
                                        "before it starts", hint="give a valid interval")
                 same = known.get((build.collection, build.valid_from))
+                if same is not None and same["method"] != build.method:
+                    # made by an earlier method (a store older than the code): it stays
+                    outcomes.append((replace(build, method=same["method"],
+                                             cv_rmse=same["cv_rmse"], cv_mae=same["cv_mae"],
+                                             n_points=same["n_points"],
+                                             checksum=same["checksum"]), "kept"))
+                    continue
                 if same is not None:
                     if same["checksum"] != build.checksum:
                         raise Conflict(

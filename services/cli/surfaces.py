@@ -36,6 +36,8 @@ from services.surface_files import surfaces_root
 from versioning.surfaces import record, surfaces
 
 KINDS = {"no2": NO2_COLLECTION, "no2-curieuzenair": CAMPAIGN_COLLECTION}  # for zonal
+OUTCOMES = {"kept": "kept as recorded by an earlier method (a recorded surface is never "
+                    "replaced: a new store is built with today's)"}
 
 
 @click.group("surfaces")
@@ -50,7 +52,7 @@ def build_surfaces(s: Store, years: list[int] | None = None) -> list[str]:
     with s.connect() as conn, tempfile.TemporaryDirectory(dir=root, prefix=".build-") as work:
         builds = [*build_no2(conn, s.catalogue, Path(work), years),
                   *build_campaign(conn, s.catalogue, Path(work), years)]
-        outcomes = record(conn, root, builds)
+        outcomes = [(b, OUTCOMES.get(what, what)) for b, what in record(conn, root, builds)]
     return [f"{b.collection} {b.period}: {spoken(what)} ({b.n_points} stations, leave-one-out "
             f"RMSE {b.cv_rmse:.2f} ug/m3, MAE {b.cv_mae:.2f}; {b.file_name})"
             if b.collection == NO2_COLLECTION else

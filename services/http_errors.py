@@ -83,7 +83,14 @@ class TooManyRequests(StrataError):
         self.retry_after = retry_after
 
 
-STATUS.update({Unauthorized: 401, Forbidden: 403, TooManyRequests: 429})
+class UnsupportedMediaType(StrataError):
+    """A body of a type the path does not read (415)."""
+
+    code = "UnsupportedMediaType"
+
+
+STATUS.update({Unauthorized: 401, Forbidden: 403, UnsupportedMediaType: 415,
+               TooManyRequests: 429})
 HTTP_CODES = {404: ("NotFound", "see the API's paths at /openapi"),
               405: ("MethodNotAllowed", "see the methods of each path at /openapi")}
 # what an error answered with no body (Starlette's file responses) says

@@ -627,10 +627,11 @@ def open311_paths() -> Json:
             "post": {
                 **_op("postOpen311Request", "Report: geolocated, routed and stored", tags,
                       [fmt, *LANG], answers("201", ref("schemas", "Open311NewRequest"),
-                                            [400, 401, 403, 404, 413, 429])),
+                                            [400, 401, 403, 404, 413, 415, 429])),
                 "requestBody": {"required": True, "content": {
                     mt: {"schema": ref("schemas", "Open311Report"), "example": REPORT_EXAMPLE}
-                    for mt in ("application/x-www-form-urlencoded", JSON_MT)}}},
+                    for mt in ("application/x-www-form-urlencoded", "multipart/form-data",
+                               JSON_MT)}}},
         },
         "/open311/v2/requests/{service_request_id}.{format}": {"get": _op(
             "getOpen311Request", "One report (a list of one), public fields only", tags,

@@ -57,6 +57,7 @@ STATUS_TEXT = {200: "OK", 201: "Created", 304: "Not modified (If-None-Match)",
                401: "No API key", 403: "API key not valid", 404: "Not found",
                405: "Method not allowed", 410: "Gone: the feature existed, but not then",
                413: "Request body too large", 414: "URL too long",
+               415: "A body of a type this path does not read",
                429: "Too many wrong API keys from this address: try again after Retry-After",
                503: "The database is not answering, or the request took too long"}
 

@@ -79,6 +79,27 @@ def test_post_then_get_with_municipality_and_responsible_body(service, loaded, a
     assert again["municipality"] in ("Schaerbeek", "Evere", "Bruxelles")
 
 
+def test_a_reports_picture_is_linked_only_when_it_is_a_web_address(service, loaded, api_key):
+    """The incident's HTML page shows an http(s) picture; a value of another scheme (as a
+    store written before media_url was checked may hold) is text, never a link."""
+    r = httpx.post(f"{service}{V2}/requests.json", data={
+        "api_key": api_key, "service_code": "1", "lat": GRAND_PLACE[1], "long": GRAND_PLACE[0],
+        "media_url": "https://example.org/hole.jpg"}, timeout=30)
+    assert r.status_code == 201, r.text
+    rid = r.json()[0]["service_request_id"]
+    page = httpx.get(f"{service}/collections/incidents/items/{rid}", params={"f": "html"},
+                     timeout=30)
+    assert '<img src="https://example.org/hole.jpg"' in page.text
+    with loaded.store.connect() as conn:
+        conn.execute("UPDATE incident SET media_url = %s WHERE id = %s",
+                     ("javascript:alert(document.domain)//x.png", int(rid)))
+    page = httpx.get(f"{service}/collections/incidents/items/{rid}", params={"f": "html"},
+                     timeout=30)
+    assert page.status_code == 200 and "javascript:alert(document.domain)" in page.text
+    assert 'href="javascript' not in page.text.lower()
+    assert 'src="javascript' not in page.text.lower()
+
+
 def test_keys_are_required(service, loaded):
     before = incident_rows(loaded)
     none = httpx.post(f"{service}{V2}/requests.json",
@@ -104,6 +125,15 @@ def test_keys_are_required(service, loaded):
     ({"service_code": "\u0661", "lat": "50.85", "long": "4.35"}, "not a service code"),
     ({"service_code": " 1 ", "lat": "50.85", "long": "4.35"}, "not a service code"),
     ({"service_code": "9" * 4301, "lat": "50.85", "long": "4.35"}, "service_code"),
+    # a picture's address is linked on the incident's page: only http(s) is taken
+    ({"service_code": "1", "lat": "50.85", "long": "4.35",
+      "media_url": "javascript:alert(document.domain)//x.png"}, "media_url"),
+    ({"service_code": "1", "lat": "50.85", "long": "4.35",
+      "media_url": " JavaScript:alert(1)"}, "media_url"),
+    ({"service_code": "1", "lat": "50.85", "long": "4.35",
+      "media_url": "data:image/png;base64,AAAA"}, "media_url"),
+    ({"service_code": "1", "lat": "50.85", "long": "4.35", "media_url": "https:///x.png"},
+     "media_url"),
 ])
 def test_bad_reports_are_400_and_store_nothing(service, loaded, api_key, data, needle):
     before = incident_rows(loaded)
@@ -135,6 +165,17 @@ def test_bodies_that_cannot_be_read_are_400_and_store_nothing(service, loaded, a
     assert r.status_code == 400 and r.headers["Content-Language"] == "nl", r.text
     said = ET.fromstring(r.content).find("error/description").text
     assert said == "de body is geen leesbaar multipart-formulier", said
+    # a body of another type is a 415 that names the types read, whatever its key: it is
+    # not counted as a wrong key
+    for ctype in ("text/plain", "application/xml"):
+        r = httpx.post(f"{service}{V2}/requests.json", params={"lang": "fr"},
+                       content=f"api_key={api_key}&service_code=1&lat=50.85&long=4.35",
+                       headers={"Content-Type": ctype}, timeout=30)
+        assert r.status_code == 415, r.text
+        [error] = r.json()
+        assert error["code"] == 415 and ctype in error["description"], error
+        assert "application/x-www-form-urlencoded" in error["hint"]
+        assert r.headers["Content-Language"] == "fr", error
     assert incident_rows(loaded) == before
 
 

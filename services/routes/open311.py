@@ -39,6 +39,7 @@ from services.http_errors import (
     Forbidden,
     TooManyRequests,
     Unauthorized,
+    UnsupportedMediaType,
     database_error,
     status_of,
 )
@@ -246,6 +247,8 @@ FIELDS = {"api_key": 200, "service_code": 20, "lat": 40, "long": 40, "address_st
           "last_name": 100, "phone": 50, "device_id": 200, "account_id": 200,
           "address_id": 200, "jurisdiction_id": 200}
 NUMBER_FIELDS = {"lat", "long", "service_code"}
+# a form's types (curl sends none with --data-binary; a form is what the spec describes)
+FORM_TYPES = ("application/x-www-form-urlencoded", "")
 
 
 async def read_report(request: Request) -> dict[str, Any]:
@@ -268,12 +271,16 @@ async def read_report(request: Request) -> dict[str, Any]:
         except (MultiPartException, HTTPException):  # Starlette's 400 for a bad form
             raise InvalidInput("the body is not a multipart form that can be read",
                                hint=hint) from None
-    else:
+    elif ctype in FORM_TYPES:
         try:
             form = dict(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True,
                                                encoding="utf-8", errors="strict"))
         except UnicodeDecodeError:
             raise InvalidInput("the form is not UTF-8", hint=hint) from None
+    else:
+        raise UnsupportedMediaType(f"a report is not read from a body of type {ctype}",
+                                   hint="send it as application/x-www-form-urlencoded, "
+                                        "multipart/form-data or application/json")
     for name, limit in FIELDS.items():
         value = form.get(name)
         if value is None:
@@ -289,7 +296,21 @@ async def read_report(request: Request) -> dict[str, Any]:
         if len(text) > limit:
             raise InvalidInput(f"{name} has {len(text):,} characters, more than {limit:,}",
                                hint=f"shorten {name} to {limit:,} characters")
+    media = form.get("media_url")
+    if media and not _web_address(str(media)):
+        raise InvalidInput("media_url must be an http or https address",
+                           hint="for example media_url=https://example.org/photo.jpg")
     return {k: form.get(k) for k in FIELDS}
+
+
+def _web_address(text: str) -> bool:
+    """Whether ``text`` is an absolute http(s) address (a javascript: or data: one would
+    run or show something else wherever a report's picture is linked)."""
+    try:
+        parts = urllib.parse.urlsplit(text.strip())
+    except ValueError:  # an unbalanced [ in the host
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 async def post_request(request: Request) -> Response:

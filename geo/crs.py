@@ -37,6 +37,11 @@ class CrsInfo:
     # OGC API Part 2 wants coordinates in that order
     flipped: bool = False
 
+    @property
+    def in_degrees(self) -> bool:
+        """Whether coordinates are degrees (a geographic CRS), not metres."""
+        return self.epsg in (4326, 4258)
+
 
 SUPPORTED: dict[str, CrsInfo] = {
     "CRS84": CrsInfo(4326, "http://www.opengis.net/def/crs/OGC/1.3/CRS84", "WGS 84 (lon/lat)",

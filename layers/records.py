@@ -127,6 +127,11 @@ def records_from_table(frame: pd.DataFrame, source: str, xy: tuple[str, str] | N
         raise InvalidInput(f"{source}: {x} / {y} are not longitude / latitude in degrees",
                            hint="these look like metres: give their CRS, for example "
                                 "--crs EPSG:31370 (Lambert 72)")
+    if not info.in_degrees and len(frame) and (np.abs(values[x]) <= 180).all() \
+            and (np.abs(values[y]) <= 90).all():  # a corner of the CRS's plane: not Brussels
+        raise InvalidInput(f"{source}: {x} / {y} look like degrees, not metres of "
+                           f"{info.title}",
+                           hint="for longitude / latitude in degrees, give the CRS CRS84")
     geometry = gpd.GeoSeries(shapely.points(values[x], values[y]), crs=info.epsg)
     return gpd.GeoDataFrame(frame, geometry=geometry)
 

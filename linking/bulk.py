@@ -185,7 +185,11 @@ def _link_chunk(conn: psycopg.Connection, tgts: list[Target], first: dict[str, d
 
 
 def check_records(records: Records) -> None:
-    """Unique ids, a geometry and a date for every record, or InvalidInput."""
+    """At least one record; unique ids, a geometry and a date for every record; or
+    InvalidInput."""
+    if not len(records):
+        raise InvalidInput("there are no records to link",
+                           hint="give at least one record, with a place and a date")
     if len(np.unique(records.rid)) != len(records):
         raise InvalidInput("record ids must be unique", hint="give each record its own id")
     empty = shapely.is_missing(records.geom) | shapely.is_empty(records.geom)

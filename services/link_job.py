@@ -65,8 +65,11 @@ def record_dates(frame: gpd.GeoDataFrame, date_field: str | None,
     """Each record's instant: its date field (the default where empty), else the default."""
     if date_field:
         if date_field not in frame.columns:
+            fields = [str(c) for c in frame.columns if c != frame.geometry.name]
             raise InvalidInput(f"the records have no field {date_field!r}",
-                               hint=f"their fields: {', '.join(map(str, frame.columns[:-1]))}")
+                               hint=f"their fields: {', '.join(fields)}" if fields else
+                               "they have no field but their place: give one date for all "
+                               "of them")
         values = frame[date_field].astype("string")
         if default is not None:
             values = values.fillna(default.isoformat())
@@ -88,8 +91,15 @@ def link_records(connect: Connect, catalogue: Catalogue, frame: gpd.GeoDataFrame
     and per target the number of records linked. In PostGIS on ``workers`` connections, or
     on the Dask cluster whose scheduler is at ``dask`` (the same answers)."""
     tgts = targets(catalogue, to, within_m)
+    answers = [c for t in tgts for c in (*t.columns, f"{t.spec.id}_edition")]
+    taken = [c for c in answers if c in frame.columns]
+    if taken:
+        raise InvalidInput(f"the records already have fields named as the link's answers: "
+                           f"{', '.join(taken)}",
+                           hint="rename or remove those fields: the link adds them")
+    # heights (x y z positions, as GPS files have) play no part in a link on the map
     records = Records(pd.RangeIndex(len(frame)).to_numpy(), at,
-                      in_storage_crs(frame).to_numpy())
+                      shapely.force_2d(in_storage_crs(frame).to_numpy()))
     linked = link_on_dask(connect, tgts, records, dask, progress) if dask \
         else link(connect, tgts, records, workers, progress)
     out = frame.join(linked.reset_index(drop=True).set_axis(frame.index))

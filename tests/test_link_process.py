@@ -132,6 +132,19 @@ def test_stored_permits_and_incidents(service, loaded, permits):
     ({"features": {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": ["Point"], "coordinates": [1, 2]},
          "properties": {}}]}, "date": "2020-01-01"}, "is not a type of geometry"),
+    # a field named as one of the link's answers (it was a 500: the columns overlapped)
+    ({"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [4.35, 50.85]},
+         "properties": {"streets_id": "x"}}]}, "date": "2020-01-01"},
+     "fields named as the link's answers: streets_id"),
+    ({"csv": "id,lon,lat,municipalities_edition\n1,4.35,50.85,x\n", "date": "2020-01-01"},
+     "fields named as the link's answers: municipalities_edition"),
+    # degrees said to be Lambert 72 metres (they were linked to nothing, in France)
+    ({"csv": "id,lon,lat,date\n1,4.35,50.85,2016-05-01\n", "date_field": "date",
+      "crs": "EPSG:31370"}, "look like degrees, not metres of Belgian Lambert 72"),
+    ({"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [4.35, 50.85]},
+         "properties": {}}]}, "date_field": "d"}, "no field 'd'"),
 ])
 def test_bad_inputs_are_400_with_what_and_how(service, inputs, says):
     r = execute(service, inputs)
@@ -139,6 +152,22 @@ def test_bad_inputs_are_400_with_what_and_how(service, inputs, says):
     body = r.json()
     assert body["code"] == "InvalidParameterValue" and says in body["description"], body
     assert body["hint"] and "hint" not in body["description"]
+
+
+def test_positions_with_a_height_are_linked_on_the_map(service):
+    """x y z positions (GPS files have them) are linked by their x y, and kept as sent
+    (they were a 500: the linked table holds 2D geometries)."""
+    line = [[4.3520, 50.8465, 60.0], [4.3530, 50.8470, 61.5]]
+    r = execute(service, {"features": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [4.3525, 50.8467, 100]},
+         "properties": {"d": "2021-01-01"}},
+        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": line},
+         "properties": {"d": "2021-01-01"}}]}, "date_field": "d", "to": ["municipalities"]})
+    assert r.status_code == 200, r.text
+    point, path = r.json()["features"]
+    assert point["properties"]["municipalities_name_fr"] == "Bruxelles-Ville"
+    assert path["properties"]["municipalities_name_fr"] == "Bruxelles-Ville"
+    assert point["geometry"]["coordinates"][2] == 100 and path["geometry"]["coordinates"] == line
 
 
 def test_many_points_through_the_process(service):
@@ -164,6 +193,13 @@ def test_cli_links_the_incidents(service, loaded, tmp_path):
     linked = gpd.read_file(out)
     assert len(linked) >= 1 and (linked["municipalities_id"] == 7400).any()
     assert "email" not in linked.columns
+    # a CSV of a header only: said, exit 2, no traceback, no file
+    empty = tmp_path / "header.csv"
+    empty.write_text("id,lon,lat,date\n")
+    result = loaded.run("link", str(empty), "-o", str(tmp_path / "none.csv"), "--date-field",
+                        "date", "--to", "streets")
+    assert result.exit_code == 2 and "no records to link" in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "none.csv").exists()
 
 
 def test_a_polygon_that_crosses_itself_is_linked_as_made_valid(service):

@@ -75,8 +75,8 @@ def describe(conn: psycopg.Connection, rules: Responsibility, row: Any, at: dt.d
              category: int | None) -> dict[str, Any]:
     """The JSON answer for one row of ``geolocate.sql``."""
     (x, y, lon, lat, inside, region_m, region_boundary_m, mun_id, mun_fr, mun_nl, nat_code,
-     mun_ed, mun_boundary_m, neighbours, dis_id, dis_fr, dis_nl, dis_ed, st_id, st_name, st_fr,
-     st_nl, st_m, st_ed, rr_id, rr_fr, rr_m, postcode) = row
+     mun_ed, mun_boundary_m, mun_gap_m, neighbours, dis_id, dis_fr, dis_nl, dis_ed, st_id,
+     st_name, st_fr, st_nl, st_m, st_ed, rr_id, rr_fr, rr_m, postcode) = row
     decision = rules.decide(category=category, regional_road_m=rr_m,
                             municipality_id=mun_id, inside_region=bool(inside or mun_id))
     margin = rules.boundary_margin_m
@@ -92,6 +92,9 @@ def describe(conn: psycopg.Connection, rules: Responsibility, row: Any, at: dt.d
         "municipality": None if mun_id is None else {
             "id": mun_id, "name": {"fr": mun_fr, "nl": mun_nl}, "nat_code": nat_code,
             "edition": str(mun_ed), "distance_to_boundary_m": _round(mun_boundary_m),
+            # 0 when the point is in it; else the point is in a sliver between the
+            # municipalities' polygons (inside the region), and this one is the nearest
+            "distance_m": _round(mun_gap_m),
             "within_margin": [{"id": n["id"], "name": {"fr": n["name_fr"], "nl": n["name_nl"]},
                                "distance_m": float(n["distance_m"])} for n in neighbours]},
         "district": None if dis_id is None else {

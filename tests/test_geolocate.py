@@ -8,7 +8,7 @@ import httpx
 import pytest
 import shapely
 from shapely.geometry import Point
-from strata_helpers import GRAND_PLACE, communes_2021, moved_ground
+from strata_helpers import GRAND_PLACE, communes_2015, communes_2021, moved_ground
 
 from geo.crs import parse_crs
 from layers.catalogue import SHIPPED_DATA as DATA
@@ -115,6 +115,27 @@ def test_a_point_on_a_boundary_says_so(loaded):
     assert ids == {8500, 7600}
     far = locate(loaded, *GRAND_PLACE)
     assert far["near_boundary"] is False and far["municipality"]["within_margin"] == []
+
+
+def test_a_point_in_a_sliver_between_communes_has_the_nearest_one(loaded):
+    """The 2015 communes leave slivers inside the region (some metres wide, 63,600 m² in
+    all): a report there is routed to the nearest commune, said with its distance (it was
+    no commune and nobody responsible, with the reason of a point outside the region)."""
+    old = communes_2015()
+    region = gpd.read_file(DATA / "region/urbadm_region_2017.geojson").to_crs(31370)
+    here = Point(153088.38, 177400.38)  # next to Harensesteenweg
+    assert region.geometry.iloc[0].contains(here) and not old.contains(here).any()
+    gaps = old.distance(here)
+    answer = locate(loaded, here.x, here.y, "2018-01-01", L72)
+    assert answer["inside_region"] is True
+    mun = answer["municipality"]
+    assert mun["id"] == gaps.idxmin() and mun["edition"] == "2015-07-20"
+    assert mun["distance_m"] == pytest.approx(gaps.min(), abs=0.1) and mun["distance_m"] > 0
+    assert answer["responsible"]["rule"] == "municipality"
+    assert answer["responsible"]["organisation"]["name"]["fr"] == "Bruxelles-Ville"
+    # in a commune: no distance; outside the region: still no commune
+    assert locate(loaded, *GRAND_PLACE)["municipality"]["distance_m"] == 0
+    assert locate(loaded, 4.30, 50.78)["municipality"] is None
 
 
 def test_http_geolocate_in_the_users_language(service):

@@ -23,6 +23,7 @@ SELECT ST_X(q.geom) AS x, ST_Y(q.geom) AS y,
        r.boundary_m AS region_boundary_m,
        m.fid AS municipality_id, m.name_fr AS municipality_fr, m.name_nl AS municipality_nl,
        m.nat_code, q.tm_edition AS municipality_edition, m.boundary_m AS municipality_boundary_m,
+       m.gap_m AS municipality_gap_m,
        coalesce(near.neighbours, '[]'::jsonb) AS neighbours,
        d.fid AS district_id, d.name_fr AS district_fr, d.name_nl AS district_nl,
        q.td_edition AS district_edition,
@@ -39,11 +40,15 @@ LEFT JOIN LATERAL (
     WHERE v.sys_from <= q.tr AND v.sys_to > q.tr
 ) AS r ON true
 LEFT JOIN LATERAL (
+    -- the municipality the point is in; inside the region but in none (the municipalities'
+    -- polygons leave slivers between them, up to some metres wide), the nearest one
     SELECT v.fid, v.name_fr, v.name_nl, v.nat_code,
-           ST_Distance(ST_Boundary(v.geom), q.geom) AS boundary_m
+           ST_Distance(ST_Boundary(v.geom), q.geom) AS boundary_m,
+           ST_Distance(v.geom, q.geom) AS gap_m
     FROM {municipalities} AS v
-    WHERE v.sys_from <= q.tm AND v.sys_to > q.tm AND ST_Intersects(v.geom, q.geom)
-    ORDER BY v.fid LIMIT 1
+    WHERE v.sys_from <= q.tm AND v.sys_to > q.tm
+      AND (r.inside OR ST_Intersects(v.geom, q.geom))
+    ORDER BY v.geom <-> q.geom, v.fid LIMIT 1
 ) AS m ON true
 LEFT JOIN LATERAL (
     SELECT jsonb_agg(jsonb_build_object(

@@ -13,12 +13,16 @@ Examples
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
 
 from geo.errors import InvalidInput
+from layers.catalogue import PROJECT_ROOT, read_config
+
+PLACES = PROJECT_ROOT / "config" / "fixmystreet_places.yml"
 
 NODATA = -9999
 
@@ -51,3 +55,12 @@ def read_reference(table: str, source: Path | str | IO[str]) -> pd.DataFrame:
         out["no2_ug_m3"] = value.astype(object).where(value != NODATA, None)
     out = out.astype(object).where(out != "", None)
     return out.drop_duplicates()
+
+
+@cache
+def place_names() -> dict[str, dict[str, str]]:
+    """The place of a Fix My Street category (French only in the source) in fr / nl / en,
+    keyed by its French text (config/fixmystreet_places.yml)."""
+    raw = read_config(PLACES, "Fix My Street places", "its path in the project")
+    return {str(fr): {"fr": str(fr), **{k: str(v) for k, v in names.items()}}
+            for fr, names in raw.items()}

@@ -7,10 +7,12 @@ import xml.etree.ElementTree as ET
 
 import geopandas as gpd
 import httpx
+import pandas as pd
 import pytest
 from strata_helpers import GRAND_PLACE, communes_2021
 
 from layers.catalogue import SHIPPED_DATA as DATA
+from layers.references import place_names
 
 V2 = "/open311/v2"
 
@@ -35,6 +37,18 @@ def test_services_in_three_languages(service):
     pothole = next(s for s in fr if s["service_code"] == "1")
     assert pothole["group"] == "Revêtement" and pothole["type"] == "realtime"
     assert next(s for s in nl if s["service_code"] == "1")["group"] == "Wegdek"
+    # a pothole on a pavement, a carriageway, a cycle path: three services, told apart by
+    # their place in every language (the source has it in French only)
+    en = httpx.get(f"{service}{V2}/services.json", params={"lang": "en"}, timeout=30).json()
+    for answer, names in ((fr, ["Nid de poule (Trottoir)", "Nid de poule (Chaussée)",
+                                "Nid de poule (Piste cyclable)"]),
+                          (nl, ["gat in de weg (Voetpad)", "gat in de weg (Rijweg)",
+                                "gat in de weg (Fietspad)"]),
+                          (en, ["Pothole (Pavement)", "Pothole (Carriageway)",
+                                "Pothole (Cycle path)"])):
+        by_code = {s["service_code"]: s for s in answer}
+        assert [by_code[c]["service_name"] for c in ("1", "26", "51")] == names
+        assert len({by_code[c]["description"] for c in ("1", "26", "51")}) == 3
     xml = httpx.get(f"{service}{V2}/services.xml", timeout=30)
     assert xml.headers["content-type"].startswith("text/xml")
     assert len(ET.fromstring(xml.content).findall("service")) == 176
@@ -42,6 +56,13 @@ def test_services_in_three_languages(service):
     assert one == {"service_code": "1", "attributes": []}
     missing = httpx.get(f"{service}{V2}/services/99999.json", timeout=30)
     assert missing.status_code == 404 and missing.json()[0]["code"] == 404
+
+
+def test_every_place_of_the_categories_is_translated():
+    places = set(pd.read_csv(DATA / "fixmystreet/categories.csv")["place_fr"].dropna())
+    names = place_names()
+    assert places <= set(names), places - set(names)
+    assert all(set(names[p]) == {"fr", "nl", "en"} and all(names[p].values()) for p in places)
 
 
 def test_post_then_get_with_municipality_and_responsible_body(service, loaded, api_key):

@@ -24,6 +24,7 @@ from starlette.responses import Response
 
 from geo.errors import InvalidInput, NotFound, StrataError, Unavailable
 from geo.text import unstorable
+from layers.references import place_names
 from linking.reports import (
     PRIVATE,
     Report,
@@ -150,9 +151,12 @@ def _service(row: tuple[Any, ...], lang: str) -> dict[str, Any]:
     code, families, types, subtypes, place = row[0], row[1:4], row[4:7], row[7:10], row[10]
     i = {"fr": 0, "nl": 1, "en": 2}[lang]
     name = types[i] if subtypes[i] in (None, "", types[i]) else f"{types[i]} - {subtypes[i]}"
-    return {"service_code": str(code), "service_name": name,
+    # the place tells apart the services of one type (on a pavement, on a cycle path...)
+    where = place_names().get(place, {}).get(lang, place) if place else None
+    return {"service_code": str(code),
+            "service_name": f"{name} ({where})" if where else name,
             "description": f"{families[i]} / {types[i]} / {subtypes[i]}" +
-                           (f" ({place})" if place and lang == "fr" else ""),
+                           (f" ({where})" if where else ""),
             "metadata": False, "type": "realtime", "keywords": families[i], "group": families[i]}
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
 
 import geopandas as gpd
 import httpx
@@ -146,6 +147,8 @@ def test_keys_are_required(service, loaded):
     ({"service_code": "\u0661", "lat": "50.85", "long": "4.35"}, "not a service code"),
     ({"service_code": " 1 ", "lat": "50.85", "long": "4.35"}, "not a service code"),
     ({"service_code": "9" * 4301, "lat": "50.85", "long": "4.35"}, "service_code"),
+    ([("service_code", "1"), ("service_code", "2"), ("lat", "50.85"), ("long", "4.35")],
+     "given more than once: service_code"),
     # a picture's address is linked on the incident's page: only http(s) is taken
     ({"service_code": "1", "lat": "50.85", "long": "4.35",
       "media_url": "javascript:alert(document.domain)//x.png"}, "media_url"),
@@ -158,8 +161,9 @@ def test_keys_are_required(service, loaded):
 ])
 def test_bad_reports_are_400_and_store_nothing(service, loaded, api_key, data, needle):
     before = incident_rows(loaded)
-    r = httpx.post(f"{service}{V2}/requests.json", data={"api_key": api_key, **data},
-                   timeout=30)
+    pairs = [("api_key", api_key), *(data.items() if isinstance(data, dict) else data)]
+    r = httpx.post(f"{service}{V2}/requests.json", content=urlencode(pairs), timeout=30,
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 400, r.text
     body = r.json()
     assert body[0]["code"] == 400 and needle in body[0]["description"]
@@ -206,6 +210,9 @@ def test_bodies_that_cannot_be_read_are_400_and_store_nothing(service, loaded, a
     ({"status": "pending"}, "open or closed"),
     ({"bbox": "4.3,50.8"}, "bbox"),
     ({"page_size": "5000"}, "page_size"),
+    ([("status", "open"), ("status", "closed")], "given more than once: status"),
+    ([("service_request_id", "5"), ("service_request_id", "6")],
+     "given more than once: service_request_id"),
 ])
 def test_bad_queries_are_400(service, params, needle):
     r = httpx.get(f"{service}{V2}/requests.xml", params=params, timeout=30)
@@ -263,8 +270,6 @@ def test_no2_per_district_and_year(loaded):
 
 
 def test_discovery_and_unknown_paths_in_the_specs_formats(service):
-    import xml.etree.ElementTree as ET
-
     doc = httpx.get(f"{service}/open311/discovery.json", timeout=30).json()
     endpoint = doc["endpoints"][0]
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"

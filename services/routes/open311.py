@@ -251,6 +251,8 @@ FIELDS = {"api_key": 200, "service_code": 20, "lat": 40, "long": 40, "address_st
           "last_name": 100, "phone": 50, "device_id": 200, "account_id": 200,
           "address_id": 200, "jurisdiction_id": 200}
 NUMBER_FIELDS = {"lat", "long", "service_code"}
+QUERY_FIELDS = {"service_request_id", "service_code", "status", "start_date", "end_date",
+                "bbox", "page", "page_size", "lang"}
 # a form's types (curl sends none with --data-binary; a form is what the spec describes)
 FORM_TYPES = ("application/x-www-form-urlencoded", "")
 
@@ -271,14 +273,14 @@ async def read_report(request: Request) -> dict[str, Any]:
             raise InvalidInput("the body must be a JSON object", hint=hint)
     elif ctype == "multipart/form-data":
         try:
-            form = dict((await request.form()).items())
+            form = _once((await request.form()).multi_items())
         except (MultiPartException, HTTPException):  # Starlette's 400 for a bad form
             raise InvalidInput("the body is not a multipart form that can be read",
                                hint=hint) from None
     elif ctype in FORM_TYPES:
         try:
-            form = dict(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True,
-                                               encoding="utf-8", errors="strict"))
+            form = _once(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True,
+                                                encoding="utf-8", errors="strict"))
         except UnicodeDecodeError:
             raise InvalidInput("the form is not UTF-8", hint=hint) from None
     else:
@@ -305,6 +307,18 @@ async def read_report(request: Request) -> dict[str, Any]:
         raise InvalidInput("media_url must be an http or https address",
                            hint="for example media_url=https://example.org/photo.jpg")
     return {k: form.get(k) for k in FIELDS}
+
+
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The fields of a form or a query, each of the spec's given once (which of two
+    service codes was meant?)."""
+    names = [name for name, _ in pairs]
+    twice = sorted({n for n in names if names.count(n) > 1} & (set(FIELDS) | QUERY_FIELDS))
+    if twice:
+        raise InvalidInput(f"given more than once: {', '.join(twice)}",
+                           hint="give each of them once (a list of ids or codes is "
+                                "comma-separated)")
+    return dict(pairs)
 
 
 def _web_address(text: str) -> bool:
@@ -404,6 +418,7 @@ async def get_requests(request: Request) -> Response:
     end_date (90 days by default), bbox (lon/lat), page and page_size."""
     def handler(request: Request, fmt: str) -> Response:
         q = request.query_params
+        _once(q.multi_items())  # (other parameters of the spec, jurisdiction_id..., are let be)
         ids = _list(q.get("service_request_id"), BIGINT, "service_request_id")
         status = q.get("status")
         if status not in (None, "open", "closed"):

@@ -74,9 +74,9 @@ def geolocate(conn: psycopg.Connection, catalogue: Catalogue, rules: Responsibil
 def describe(conn: psycopg.Connection, rules: Responsibility, row: Any, at: dt.datetime,
              category: int | None) -> dict[str, Any]:
     """The JSON answer for one row of ``geolocate.sql``."""
-    (x, y, lon, lat, inside, region_m, region_boundary_m, mun_id, mun_fr, mun_nl, nat_code,
-     mun_ed, mun_boundary_m, mun_gap_m, neighbours, dis_id, dis_fr, dis_nl, dis_ed, st_id,
-     st_name, st_fr, st_nl, st_m, st_ed, rr_id, rr_fr, rr_m, postcode) = row
+    (x, y, first_editions, lon, lat, inside, region_m, region_boundary_m, mun_id, mun_fr,
+     mun_nl, nat_code, mun_ed, mun_boundary_m, mun_gap_m, neighbours, dis_id, dis_fr, dis_nl,
+     dis_ed, st_id, st_name, st_fr, st_nl, st_m, st_ed, rr_id, rr_fr, rr_m, postcode) = row
     decision = rules.decide(category=category, regional_road_m=rr_m,
                             municipality_id=mun_id, inside_region=bool(inside or mun_id))
     margin = rules.boundary_margin_m
@@ -110,7 +110,38 @@ def describe(conn: psycopg.Connection, rules: Responsibility, row: Any, at: dt.d
     }
     if not answer["inside_region"]:
         answer["message"] = rules.outside_region.model_dump()
+    notes = [first_edition_note(*item.rsplit(" ", 1)) for item in first_editions]
+    if swapped(answer):
+        notes.append(SWAPPED)
+    if notes:
+        answer["notes"] = notes
     return answer
+
+
+SWAPPED = {
+    "fr": "le point est hors de la Région ; ses coordonnées inversées le placeraient à "
+          "Bruxelles : donnez la longitude d'abord (lon=4.3525&lat=50.8467)",
+    "nl": "het punt ligt buiten het Gewest; met omgewisselde coördinaten zou het in Brussel "
+          "liggen: geef eerst de lengtegraad (lon=4.3525&lat=50.8467)",
+    "en": "the point is outside the region; with its coordinates swapped it would be in "
+          "Brussels: give the longitude first (lon=4.3525&lat=50.8467)"}
+
+
+def first_edition_note(layer_id: str, edition: str) -> dict[str, str]:
+    """The note that a layer has no edition as old as the date asked: its first answers."""
+    return {"fr": f"{layer_id} : aucune édition aussi ancienne que cette date ; la première "
+                  f"({edition}) répond",
+            "nl": f"{layer_id}: geen editie zo oud als deze datum; de eerste ({edition}) "
+                  "antwoordt",
+            "en": f"{layer_id}: no edition is as old as this date; the first one ({edition}) "
+                  "answers"}
+
+
+def swapped(answer: dict[str, Any]) -> bool:
+    """Whether a point outside the region would fall in Brussels' rough bounds with its
+    longitude and latitude swapped."""
+    lon, lat = answer["point"]["lon"], answer["point"]["lat"]
+    return not answer["inside_region"] and 4.2 <= lat <= 4.5 and 50.7 <= lon <= 50.95
 
 
 def responsible(conn: psycopg.Connection, rules: Responsibility, organisation_id: int | None,

@@ -311,7 +311,11 @@ GEOLOCATION = {
                         "properties": {"organisation": _NAMED,
                                        "rule": {"type": "string"},
                                        "reason": {"type": "string"}}},
-        "message": {"type": "string"}}}
+        "message": {"type": "string"},
+        "notes": {"type": "array", "items": {"type": "string"},
+                  "description": "what the answer rests on that the question did not say: a "
+                                 "layer's first edition answering for an older date, "
+                                 "coordinates that look swapped"}}}
 _TEXT_OR_NULL = {"type": "string", "nullable": True}
 OPEN311_REQUEST = {
     "type": "object",

@@ -156,6 +156,28 @@ def test_http_geolocate_in_the_users_language(service):
     assert outside.status_code == 200
     assert outside.json()["inside_region"] is False
     assert "en dehors" in outside.json()["message"]
+    assert "notes" not in body and "notes" not in outside.json()
+
+
+def test_http_geolocate_notes_what_the_point_or_the_date_looks_like(service):
+    """Said over HTTP as the command line says it: a date older than a layer's first
+    edition (that edition answers), a point whose coordinates look swapped."""
+    old = httpx.get(f"{service}/geolocate", params={
+        "lon": GRAND_PLACE[0], "lat": GRAND_PLACE[1], "date": "2010-01-01", "lang": "nl"},
+        timeout=30).json()
+    assert old["municipality"]["edition"] == "2015-07-20"
+    assert ("municipalities: geen editie zo oud als deze datum; de eerste (2015-07-20) "
+            "antwoordt") in old["notes"]
+    assert any(n.startswith("streets: ") and "(2020-04-27)" in n for n in old["notes"])
+    between = httpx.get(f"{service}/geolocate", params={
+        "lon": GRAND_PLACE[0], "lat": GRAND_PLACE[1], "date": "2018-01-01"}, timeout=30).json()
+    assert not any(n.startswith("municipalities") for n in between["notes"])
+    turned = httpx.get(f"{service}/geolocate", params={
+        "lon": GRAND_PLACE[1], "lat": GRAND_PLACE[0], "lang": "fr"}, timeout=30).json()
+    assert turned["inside_region"] is False
+    assert turned["notes"] == ["le point est hors de la Région ; ses coordonnées inversées "
+                               "le placeraient à Bruxelles : donnez la longitude d'abord "
+                               "(lon=4.3525&lat=50.8467)"]
 
 
 @pytest.mark.parametrize("params, needle", [

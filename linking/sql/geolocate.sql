@@ -1,5 +1,6 @@
 -- Where a point is, on the map of an instant: each layer is read at the instant, or at its
--- first edition when the instant precedes it (`*_edition` says which edition answered).
+-- first edition when the instant precedes it (`*_edition` says which edition answered;
+-- `first_editions` names those layers, "layer date").
 WITH t AS (
     SELECT l.layer_id, l.at,
            (SELECT max(e.edition_date) FROM edition AS e
@@ -18,6 +19,8 @@ WITH t AS (
     LEFT JOIN t AS tp ON tp.layer_id = %(postcode_layer)s
 )
 SELECT ST_X(q.geom) AS x, ST_Y(q.geom) AS y,
+       ARRAY(SELECT t.layer_id || ' ' || t.edition FROM t WHERE t.at > %(at)s::timestamptz
+             ORDER BY t.layer_id) AS first_editions,
        ST_X(ST_Transform(q.geom, 4326)) AS lon, ST_Y(ST_Transform(q.geom, 4326)) AS lat,
        coalesce(r.inside, false) AS inside, r.distance_m AS region_distance_m,
        r.boundary_m AS region_boundary_m,

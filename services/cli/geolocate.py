@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from geo.crs import parse_crs
-from linking.geolocate import geolocate, localise
+from linking.geolocate import geolocate, localise, swapped
 from services.cli.common import (
     day,
     echo_err,
@@ -61,13 +61,6 @@ def lines(answer: dict[str, Any], lang: str, search_m: float) -> list[str]:
         out.append(f"{t['responsible']}: {resp['organisation']['name'][name_lang]} "
                    f"- {resp['reason']}")
     return out
-
-
-def swapped(answer: dict[str, Any]) -> bool:
-    """Whether a point outside the region would fall in Brussels' rough bounds with its
-    longitude and latitude swapped."""
-    lon, lat = answer["point"]["lon"], answer["point"]["lat"]
-    return not answer["inside_region"] and 4.2 <= lat <= 4.5 and 50.7 <= lon <= 50.95
 
 
 @click.command("geolocate")

@@ -124,10 +124,14 @@ class StationSeriesProvider(BaseEDRProvider):
                 "wkt": wkt.wkt, "within_m": within_m, "area": area,  # type: ignore[union-attr]
                 "first_year": first, "last_year": last}).fetchall()
         if not rows:
-            where = (f"within {POSITION_TOLERANCE_M:g} m of" if kwargs["query_type"] ==
-                     "position" else "in")
-            years = "" if (first, last) == (FIRST_YEAR, LAST_YEAR) else f" in {first}-{last}"
-            raise NotFound(f"no station with NO2 means{years} {where} the coords",
+            near = kwargs["query_type"] == "position"
+            all_years = (first, last) == (FIRST_YEAR, LAST_YEAR)
+            raise NotFound((f"no station with NO2 means within {POSITION_TOLERANCE_M:g} m of "
+                            "the coords" if near else "no station with NO2 means in the coords")
+                           if all_years else
+                           (f"no station with NO2 means in {first}-{last} within "
+                            f"{POSITION_TOLERANCE_M:g} m of the coords" if near else
+                            f"no station with NO2 means in {first}-{last} in the coords"),
                            hint="widen the area or the years; the stations are items of the "
                                 "air_quality_stations collection")
         return rows

@@ -73,6 +73,12 @@ def test_radius_and_area_equal_geopandas(service):
     # nearest first
     first = r.json()["coverages"][0]["id"]
     assert first in inside
+    # an area as large as the world holds every station (it has no shape in Lambert 72:
+    # it held none)
+    world = "POLYGON((-179 -89, 179 -89, 179 89, -179 89, -179 -89))"
+    r = edr(service, "area", coords=world, datetime="2015/2023")
+    assert r.status_code == 200, r.text
+    assert series(r.json()) == expected(set(st["station"]) & with_data, 2015, 2023)
 
 
 @pytest.mark.parametrize(("query", "params", "status", "says"), [
@@ -89,6 +95,22 @@ def test_bad_queries_say_what_and_how(service, query, params, status, says):
     r = edr(service, query, **params)
     assert r.status_code == status, r.text
     assert says in r.json()["description"]
+
+
+@pytest.mark.parametrize(("query", "params", "said"), [
+    ("position", {"coords": "bad"}, "de parameter coords is ongeldig"),
+    ("position", {"coords": "POINT(3.0 50.0)"},
+     "geen station met NO2-gemiddelden binnen 250 m van de coords"),
+    ("position", {"coords": "POINT(3.0 50.0)", "datetime": "2019/2020"},
+     "geen station met NO2-gemiddelden in 2019-2020 binnen 250 m van de coords"),
+    ("area", {"coords": BOX, "datetime": "bad"}, "onbekend datumformaat: bad"),
+    ("cube", {"bbox": "4,50,5,51"}, "niet-ondersteund type query"),
+])
+def test_errors_are_said_in_the_language_asked(service, query, params, said):
+    """pygeoapi's and the provider's own messages too (they were English, or half)."""
+    r = edr(service, query, lang="nl", **params)
+    assert r.status_code in (400, 404) and r.headers["Content-Language"] == "nl", r.text
+    assert r.json()["description"] == said
 
 
 def test_items_are_the_yearly_means_filtered_by_time(service):

@@ -281,6 +281,14 @@ def test_discovery_and_unknown_paths_in_the_specs_formats(service):
     assert services.status_code == 200
     r = httpx.get(f"{service}/open311/v2/nothing.json", timeout=30)
     assert r.status_code == 404 and r.json()[0]["code"] == 404 and r.json()[0]["hint"]
+    # in the app's language, the format's error whole (its hint was half English)
+    nl = httpx.get(f"{service}/open311/discovery.json", params={"lang": "nl"}, timeout=30)
+    assert nl.headers["Content-Language"] == "nl"
+    assert nl.json()["key_service"].startswith("API-sleutels worden door de servicedesk")
+    csv = httpx.get(f"{service}/open311/v2/services.csv", params={"lang": "fr"}, timeout=30)
+    assert csv.status_code == 404 and csv.headers["Content-Language"] == "fr"
+    assert csv.json()[0] == {"code": 404, "description": "le format .csv n'est pas offert",
+                             "hint": "utilisez .json ou .xml"}
 
 
 @pytest.mark.parametrize(("lang", "said"), [

@@ -169,8 +169,8 @@ def _profile(q: QueryParams) -> str:
     if name not in PROFILES:
         raise InvalidInput(
             f"profile {text!r} is not offered",
-            hint=f"use {' or '.join(PROFILES)} (several versions of a feature, with a "
-                 "datetime interval, as features whose ids are unique or are the key); "
+            hint=f"use {PROFILES[0]} or {PROFILES[1]} (several versions of a feature, with "
+                 "a datetime interval, as features whose ids are unique or are the key); "
                  "features-with-time-slices is not offered")
     return name
 

@@ -35,7 +35,7 @@ from linking.reports import (
     report,
 )
 from services import ogc_params as p
-from services.error_text import localise
+from services.error_text import localise, translate
 from services.http_errors import (
     Forbidden,
     TooManyRequests,
@@ -165,6 +165,7 @@ SERVICE_SQL = ("SELECT category_id, family_fr, family_nl, family_en, type_fr, ty
 
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+KEY_SERVICE = "API keys are given by the service desk (strata apikey create)"
 CHANGESET = "2026-11-30T00:00:00Z"  # when this endpoint's interface last changed
 
 
@@ -175,14 +176,15 @@ async def discovery(request: Request) -> Response:
     if fmt not in FORMATS:
         return error(404, f"format .{fmt} is not offered", "json", "use .json or .xml")
     base = request.app.state.service.public_url()
+    lang = language(request)
     endpoint = {"specification": SPECIFICATION, "url": f"{base}/open311/v2",
                 "changeset": CHANGESET, "type": "production",
                 "formats": ["application/json", "text/xml"]}
     doc = {"changeset": CHANGESET, "contact": f"{base}/ (Strata, Brussels)",
-           "key_service": "API keys are given by the service desk (strata apikey create)",
+           "key_service": translate(KEY_SERVICE, lang) or KEY_SERVICE,
            "endpoints": [endpoint]}
     if fmt == "json":
-        return render(doc, fmt, "discovery", "discovery")
+        return render(doc, fmt, "discovery", "discovery", lang=lang)
     top = ET.Element("discovery")
     for name in ("changeset", "contact", "key_service"):
         ET.SubElement(top, name).text = xml_text(doc[name])

@@ -440,17 +440,22 @@ def locate_address(conn: psycopg.Connection, catalogue: Catalogue, rules: Respon
         places.append(Place(kind, label, fr or "", nl or "", mid, mfr, mnl, code, float(x),
                             float(y), float(length or 0), score))
 
-    def fits(p: Place) -> bool:
+    def fits(p: Place, by_name: bool = True) -> bool:
         """In the region, and where the address says (a piece of a street outside every
         municipality is outside the region: no report can be made there)."""
         return (p.municipality_id is not None
                 and (not postcodes or p.postcode in postcodes)
-                and (not municipalities or p.municipality_id in municipalities))
+                and (not by_name or not municipalities or p.municipality_id in municipalities))
 
-    # streets first; the districts (squares, quarters) only when no street matches
-    matching = [p for p in places if p.kind == "street" and p.score >= THRESHOLD and fits(p)]
-    matching = matching or [p for p in places if p.kind == "district"
-                            and p.score >= THRESHOLD and fits(p)]
+    def found(by_name: bool) -> list[Place]:
+        """Streets first; the districts (squares, quarters) only when no street matches."""
+        return [p for p in places if p.kind == "street" and p.score >= THRESHOLD
+                and fits(p, by_name)] or [p for p in places if p.kind == "district"
+                                          and p.score >= THRESHOLD and fits(p, by_name)]
+
+    # a postal locality is named after a municipality, but is not it: "1050 Ixelles" holds
+    # the Avenue Louise of Bruxelles; the postcode alone, when postcode and name disagree
+    matching = found(True) or (found(False) if postcodes and municipalities else [])
     where = " ".join([*sorted(postcodes), *address.places]) if (
         postcodes or municipalities) else "the Brussels-Capital Region"
     if problems or not matching:

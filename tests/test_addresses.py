@@ -82,6 +82,18 @@ def test_wetstraat_is_rue_de_la_loi(service, loaded, api_key):
     assert row == ("Rue de la Loi", "Wetstraat", "Bruxelles", "1000")
 
 
+@pytest.mark.parametrize("address", ["Avenue Louise 200, 1050 Ixelles",
+                                     "Louizalaan 200, 1050 Elsene"])
+def test_a_postal_locality_is_not_a_municipality(loaded, address):
+    """1050 Ixelles, as the post writes it, holds the Avenue Louise of Bruxelles: the
+    postcode decides where postcode and name disagree (it was refused as lying in no
+    1050 Ixelles)."""
+    match, answer = where(loaded, address)
+    assert match.place.name_fr == "Avenue Louise" and match.place.postcode == "1050"
+    assert answer["municipality"]["name"]["fr"] == "Bruxelles"
+    assert answer["street"]["name"]["fr"] == "Avenue Louise"
+
+
 @pytest.mark.parametrize("address, needles", [
     # a street of Ganshoren only (1083), written with the postcode of Uccle
     ("Avenue Van Overbeke 10, 1180 Uccle",

@@ -31,7 +31,7 @@ from services import pygeoapi_config, tile_seed
 from services.http_errors import ErrorShape, MethodNotAllowed, handle
 from services.language import AcceptLanguageMiddleware
 from services.limits import LimitsMiddleware
-from services.pools import shared_pool
+from services.pools import close_pools, shared_pool
 from services.provider import reader_url, register_app, register_reads
 from services.records import build_records, write_records
 from services.replicas import RouteMiddleware, make_router
@@ -168,6 +168,8 @@ def create_app(store_settings: StoreSettings | None = None,
             tile_seed.start(app.state, stop)
         yield
         stop.set()
+        reads.close()
+        close_pools()
 
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan, middleware=[
         # outermost: every answer, errors included, can be read from another origin

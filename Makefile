@@ -2,7 +2,7 @@
 #   make demo   install everything, start the local PostGIS, load the real Brussels editions,
 #               then serve them at http://localhost:5000 (Ctrl-C stops)
 #   make test   the same set-up, then the whole test suite against a real PostGIS
-.PHONY: demo test test-deps install system-deps db lint typecheck bench clean notebooks
+.PHONY: demo test test-deps install system-deps db stop lint typecheck bench clean notebooks
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -70,6 +70,11 @@ bench: db
 	$(PY) bench/bench_surfaces.py
 	$(PY) bench/bench_scaleout.py
 	$(PY) bench/bench_viewer.py
+
+# the local PostGIS keeps running after Ctrl-C (the next `make demo` starts at once): this
+# stops it, keeping its data; `make clean` stops it and deletes everything made here
+stop:
+	@if [ -x $(STRATA) ]; then $(STRATA) db down; fi
 
 clean:
 	-$(STRATA) db down

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from layers.responsibility import DEFAULT_RESPONSIBILITY
 Names = Annotated[list[str], NoDecode]
 # why a setting is not valid, by pydantic's type of error, in the words of this project
 # (services/error_messages.json has their French and Dutch); a validator's own otherwise
+PG_INT_MAX = 2_147_483_647  # PostgreSQL's integer settings (statement_timeout, in ms)
 REASONS = {"int_parsing": "must be a whole number, such as 8",
            "int_from_float": "must be a whole number, such as 8",
            "float_parsing": "must be a number, such as 2.5",
@@ -130,8 +132,31 @@ class ServiceSettings(BaseSettings):
                      "seed_interval_s")
     @classmethod
     def _positive(cls, value: float) -> float:
+        if not math.isfinite(value):  # nan, inf: no limit is no limit
+            raise ValueError("must be a finite number")
         if value <= 0:
             raise ValueError("must be greater than 0")
+        return value
+
+    @field_validator("statement_timeout_ms")
+    @classmethod
+    def _postgres_int(cls, value: int) -> int:
+        if value > PG_INT_MAX:
+            raise ValueError("must be at most 2147483647 (PostgreSQL's limit)")
+        return value
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError("must be a port number, from 1 to 65535")
+        return value
+
+    @field_validator("workers")
+    @classmethod
+    def _workers(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be 1 or more")
         return value
 
     @field_validator("cors_origins", "tile_map_layers", mode="before")

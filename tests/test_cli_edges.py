@@ -301,6 +301,12 @@ def test_stopping_a_server_of_several_workers_stops_them_all(loaded):
     ("STRATA_SEED_TILES", "s3cret", "must be true or false"),
     ("STRATA_CORS_ORIGINS", '["s3cret', "must be a list"),
     ("STRATA_SCHEMA_NAME", "Bad Name", "lowercase SQL name"),
+    # passed, then a traceback when the service started (or a port wrapped around)
+    ("STRATA_POOL_TIMEOUT_S", "nan", "must be a finite number"),
+    ("STRATA_POOL_TIMEOUT_S", "inf", "must be a finite number"),
+    ("STRATA_STATEMENT_TIMEOUT_MS", "99999999999", "at most 2147483647"),
+    ("STRATA_PORT", "70000", "must be a port number"),
+    ("STRATA_WORKERS", "-2", "must be 1 or more"),
 ])
 def test_a_setting_that_is_not_valid_is_named_with_why(setting, value, reason):
     """A setting of the environment that is not valid stops the command with a message that
@@ -314,7 +320,7 @@ def test_a_setting_that_is_not_valid_is_named_with_why(setting, value, reason):
     english = ""
     for lang in ("en", "fr", "nl"):
         serving = subprocess.run([sys.executable, "-m", "services.cli.main", "serve"],
-                                 env={**os.environ, setting: value, "STRATA_PORT": "1",
+                                 env={**os.environ, "STRATA_PORT": "1", setting: value,
                                       "STRATA_LANG": lang},
                                  capture_output=True, text=True, timeout=120)
         assert serving.returncode == 2, serving.stderr[-2000:]

@@ -44,8 +44,10 @@ def check_free(host: str, port: int) -> None:
 
 
 @click.command("serve")
-@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
-@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default 5000).")
+@click.option("--host", default=None,
+              help="Address to bind (default 127.0.0.1, or STRATA_HOST).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port (default 5000, or STRATA_PORT).")
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Worker processes (default 1).")
 @click.pass_context

@@ -77,6 +77,42 @@ def test_a_writable_output_is_written_and_the_check_leaves_nothing_behind(loaded
     assert pyogrio.read_info(out_dir / "result.gpkg")["features"] > 0
 
 
+@pytest.mark.parametrize("kind", ["snapshot", "changes", "link"])
+def test_a_failed_or_refused_write_leaves_the_file_there_as_it_was(loaded, tmp_path, kind):
+    """The output is written beside the file and put in its place once whole: a write that
+    fails (here the size a process may write is too small, as a full disk would stop it)
+    says why, exit 2, and leaves the file that was there as it was, nothing else; a pipe
+    or a device at -o is refused, not replaced by a file (as root, /dev/null was)."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    target = out_dir / "result.gpkg"
+    target.write_text("the file there before")
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write beyond it fails (EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, 30_000))
+
+    failed = subprocess.run([sys.executable, "-m", "services.cli.main",
+                             *command(kind, str(target), tmp_path)],
+                            env={**os.environ, **loaded.environ}, preexec_fn=small_files,
+                            capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 2, failed.stderr[-2000:]
+    assert f"error: cannot write {target}: " in failed.stderr and "Traceback" not in \
+        failed.stderr and "  hint: check the space left on its disk" in failed.stderr
+    assert target.read_text() == "the file there before"
+    assert sorted(p.name for p in out_dir.iterdir()) == ["result.gpkg"]
+    pipe = out_dir / "pipe.gpkg"
+    os.mkfifo(pipe)
+    refused = loaded.run(*command(kind, str(pipe), tmp_path))
+    assert refused.exit_code == 2 and "is not a regular file" in refused.stderr, refused.output
+    assert pipe.is_fifo()
+
+
 def test_an_unknown_output_format_is_refused_before_the_work(loaded, tmp_path):
     source = records(tmp_path / "reports.geojson", ["2022-01-01"])
     result = loaded.run("link", str(source), "-o", str(tmp_path / "x.xlsx"), "--to",

@@ -18,6 +18,7 @@ from services.cli.common import (
     say,
     store,
     warn_first_edition,
+    written,
 )
 from versioning.export import DIFF_FORMATS, FORMATS, export_changes, format_for
 from versioning.instants import parse_instant
@@ -44,7 +45,7 @@ def command(ctx: click.Context, layer_id: str, t1, t2, output: Path, fmt_name: s
                            hint="give the earlier date as --from")
     fmt = format_for(output, fmt_name, diff=True)
     check_output(output)
-    with s.connect() as conn:
+    with s.connect() as conn, written(output) as work:
         for layer_id_, first in first_editions(conn, [spec]).items():
             if first is None or first["valid_from"] > t2:
                 warn_first_edition(layer_id_, first, f"its map is empty on {day(t1)} and on "
@@ -52,7 +53,7 @@ def command(ctx: click.Context, layer_id: str, t1, t2, output: Path, fmt_name: s
             elif first["valid_from"] > t1:
                 warn_first_edition(layer_id_, first, f"its map of {day(t1)} (--from) is empty, "
                                    f"so every feature it has on {day(t2)} counts as added")
-        tally = export_changes(conn, spec, t1, t2, output, fmt, crs.epsg, crs.uri)
+        tally = export_changes(conn, spec, t1, t2, work, fmt, crs.epsg, crs.uri)
     echo_err(f"{spec.id} ({t1:%Y-%m-%d}, {t2:%Y-%m-%d}]: {tally['added']} added, "
              f"{tally['modified']} modified, {tally['deleted']} deleted")
     say(f"wrote {output}")

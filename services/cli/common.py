@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -16,6 +18,7 @@ from typing import Any
 
 import click
 import psycopg
+import pyogrio.errors
 from tqdm import tqdm
 
 from geo.city import CITY_TZ
@@ -133,6 +136,38 @@ def check_output(path: Path, suffixes: Collection[str] | None = None) -> None:
     if path.exists() and not os.access(path, os.W_OK):
         raise InvalidInput(f"cannot write {path}: the file exists and is read-only",
                            hint="remove it, make it writable, or give -o another file name")
+
+
+FULL_BELOW = 1_000_000  # bytes free on a disk that a write failed on: it was full
+
+
+@contextmanager
+def written(path: Path) -> Iterator[Path]:
+    """Where to write the output ``path``: a new file beside it, put in its place once
+    whole (``os.replace``), removed when the writing fails or is interrupted (Ctrl-C): a file
+    that was there stays as it was, and no half-written one is left. A symbolic link's
+    target is written; what is not a regular file (a device, a pipe) is refused."""
+    target = path.resolve() if path.is_symlink() else path
+    if target.exists() and not target.is_file():
+        raise InvalidInput(f"cannot write {path}: it is not a regular file",
+                           hint="give -o the path of a file")
+    # in a folder of its own beside it: the same name (GDAL names a layer after its file)
+    folder = Path(tempfile.mkdtemp(prefix=".strata-writing-", dir=target.absolute().parent))
+    work = folder / target.name
+    try:
+        yield work
+        os.replace(work, target)
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+            sqlite3.Error) as exc:  # the disk full, the folder gone: as the library says
+        reason = (exc.strerror if isinstance(exc, OSError) and exc.strerror
+                  else str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        if shutil.disk_usage(target.absolute().parent).free < FULL_BELOW:
+            reason = "no space is left on its disk"  # GDAL says it in its own way
+        raise InvalidInput(f"cannot write {path}: {reason}",
+                           hint="check the space left on its disk and that its folder can "
+                                "be written to, or give -o another path") from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def day(at: dt.datetime) -> str:

@@ -22,6 +22,7 @@ from services.cli.common import (
     say,
     store,
     warn_first_edition,
+    written,
 )
 from services.link_job import (
     INCIDENTS,
@@ -102,7 +103,8 @@ def command(ctx: click.Context, source: str, output: Path, to: str, date_field: 
     with progress_bar(len(frame), "linking", "records") as tick:
         out, found = link_records(s.connect, s.catalogue, frame, layers, at, within, workers,
                                   tick, dask)
-    write_records(out, output)
+    with written(output) as work:
+        write_records(out, work)
     for layer_id, n in found.items():
         echo_err(f"  {layer_id}: {n} of {len(frame)} records linked")
     say(f"wrote {output}")

@@ -21,6 +21,7 @@ from services.cli.common import (
     say,
     store,
     warn_before_first_edition,
+    written,
 )
 from versioning.export import FORMATS, export_snapshot, format_for
 from versioning.instants import parse_instant
@@ -52,7 +53,7 @@ def command(ctx: click.Context, layer_id: str | None, at, output: Path, fmt_name
     specs = (list(s.catalogue.layers.values()) if all_layers or layer_id is None
              else [s.catalogue.layer(layer_id)])
     check_output(output)
-    with s.connect() as conn, ExitStack() as bars:
+    with s.connect() as conn, ExitStack() as bars, written(output) as work:
         for spec in specs:
             warn_before_first_edition(
                 conn, [spec], at, f"the map of {day(at)} is empty" if not spec.derived_from
@@ -62,7 +63,7 @@ def command(ctx: click.Context, layer_id: str | None, at, output: Path, fmt_name
             total = layer_counts(conn, spec)[0]
             return bars.enter_context(progress_bar(total, f"{spec.id} {at:%Y-%m-%d}"))
 
-        counts = export_snapshot(conn, specs, at, output, fmt, crs.epsg, progress)
+        counts = export_snapshot(conn, specs, at, work, fmt, crs.epsg, progress)
     for layer_id_, count in counts.items():
         echo_err(f"{layer_id_}: {count} features as of {at.isoformat()}")
     say(f"wrote {output}")

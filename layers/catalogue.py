@@ -212,12 +212,15 @@ class Catalogue(_Frozen):
                            hint=f"known layers: {', '.join(self.layers)}") from None
 
 
-def read_config(path: Path, what: str, env: str) -> Any:
-    """The parsed YAML of a configuration file, or an error naming the file and the fix."""
+def read_config(path: Path, what: str, env: str | None = None) -> Any:
+    """The parsed YAML of a configuration file, or an error naming the file and the fix
+    (``env``: the setting that can name another file; None for a file of the project's)."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise NotFound(f"{what} {path} not found", hint=f"set {env} to its path") from None
+        raise NotFound(f"{what} {path} not found",
+                       hint=f"set {env} to its path" if env else
+                       "restore it from the project's repository") from None
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{path} is not valid YAML: {exc}",
                            hint="fix the line the message names") from None

@@ -61,6 +61,6 @@ def read_reference(table: str, source: Path | str | IO[str]) -> pd.DataFrame:
 def place_names() -> dict[str, dict[str, str]]:
     """The place of a Fix My Street category (French only in the source) in fr / nl / en,
     keyed by its French text (config/fixmystreet_places.yml)."""
-    raw = read_config(PLACES, "Fix My Street places", "its path in the project")
+    raw = read_config(PLACES, "Fix My Street places")
     return {str(fr): {"fr": str(fr), **{k: str(v) for k, v in names.items()}}
             for fr, names in raw.items()}

@@ -149,6 +149,25 @@ def test_two_dates_of_one_edition_give_one_tile_one_etag_and_304(service):
     e = get(service, path, params={"datetime": "2016-01-01", "properties": "name_fr"})
     assert e.headers["etag"] != a.headers["etag"]
 
+def test_an_offset_postgresql_cannot_read_is_the_same_instant(service):
+    """ISO 8601 allows offsets up to 23:59 (Python to the microsecond); PostgreSQL reads them
+    up to 15:59: the tile of such an instant is the tile of the same instant in UTC."""
+    for path, asked, same in [
+            (f"/collections/municipalities/tiles/WebMercatorQuad/{TILE_10}",
+             {"datetime": "2021-02-05T12:00:00+23:59"}, {"datetime": "2021-02-04T12:01:00Z"}),
+            (f"/collections/municipalities/tiles/WebMercatorQuad/{TILE_10}",
+             {"datetime": "2015-07-19T12:00:00-20:00"}, {"datetime": "2015-07-20T08:00:00Z"}),
+            (f"/tiles/WebMercatorQuad/{TILE_10}",
+             {"datetime": "2021-02-05T12:00:00+15:59:59.5"},
+             {"datetime": "2021-02-04T20:00:00.5Z"}),
+            ("/collections/streets/changes/tiles/WebMercatorQuad/12/1374/2097",
+             {"from": "2020-04-27T12:00:00+23:59", "to": "2021-04-12T00:00:00-16:00"},
+             {"from": "2020-04-26T12:01:00Z", "to": "2021-04-12T16:00:00Z"})]:
+        a, b = get(service, path, params=asked), get(service, path, params=same)
+        assert a.status_code == b.status_code == 200, (path, asked, a.text)
+        assert a.content == b.content and a.headers["etag"] == b.headers["etag"]
+
+
 
 def test_gdal_reads_a_tile(service, tmp_path):
     r = get(service, f"/collections/municipalities/tiles/WebMercatorQuad/{TILE_10}",

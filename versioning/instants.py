@@ -64,11 +64,22 @@ def parse_instant(text: str | dt.date | dt.datetime) -> dt.datetime:
 def _in_range(moment: dt.datetime, text: object) -> dt.datetime:
     """``moment``, or the first or last instant of the calendar when it lies beyond (the
     start of 0001-01-01 in Brussels, +00:17:30, is before year 1 in UTC): an instant so
-    early or late meets no data either way, and every later step can convert it."""
+    early or late meets no data either way, and every later step can convert it. An offset
+    PostgreSQL cannot read (16 hours or more, or a fraction of a minute: ISO 8601 allows
+    up to 23:59, Python to the microsecond) is put in UTC, the same instant.
+
+    >>> parse_instant("2021-02-05T12:00:00+23:59").isoformat()
+    '2021-02-04T12:01:00+00:00'
+    >>> parse_instant("2021-02-05T12:00:00-15:59").isoformat()
+    '2021-02-05T12:00:00-15:59'
+    """
     try:
-        moment.astimezone(dt.UTC)
+        in_utc = moment.astimezone(dt.UTC)
     except OverflowError:
         return FIRST if moment.year == 1 else LAST
+    offset = moment.utcoffset() or dt.timedelta(0)
+    if abs(offset) >= dt.timedelta(hours=16) or offset % dt.timedelta(minutes=1):
+        return in_utc
     return moment
 
 

@@ -46,6 +46,7 @@ from services.routes import (
     inspire,
     open311,
     processes,
+    station_series,
     tiles,
     viewer,
     views,
@@ -150,7 +151,9 @@ def create_app(store_settings: StoreSettings | None = None,
                 Route("/collections/{collection_id}/tiles/{rest:path}", tiles.no_such_path)]
     # a wrong method on one of these paths is a 405 (not pygeoapi's 404), in the one shape;
     # POST to items is refused so (CQL2-JSON search by POST is not offered: use filter=)
+    # pygeoapi answers the station series' EDR queries once Strata has checked them
     routes: list[BaseRoute] = [*own, *not_allowed_routes(own), *own_404,
+                               *station_series.routes(pygeoapi_app),
                                Mount(viewer.ASSETS, app=viewer.assets()),
                                Mount("/", app=pygeoapi_app)]
     handlers = {StrataError: handle, HTTPException: handle, psycopg.Error: handle,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import shapely
@@ -18,6 +19,7 @@ from pygeoapi.provider.base_edr import BaseEDRProvider
 from geo.errors import InvalidInput, NotFound
 from linking.sqlfiles import render
 from services.provider import _context
+from versioning.instants import parse_date, parse_instant
 
 POSITION_TOLERANCE_M = 250.0
 PARAMETER = "no2_annual_mean"
@@ -46,6 +48,70 @@ def _years(datetime_: str | None) -> tuple[int, int]:
                                hint="write 2015 or 2015-01-01")
         bounds.append(int(m.group(1)) if m else default)
     return bounds[0], bounds[1]
+
+
+DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-\d{2})?)?")
+FORMATS = ("json", "html", "jsonld")
+QUERY_TYPES = ("position", "radius", "area")
+
+
+def check_query(query_type: str, params: Mapping[str, str]) -> None:
+    """A station-series query's parameters, checked before pygeoapi reads them: its own
+    checks say "invalid coords parameter" or "Invalid parameter-name" without what is
+    valid, and a datetime dateutil cannot hold (``99999999999``) was a 500."""
+    f = params.get("f")
+    if f is not None and f not in FORMATS:
+        raise InvalidInput(f"f={f} is not offered for a {query_type} query",
+                           hint=f"f is one of {', '.join(FORMATS)}")
+    names = [n.strip() for n in (params.get("parameter-name") or PARAMETER).split(",")]
+    unknown = [n for n in names if n != PARAMETER]
+    if unknown:
+        raise InvalidInput(f"parameter-name {','.join(unknown)} is not a parameter of the "
+                           "station series", hint=f"parameter-name={PARAMETER}")
+    for part in (params.get("datetime") or "").split("/"):
+        if part not in ("", ".."):
+            _check_date(part)
+    _years(params.get("datetime"))
+    example = AREA_EXAMPLE if query_type == "area" else "coords=POINT(4.35 50.85)"
+    coords = params.get("coords")
+    if not coords:
+        raise InvalidInput(f"a {query_type} query needs coords", hint=example)
+    try:
+        geometry = shapely.from_wkt(coords)
+    except shapely.errors.ShapelyError:
+        raise InvalidInput(f"coords {coords!r} is not WKT", hint=example) from None
+    _check_kind(geometry, area=query_type == "area")
+    if query_type == "radius":
+        _within_m(params.get("within"), params.get("within-units"))
+
+
+def _check_date(part: str) -> None:
+    """One end of an EDR datetime: a year, a month, a date or an instant."""
+    m = DATE.fullmatch(part)
+    try:
+        if m and (m.group(2) is None or 1 <= int(m.group(2)) <= 12) and (
+                len(part) != 10 or parse_date(part)):
+            return
+        if not m and len(part) > 10 and parse_instant(part):
+            return
+    except InvalidInput:
+        pass
+    raise InvalidInput(f"datetime {part!r} is not a date",
+                       hint="write 2015, 2015-06, 2015-06-01 or 2015-06-01T00:00:00Z; "
+                            "an interval as 2010/2020")
+
+
+AREA_EXAMPLE = "coords=POLYGON((4.3 50.8, 4.4 50.8, 4.4 50.9, 4.3 50.9, 4.3 50.8))"
+
+
+def _check_kind(wkt: Any, area: bool) -> None:
+    """A point for a position or a radius, a polygon for an area, in CRS84."""
+    kind = getattr(wkt, "geom_type", None)
+    if not area and kind != "Point":
+        raise InvalidInput("coords must be a point", hint="coords=POINT(4.35 50.85)")
+    if area and kind not in ("Polygon", "MultiPolygon"):
+        raise InvalidInput("coords must be a polygon", hint=AREA_EXAMPLE)
+    _check_lon_lat(wkt)
 
 
 def _check_lon_lat(geometry: Any) -> None:
@@ -110,14 +176,7 @@ class StationSeriesProvider(BaseEDRProvider):
     def _series(self, kwargs: dict[str, Any], within_m: float,
                 area: bool) -> list[tuple[Any, ...]]:
         wkt = kwargs.get("wkt")
-        kind = getattr(wkt, "geom_type", None)
-        if not area and kind != "Point":
-            raise InvalidInput("coords must be a point", hint="coords=POINT(4.35 50.85)")
-        if area and kind not in ("Polygon", "MultiPolygon"):
-            raise InvalidInput("coords must be a polygon",
-                               hint="coords=POLYGON((4.3 50.8, 4.4 50.8, 4.4 50.9, 4.3 50.9, "
-                                    "4.3 50.8))")
-        _check_lon_lat(wkt)
+        _check_kind(wkt, area)
         first, last = _years(kwargs.get("datetime_"))
         with self.pool.connection() as conn:
             rows = conn.execute(render("station_series", stations=self.table), {

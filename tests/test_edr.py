@@ -89,21 +89,48 @@ def test_radius_and_area_equal_geopandas(service):
     ("position", {"coords": "POLYGON((4 50, 5 50, 5 51, 4 50))"}, 400, "coords must be a point"),
     ("position", {"coords": "POINT(3.0 50.0)"}, 404, "no station with NO2 means within 250 m"),
     ("position", {"coords": "POINT(4.35 50.85)", "datetime": "1800/1850"}, 400, "out of range"),
-    ("position", {"coords": "NOT WKT"}, 400, "coords"),
+    ("position", {"coords": "NOT WKT"}, 400, "coords 'NOT WKT' is not WKT"),
+    ("position", {}, 400, "a position query needs coords"),
+    # dateutil cannot hold it: pygeoapi's own check was a 500
+    ("position", {"coords": "POINT(4.35 50.85)", "datetime": "99999999999"}, 400,
+     "datetime '99999999999' is not a date"),
+    ("radius", {"coords": "POINT(4.35 50.85)", "within": 1, "datetime": "2015-13"}, 400,
+     "datetime '2015-13' is not a date"),
+    ("area", {"coords": BOX, "datetime": "2015-02-30/2016"}, 400,
+     "datetime '2015-02-30' is not a date"),
+    ("position", {"coords": "POINT(4.35 50.85)", "parameter-name": "no2"}, 400,
+     "parameter-name no2 is not a parameter of the station series"),
+    ("radius", {"coords": "POINT(4.35 50.85)", "within": 1, "f": "png"}, 400,
+     "f=png is not offered for a radius query"),
 ])
 def test_bad_queries_say_what_and_how(service, query, params, status, says):
     r = edr(service, query, **params)
     assert r.status_code == status, r.text
     assert says in r.json()["description"]
+    if "coords" in params and "datetime" not in params and status == 400:
+        assert r.json()["hint"].startswith(("coords=", "within=", "f is one of", "one of",
+                                            "parameter-name="))
+
+
+def test_the_checks_leave_good_queries_to_pygeoapi(service):
+    """Every datetime form the checks let through is one pygeoapi answers."""
+    for when in ("2015", "2015-06", "2015-06-01", "2015-06-01T00:00:00Z", "2010/2020",
+                 "../2020", "2015/..", "2015-01-01T00:00:00+01:00/2020-12-31"):
+        r = edr(service, "radius", coords=f"POINT({GRAND_PLACE[0]} {GRAND_PLACE[1]})",
+                within=3, datetime=when, **{"within-units": "km",
+                                            "parameter-name": "no2_annual_mean"})
+        assert r.status_code == 200, (when, r.text)
 
 
 @pytest.mark.parametrize(("query", "params", "said"), [
-    ("position", {"coords": "bad"}, "de parameter coords is ongeldig"),
+    ("position", {"coords": "bad"}, "coords 'bad' is geen WKT"),
     ("position", {"coords": "POINT(3.0 50.0)"},
      "geen station met NO2-gemiddelden binnen 250 m van de coords"),
     ("position", {"coords": "POINT(3.0 50.0)", "datetime": "2019/2020"},
      "geen station met NO2-gemiddelden in 2019-2020 binnen 250 m van de coords"),
-    ("area", {"coords": BOX, "datetime": "bad"}, "onbekend datumformaat: bad"),
+    ("area", {"coords": BOX, "datetime": "bad"}, "datetime 'bad' is geen datum"),
+    ("position", {"coords": "POINT(4.35 50.85)", "parameter-name": "no2"},
+     "parameter-name no2 is geen parameter van de stationsreeksen"),
     ("cube", {"bbox": "4,50,5,51"}, "niet-ondersteund type query"),
 ])
 def test_errors_are_said_in_the_language_asked(service, query, params, said):

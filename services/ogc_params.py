@@ -206,7 +206,7 @@ def filter_param(params: QueryParams, spec: LayerSpec | Fields, max_length: int 
     from pygeofilter.parsers.cql2_json import parse as parse_json
     from pygeofilter.parsers.cql2_text import parse as parse_text
 
-    from versioning.filters import quotes_escaped, to_sql
+    from versioning.filters import quotes_escaped, temporal_infix, to_sql
 
     lang = params.get("filter-lang", "cql2-text")
     crs = crs_param(params, "filter-crs", CRS84)
@@ -215,7 +215,7 @@ def filter_param(params: QueryParams, spec: LayerSpec | Fields, max_length: int 
                            hint="simplify the filter, e.g. use IN (...) or a BBOX")
     try:
         if lang == "cql2-text":
-            tree = parse_text(quotes_escaped(text))
+            tree = parse_text(temporal_infix(quotes_escaped(text)))
         elif lang == "cql2-json":
             tree = parse_json(_cql2_json(json.loads(text)))
         else:

@@ -378,6 +378,21 @@ def test_boxes_reaching_poles_flat_or_far_away(service, params, expected):
     ({"filter": "S_WITHIN(POINT(4.3524 50.8467), geometry)"}, {7400}),
     ({"filter": "S_CONTAINS(POLYGON((4.35 50.84, 4.355 50.84, 4.355 50.85, 4.35 50.85, "
                 "4.35 50.84)), geometry)"}, set()),
+    # temporal predicates as CQL2 text writes them, functions (pygeofilter reads infix only)
+    ({"filter": "T_AFTER(beginLifespanVersion, TIMESTAMP('2021-01-01T00:00:00Z'))",
+      "datetime": "2022-01-01"}, "all"),
+    ({"filter": "t_before(beginLifespanVersion, DATE('2021-01-01')) AND name_fr = 'Ixelles'",
+      "datetime": "2016-01-01"}, {7900}),
+    ({"filter": "T_BEFORE(beginLifespanVersion, TIMESTAMP('2021-01-01T00:00:00Z'))",
+      "datetime": "2022-01-01"}, set()),
+    ({"filter": "name_fr = 'T_BEFORE(a, b)' OR INCLUDE"}, "all"),
+    ({"filter": "EXCLUDE"}, set()),
+    ({"filter-lang": "cql2-json", "filter": json.dumps(
+        {"op": "and", "args": [{"op": "=", "args": [{"property": "name_fr"}, "Ixelles"]},
+                               True]})}, {7900}),
+    ({"filter-lang": "cql2-json", "filter": json.dumps(
+        {"op": "or", "args": [{"op": "=", "args": [{"property": "name_fr"}, "Ixelles"]},
+                              False]})}, {7900}),
 ])
 def test_cql2_filters(service, params, expected):
     r = get(service, "/collections/municipalities/items", params={"limit": 100, **params})
@@ -405,6 +420,7 @@ def test_a_quote_in_a_cql2_string_is_written_twice(service):
     ({"filter": "{}", "filter-lang": "cql2-json"}, "not valid cql2-json"),
     ({"filter": "name_fr = 'x'", "filter-lang": "ecql"}, "not supported"),
     ({"filter-lang": "cql2-text"}, "without a filter"),
+    ({"filter": "CASEI(name_fr) = 'ixelles'"}, "the function CASEI(name_fr) is not supported"),
 ])
 def test_bad_filters(service, params, needle):
     r = get(service, "/collections/municipalities/items", params=params)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,8 +200,10 @@ class _Translator:
                                                 self.node(n.rhs, depth + 1))
         if isinstance(n, ast.Not):
             return sql.SQL("(NOT {})").format(self.node(n.sub_node, depth + 1))
+        if isinstance(n, bool | ast.Include):  # true, false, INCLUDE, EXCLUDE
+            return sql.SQL("true" if (n if isinstance(n, bool) else not n.not_) else "false")
         if type(n) in _COMPARE:  # in the order written: 7400 < id is id > 7400
-            attr, other = (n.lhs, n.rhs) if isinstance(n.lhs, ast.Attribute) else (n.rhs, n.lhs)
+            attr, other = _property_first(n)
             col, kind = self._comparable(attr)
             left, right = _in_order(n, attr, col, self.value(other, kind, attr.name))
             return sql.SQL("{} {} {}").format(left, sql.SQL(_COMPARE[type(n)]), right)
@@ -232,7 +235,7 @@ class _Translator:
                 col, sql.SQL("NOT " if n.not_ else ""), self.value(n.low, kind, n.lhs.name),
                 self.value(n.high, kind, n.lhs.name))
         if type(n) in _SPATIAL:  # in the order written: S_WITHIN(POINT(...), geometry)
-            attr, other = (n.lhs, n.rhs) if isinstance(n.lhs, ast.Attribute) else (n.rhs, n.lhs)
+            attr, other = _property_first(n)
             col, kind = self.column(attr)
             if kind != "geometry":
                 raise InvalidInput(f"filter: {attr.name} is not a geometry",
@@ -241,7 +244,7 @@ class _Translator:
             left, right = _in_order(n, attr, col, self.geometry(other))
             return sql.SQL("{}({}, {})").format(sql.SQL(_SPATIAL[type(n)]), left, right)
         if type(n) in _TEMPORAL:
-            attr, other = (n.lhs, n.rhs) if isinstance(n.lhs, ast.Attribute) else (n.rhs, n.lhs)
+            attr, other = _property_first(n)
             col, kind = self.column(attr)
             if kind not in TEMPORAL:
                 raise InvalidInput(f"filter: {attr.name} ({kind}) is not a date or an instant",
@@ -249,7 +252,10 @@ class _Translator:
                                         f"{', '.join(LIFESPAN)}")
             left, right = _in_order(n, attr, col, self.value(other, kind, attr.name))
             return sql.SQL("{} {} {}").format(left, sql.SQL(_TEMPORAL[type(n)]), right)
-        raise InvalidInput(f"filter: {type(n).__name__} is not supported here",
+        op = getattr(n, "op", None)  # a predicate's CQL2 name (T_DURING), else the node's
+        kind = {"Temporal": "T_", "Spatial": "S_"}.get(type(op).__name__[:-12], "")
+        name = f"{kind}{op.value}" if kind and isinstance(op.value, str) else type(n).__name__
+        raise InvalidInput(f"filter: {name} is not supported here",
                            hint="use comparisons, LIKE, IN, BETWEEN, IS NULL, AND/OR/NOT, "
                                 "S_INTERSECTS/S_WITHIN/..., T_BEFORE/T_AFTER/T_EQUALS")
 
@@ -372,6 +378,69 @@ def quotes_escaped(text: str) -> str:
     return "".join(out)
 
 
+TEMPORAL_CALL = re.compile(r"\bT_[A-Z]+\s*\(", re.IGNORECASE)
+
+
+def temporal_infix(text: str) -> str:
+    """CQL2 text with each temporal predicate written as CQL2 writes it, a function
+    (``T_BEFORE(beginLifespanVersion, TIMESTAMP('2021-01-01T00:00:00Z'))``), put in the
+    infix form pygeofilter's grammar reads (``(a T_BEFORE b)``). Strings and quoted names
+    are left as they are; a call without two arguments is left for the parser to refuse.
+    Quotes inside strings must be escaped first (:func:`quotes_escaped`).
+
+    >>> temporal_infix("T_AFTER(endLifespanVersion, DATE('2020-01-01')) AND id > 3")
+    "(endLifespanVersion T_AFTER DATE('2020-01-01')) AND id > 3"
+    >>> temporal_infix("name_fr = 'T_BEFORE(a, b)'")
+    "name_fr = 'T_BEFORE(a, b)'"
+    """
+    out, i = [], 0
+    while i < len(text):
+        char = text[i]
+        if char in "'\"":
+            end = text.find(char, i + 1)
+            end = len(text) if end < 0 else end + 1
+            out.append(text[i:end])
+            i = end
+            continue
+        call = TEMPORAL_CALL.match(text, i)
+        if call and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
+            args, end = _arguments(text, call.end())
+            if len(args) == 2:
+                name = call.group(0).rstrip("( \t\r\n")
+                out.append(f"({temporal_infix(args[0])} {name} {temporal_infix(args[1])})")
+                i = end
+                continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _arguments(text: str, start: int) -> tuple[list[str], int]:
+    """The arguments of a call whose "(" ends just before ``start``, split at its own
+    commas, and where the call ends; no argument when its ")" is missing."""
+    args, depth, i, first = [], 0, start, start
+    while i < len(text):
+        char = text[i]
+        if char in "'\"":
+            end = text.find(char, i + 1)
+            if end < 0:
+                return [], len(text)
+            i = end + 1
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif char == ")":
+            args.append(text[first:i].strip())
+            return args, i + 1
+        elif char == "," and not depth:
+            args.append(text[first:i].strip())
+            first = i + 1
+        i += 1
+    return [], len(text)
+
+
 def _unquote(value: Any) -> Any:
     """A bound value with its quotes given back (``quotes_escaped``), lists too."""
     if isinstance(value, str):
@@ -379,6 +448,15 @@ def _unquote(value: Any) -> Any:
     if isinstance(value, list):
         return [_unquote(v) for v in value]
     return value
+
+
+def _property_first(n: Any) -> tuple[Any, Any]:
+    """The two sides of a binary predicate, the property first: the right one when only it is
+    a property; else the left one, which ``column`` refuses with what it is (a function
+    such as CASEI(name_fr), a value)."""
+    if isinstance(n.rhs, ast.Attribute) and not isinstance(n.lhs, ast.Attribute):
+        return n.rhs, n.lhs
+    return n.lhs, n.rhs
 
 
 def _in_order(n: Any, attr: Any, col: sql.Composable, other: sql.Composable

@@ -66,6 +66,30 @@ def test_points_just_outside_the_region_are_answered_as_outside(loaded):
         assert "outside" in answer["message"]["en"]
 
 
+@pytest.mark.parametrize(("point", "crs"), [
+    ((180.0, 90.0), CRS84), ((-1e7, -1e7), parse_crs("EPSG:3857")), ((-70.0, -33.45), CRS84),
+    ((5.0, 50.4), CRS84)])
+def test_a_point_far_away_is_given_back_and_measured_on_the_earth(loaded, point, crs):
+    """The point is echoed as given (not through Lambert 72, which took longitude 180 to
+    -20.6), and its distance to the region is measured on the ellipsoid: the plane of
+    Lambert 72 gave 37,364 km, more than any distance on Earth. Compared with pyproj's
+    geodesic distance to the nearest point of the region's outline."""
+    from pyproj import Geod, Transformer
+
+    answer = locate(loaded, *point, crs=crs)
+    lon, lat = Transformer.from_crs(crs.epsg, 4326, always_xy=True).transform(*point)
+    assert answer["point"]["lon"] == pytest.approx(lon, abs=1e-7)
+    assert answer["point"]["lat"] == pytest.approx(lat, abs=1e-7)
+    region = gpd.read_file(DATA / "region/urbadm_region_2017.geojson").to_crs(4326)
+    outline = shapely.get_coordinates(region.geometry.iloc[0].exterior)
+    geod = Geod(ellps="WGS84")
+    nearest = min(geod.inv(lon, lat, x, y)[2] for x, y in outline)
+    assert answer["inside_region"] is False
+    assert answer["distance_to_region_m"] <= 20_004_000
+    # the outline's vertices are a few metres apart: the nearest vertex is the nearest point
+    assert answer["distance_to_region_m"] == pytest.approx(nearest, rel=1e-3, abs=50)
+
+
 def test_the_commune_of_the_records_date(loaded):
     point, before, after = moved_ground()
     assert before != after

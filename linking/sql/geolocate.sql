@@ -9,6 +9,9 @@ WITH t AS (
           FROM edition WHERE layer_id = ANY(%(layers)s) GROUP BY layer_id) AS l
 ), q AS (
     SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), %(epsg)s), 31370) AS geom,
+           -- the point as given, in longitude / latitude (not through Lambert 72, whose
+           -- plane is no measure far from Belgium: longitude 180 came back as -20.6)
+           ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), %(epsg)s), 4326) AS lonlat,
            tm.at AS tm, tm.edition AS tm_edition, td.at AS td, td.edition AS td_edition,
            ts.at AS ts, ts.edition AS ts_edition, tr.at AS tr, tp.at AS tp
     FROM (SELECT 1) AS one
@@ -21,7 +24,7 @@ WITH t AS (
 SELECT ST_X(q.geom) AS x, ST_Y(q.geom) AS y,
        ARRAY(SELECT t.layer_id || ' ' || t.edition FROM t WHERE t.at > %(at)s::timestamptz
              ORDER BY t.layer_id) AS first_editions,
-       ST_X(ST_Transform(q.geom, 4326)) AS lon, ST_Y(ST_Transform(q.geom, 4326)) AS lat,
+       ST_X(q.lonlat) AS lon, ST_Y(q.lonlat) AS lat,
        coalesce(r.inside, false) AS inside, r.distance_m AS region_distance_m,
        r.boundary_m AS region_boundary_m,
        m.fid AS municipality_id, m.name_fr AS municipality_fr, m.name_nl AS municipality_nl,
@@ -36,11 +39,21 @@ SELECT ST_X(q.geom) AS x, ST_Y(q.geom) AS y,
        pc.postcode
 FROM q
 LEFT JOIN LATERAL (
-    SELECT bool_or(ST_Intersects(v.geom, q.geom)) AS inside,
-           min(ST_Distance(v.geom, q.geom)) AS distance_m,
-           min(ST_Distance(ST_Boundary(v.geom), q.geom)) AS boundary_m
-    FROM {region} AS v
-    WHERE v.sys_from <= q.tr AND v.sys_to > q.tr
+    -- far out (over 10 km), the distance on the ellipsoid: Lambert 72's plane gave more than
+    -- any distance on Earth for a point across the world
+    SELECT p.inside, p.boundary_m,
+           CASE WHEN p.distance_m > 10000
+                THEN (SELECT min(ST_Distance(ST_Transform(v.geom, 4326)::geography,
+                                             q.lonlat::geography))
+                      FROM {region} AS v
+                      WHERE v.sys_from <= q.tr AND v.sys_to > q.tr)
+                ELSE p.distance_m
+           END AS distance_m
+    FROM (SELECT bool_or(ST_Intersects(v.geom, q.geom)) AS inside,
+                 min(ST_Distance(v.geom, q.geom)) AS distance_m,
+                 min(ST_Distance(ST_Boundary(v.geom), q.geom)) AS boundary_m
+          FROM {region} AS v
+          WHERE v.sys_from <= q.tr AND v.sys_to > q.tr) AS p
 ) AS r ON true
 LEFT JOIN LATERAL (
     -- the municipality the point is in; inside the region but in none (the municipalities'

@@ -101,16 +101,15 @@ def _overlaps(record: dict[str, Any], start: dt.date | None, end: dt.date | None
 def search(records: list[dict[str, Any]], q: str | None = None,
            bbox: Sequence[float] | None = None, datetime_: str | None = None
            ) -> list[dict[str, Any]]:
-    """The records matching every given criterion (q: all words, in any language)."""
+    """The records matching every given criterion. ``q``: OGC API Records' comma-separated
+    search terms (a space is part of a term), any of which a record's title, description,
+    keywords or id holds, in any language, in any case."""
     from services.ogc_params import datetime_param
 
     found = records
-    if q:
-        terms = [t.lower() for t in q.replace(",", " ").split() if t]
-        found = [r for r in found if all(t in json.dumps(
-            [r["properties"]["title"], r["properties"]["description"],
-             r["properties"]["keywords"], r["id"]], ensure_ascii=False).lower()
-            for t in terms)]
+    terms = [t.strip().lower() for t in (q or "").split(",") if t.strip()]
+    if terms:
+        found = [r for r in found if any(t in _text(r) for t in terms)]
     if bbox:
         x1, y1, x2, y2 = bbox[:4] if len(bbox) == 4 else [bbox[0], bbox[1], bbox[3], bbox[4]]
 
@@ -125,6 +124,27 @@ def search(records: list[dict[str, Any]], q: str | None = None,
         start, end = (at, at) if at else interval or (None, None)
         found = [r for r in found if _overlaps(r, start and start.date(), end and end.date())]
     return found
+
+
+def _text(record: dict[str, Any]) -> str:
+    """What ``q`` searches in a record: its texts in every language, lower case, one a line
+    (never the JSON around them: a quote or a colon is in every record's JSON)."""
+    props = record["properties"]
+    out: list[str] = [str(record["id"])]
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif value is not None:
+            out.append(str(value))
+
+    for name in ("title", "description", "keywords"):
+        walk(props.get(name))
+    return "\n".join(out).lower()
 
 
 class CatalogueRecordsProvider(BaseProvider):

@@ -451,6 +451,13 @@ def test_records_catalogue(service):
     assert r.status_code == 200
     ids = {f["id"] for f in r.json()["features"]}
     assert "municipalities" in ids and "streets" not in ids
+    # comma-separated terms: a record holding any of them (OGC API Records); a space is
+    # part of a term; the JSON around the texts is not searched
+    either = {f["id"] for f in get(service, "/collections/catalogue/items",
+                                   params={"q": "streets,districts"}).json()["features"]}
+    assert {"streets", "districts"} <= either and "municipalities" not in either
+    assert get(service, "/collections/catalogue/items",
+               params={"q": '":'}).json()["numberMatched"] == 0
     record = get(service, "/collections/catalogue/items/municipalities",
                  headers={"Accept-Language": "fr"}).json()
     assert record["properties"]["title"] == "Communes"

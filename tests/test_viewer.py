@@ -161,6 +161,28 @@ def rendered_names(v: Viewer, map_name: str = "map") -> list[str]:
         .map((f) => f.properties.name_fr)""", [map_name, *POINT])
 
 
+def test_back_and_forward_go_through_the_dates_chosen(viewer: Viewer) -> None:
+    """Each date chosen is a step of the browser's history: Back returns to the date before
+    (it left the viewer), Forward comes again, without reloading the page."""
+    viewer.open(f"?layers=municipalities&date=2016-01-01&lang=en#15/{POINT[1]}/{POINT[0]}")
+    viewer.js("() => { window.sameDocument = true; }")
+    viewer.page.fill("#date-input", "2022-01-01")
+    viewer.rendered()
+    viewer.page.fill("#date-input", "2021-03-01")
+    viewer.rendered()
+    for step, date, name in [("back", "2022-01-01", "Saint-Josse-ten-Noode"),
+                             ("back", "2016-01-01", "Bruxelles-Ville"),
+                             ("forward", "2022-01-01", "Saint-Josse-ten-Noode")]:
+        getattr(viewer.page, f"go_{step}")()
+        viewer.page.wait_for_function(
+            "(date) => window.strataViewer.state.date === date", arg=date)
+        viewer.rendered()
+        assert viewer.query()["date"] == [date], step
+        assert viewer.page.input_value("#date-input") == date
+        assert rendered_names(viewer) == [name], (step, date)
+    assert viewer.js("() => window.sameDocument") is True
+
+
 def test_the_viewer_loads_everything_from_the_service(viewer: Viewer, loaded, browser: Browser,
                                                       capsys: pytest.CaptureFixture) -> None:
     """The first map (municipalities and streets of today over the basemap) loads with no
@@ -407,7 +429,11 @@ def test_a_clicked_feature_shows_its_versions(viewer: Viewer) -> None:
     for i, version in enumerate(versions["features"]):
         href = urlsplit(links.nth(i).get_attribute("href"))
         assert href.path == "/collections/municipalities/items/7400"
-        assert parse_qs(href.query)["datetime"] == [version["properties"]["beginLifespanVersion"]]
+        # as of the version's first day in Brussels (its UTC instant, 2021-02-04T23:00:00Z,
+        # made the page say the day before)
+        begin = dt.datetime.fromisoformat(version["properties"]["beginLifespanVersion"])
+        first_day = begin.astimezone(CITY_TZ).date().isoformat()
+        assert parse_qs(href.query)["datetime"] == [first_day]
         assert parse_qs(href.query)["lang"] == ["en"]  # the page in the viewer's language
     assert viewer.page.locator("#feature-versions li.current").inner_text().startswith(
         "from 20 Jul 2015 to 5 Feb 2021 open")
@@ -428,6 +454,15 @@ def test_a_clicked_feature_shows_its_versions(viewer: Viewer) -> None:
     for href, name in zip(hrefs, ("Bruxelles-Ville", "Bruxelles"), strict=True):
         viewer.page.goto(f"{viewer.base}{href}")
         assert viewer.page.inner_text("h1") == name
+
+
+def test_the_pages_linked_open_in_the_language_chosen(viewer: Viewer) -> None:
+    """The dashboard and the API's landing page open in the language chosen in the viewer."""
+    viewer.open("?layers=municipalities&lang=fr")
+    viewer.page.select_option("#lang-select", "nl")
+    viewer.rendered()
+    assert viewer.page.get_attribute("#dashboard-link", "href") == "/dashboard?lang=nl"
+    assert viewer.page.get_attribute("#api-link", "href") == "/?lang=nl"
 
 
 def page_map_drawn(v: Viewer) -> None:

@@ -48,6 +48,12 @@ function brusselsDate(instant = Date.now()) {
     .format(new Date(instant));
 }
 
+/** The Brussels wall-clock time (HH:MM:SS) of an instant. */
+function brusselsTime(instant) {
+  return formatter('DateTimeFormat', 'sv-SE', { timeZone: 'Europe/Brussels', hour: '2-digit',
+    minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(instant));
+}
+
 function readState() {
   const q = new URLSearchParams(window.location.search);
   const date = q.get('date');
@@ -94,7 +100,32 @@ function writeState() {
   }
   q.set('lang', state.lang);
   const query = q.toString().replaceAll('%2C', ',');
-  window.history.replaceState(null, '', `${window.location.pathname}?${query}${window.location.hash}`);
+  const url = `${window.location.pathname}?${query}${window.location.hash}`;
+  // another date (or date compared with) is a step Back can return from; a slider being
+  // dragged is one step, taken when it is let go; the rest (panels, language) is replaced
+  const view = `${state.date}|${state.compare || ''}`;
+  if (written !== null && view !== written && !restoring && !sliding) {
+    window.history.pushState(null, '', url);
+  } else {
+    window.history.replaceState(null, '', url);
+  }
+  if (!sliding) written = view;
+}
+
+let written = null; // the date and the date compared with of the history's current entry
+let restoring = false; // Back / Forward being applied: the history has that entry already
+let sliding = false; // the date slider held by the pointer
+
+/** Back / Forward: the dates of that entry, without a reload. */
+function restoreFromHistory() {
+  const next = readState();
+  restoring = true;
+  try {
+    if (next.compare !== state.compare) track(setCompare(next.compare));
+    if (next.date !== state.date) track(setDate(next.date));
+  } finally {
+    restoring = false;
+  }
 }
 
 const t = (key, vars) => translate(state.lang, key, vars);
@@ -609,6 +640,9 @@ function applyStaticStrings() {
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   $('swipe-handle').setAttribute('aria-label', t('swipe_handle'));
   $('date-slider').setAttribute('aria-label', t('date'));
+  // the pages it links to open in the language chosen here
+  $('dashboard-link').href = `/dashboard?lang=${state.lang}`;
+  $('api-link').href = `/?lang=${state.lang}`;
   const select = $('lang-select');
   select.replaceChildren(...LANGS.map((l) => el('option', { value: l, textContent: LANGUAGE_NAMES[l],
     selected: l === state.lang })));
@@ -949,8 +983,11 @@ async function showFeature() {
     const alive = from <= date && (to === null || date < to);
     const span = to ? t('version_span', { from: formatDate(from), to: formatDate(to) })
       : t('version_since', { from: formatDate(from) });
+    // the page of the version as of its first day (its edition's date: the page says the
+    // date asked, and 2021-02-04T23:00:00Z read as the day before), or its first instant
+    const asOf = brusselsTime(begin) === '00:00:00' ? from : begin;
     const open = el('a', { textContent: t('version_open'),
-      href: `${base}?${new URLSearchParams({ datetime: begin, f: 'html', lang: state.lang })}` });
+      href: `${base}?${new URLSearchParams({ datetime: asOf, f: 'html', lang: state.lang })}` });
     open.dataset.version = version.id;
     const show = el('button', { type: 'button', textContent: t('version_show') });
     show.addEventListener('click', () => track(setDate(from)));
@@ -1068,7 +1105,13 @@ function wire() {
       PageDown: dates.findLast((d) => d < state.date) ?? dates[0] }[event.key];
     track(setDate(date));
   });
-  $('date-slider').addEventListener('pointerdown', () => { byKeys = false; });
+  $('date-slider').addEventListener('pointerdown', () => { byKeys = false; sliding = true; });
+  $('date-slider').addEventListener('change', () => { // let go: one step in the history
+    if (!sliding) return;
+    sliding = false;
+    if (frame) cancelAnimationFrame(frame);
+    track(setDate(sliderDate(!byKeys)));
+  });
   $('date-slider').addEventListener('input', () => {
     const date = sliderDate(!byKeys);
     $('date-label').textContent = formatDate(date);
@@ -1125,6 +1168,7 @@ function wire() {
   });
   setupSwipe();
   window.addEventListener('resize', layoutMaps);
+  window.addEventListener('popstate', restoreFromHistory);
 }
 
 async function start() {

@@ -252,9 +252,10 @@ class _Translator:
                                         f"{', '.join(LIFESPAN)}")
             left, right = _in_order(n, attr, col, self.value(other, kind, attr.name))
             return sql.SQL("{} {} {}").format(left, sql.SQL(_TEMPORAL[type(n)]), right)
-        op = getattr(n, "op", None)  # a predicate's CQL2 name (T_DURING), else the node's
-        kind = {"Temporal": "T_", "Spatial": "S_"}.get(type(op).__name__[:-12], "")
-        name = f"{kind}{op.value}" if kind and isinstance(op.value, str) else type(n).__name__
+        operator = getattr(n, "op", None)  # a predicate's CQL2 name (T_DURING), else the node's
+        prefix = {"Temporal": "T_", "Spatial": "S_"}.get(type(operator).__name__[:-12], "")
+        value = getattr(operator, "value", None)
+        name = f"{prefix}{value}" if prefix and isinstance(value, str) else type(n).__name__
         raise InvalidInput(f"filter: {name} is not supported here",
                            hint="use comparisons, LIKE, IN, BETWEEN, IS NULL, AND/OR/NOT, "
                                 "S_INTERSECTS/S_WITHIN/..., T_BEFORE/T_AFTER/T_EQUALS")

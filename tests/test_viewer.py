@@ -506,6 +506,29 @@ def test_the_html_pages_load_nothing_from_elsewhere_and_link_the_map(viewer: Vie
     assert viewer.query()["layers"] == ["streets"] and viewer.query()["lang"] == ["nl"]
 
 
+def test_the_html_pages_load_their_files_from_the_host_asked(browser: Browser,
+                                                             service: str) -> None:
+    """A planner who reaches the service by another name than its public URL (127.0.0.1
+    for localhost, a machine's name on a network) gets pages whose files come from that
+    name: they came from the public URL's host (unstyled pages, no editions table)."""
+    other = service.replace("localhost", "127.0.0.1")
+    assert other != service
+    context = browser.new_context(viewport={"width": 1200, "height": 800}, locale="fr-BE")
+    try:
+        v = Viewer(context.new_page(), other, "other-host")
+        for path in ("/?f=html", "/collections/streets?f=html", "/openapi?f=html"):
+            v.page.goto(f"{other}{path}")
+            v.page.wait_for_load_state("networkidle")
+        v.page.goto(f"{other}/collections/streets?f=html")
+        page_map_drawn(v)
+        v.page.wait_for_selector("#strata-editions:not([hidden])")
+        assert v.page.evaluate("() => getComputedStyle(document.querySelector('.nav-pills'))"
+                               ".display") == "flex"  # Bootstrap's CSS applied
+        v.check()
+    finally:
+        context.close()
+
+
 def test_the_openapi_page_is_served_by_strata(viewer: Viewer) -> None:
     """``/openapi?f=html`` (and ``ui=redoc``): Swagger UI from Strata, no validator badge,
     the document's operations listed, nothing from another host."""

@@ -307,6 +307,37 @@ def test_an_error_shown_goes_once_the_planner_does_something_new(browser: Browse
         context.close()
 
 
+def test_errors_are_said_in_the_pages_language(browser: Browser, service: str) -> None:
+    """In a page switched to Dutch in an English browser: no answer at all is said in Dutch
+    (it was the browser's "Failed to fetch"), what failed is named in words (it was its API
+    path), and the service's own error, answered in the browser's language, is asked again
+    in the page's."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
+    try:
+        v = Viewer(context.new_page(), service, "errors-in-dutch")
+        v.page.route("**/collections/streets/changes?*", lambda route: route.abort())
+        v.open(f"?layers=streets&date={STREETS_FROM}&compare={STREETS_TO}&lang=nl")
+        status = v.page.inner_text("#status")
+        assert "de wijzigingen van de laag" in status and "de dienst antwoordde niet" in status
+        assert "/collections" not in status and "Failed to fetch" not in status
+        v.page.unroute("**/collections/streets/changes?*")
+
+        def error(route):  # the service's error, in the language asked for (none: English)
+            dutch = "lang=nl" in route.request.url
+            return route.fulfill(status=404, headers={"Content-Language": "nl" if dutch else "en"},
+                                 content_type="application/json", body=json.dumps(
+                                     {"code": "NotFound", "hint": "-", "description":
+                                      "in het Nederlands" if dutch else "in English"}))
+        v.page.route("**/collections/streets/changes?*", error)
+        v.page.fill("#date-input", "2020-06-01")
+        v.rendered()
+        v.page.wait_for_selector("#changes-counts[data-state=error]")
+        status = v.page.inner_text("#status")
+        assert "in het Nederlands" in status and "in English" not in status
+    finally:
+        context.close()
+
+
 def test_compare_two_dates_counts_what_changes_counts(viewer: Viewer) -> None:
     """Streets on 2020-04-27 and 2021-04-12, side by side then as a swipe: the table's counts
     are those of /changes, and the changes tiles colour what each date shows."""

@@ -151,21 +151,47 @@ const fetched = new Map();
 function getJSON(path) {
   if (!fetched.has(path)) {
     // no extra header: the request must match the page's <link rel=preload> to reuse it
-    const promise = fetch(path).then(async (r) => {
-      if (!r.ok) {
-        let why = `HTTP ${r.status}`;
-        try {
-          const body = await r.json();
-          why = body.hint ? `${body.description} (${body.hint})` : body.description;
-        } catch { /* not our error shape */ }
-        throw new Error(why);
-      }
+    const promise = fetch(path).catch(() => { // no answer at all (the network, the service)
+      throw new Error(t('unreachable'));
+    }).then(async (r) => {
+      if (!r.ok) throw new Error(await errorText(path, r));
       return r.json();
     });
     promise.catch(() => fetched.delete(path));
     fetched.set(path, promise);
   }
   return fetched.get(path);
+}
+
+/** What an error answer says, in the page's language: asked again with `lang` when it was
+ * answered in another (the request had no `lang`, to match its preload). */
+async function errorText(path, response) {
+  const said = async (r) => {
+    const body = await r.json();
+    return body.hint ? `${body.description} (${body.hint})` : body.description;
+  };
+  try {
+    if ((response.headers.get('Content-Language') || state.lang) !== state.lang) {
+      const url = new URL(path, window.location.href);
+      url.searchParams.set('lang', state.lang);
+      const again = await fetch(url);
+      if (!again.ok) return await said(again);
+    }
+    return await said(response);
+  } catch { // not the one error shape
+    return `HTTP ${response.status}`;
+  }
+}
+
+/** A path of the API as the planner knows it: "the editions of Streets". */
+function named(path) {
+  const [, , id] = path.split('?')[0].split('/');
+  const layer = title(id);
+  if (path.startsWith('/tiles/')) return t('what_basemap');
+  if (path === '/collections') return t('what_layers');
+  if (path.includes('/editions')) return t('what_editions', { layer });
+  if (path.includes('/tiles/')) return t('what_tiles', { layer });
+  return path;
 }
 
 const editions = {}; // layer id -> editions (oldest first), once loaded
@@ -181,7 +207,7 @@ async function loadEditions(id) {
     editions[id] = (await getJSON(`${path}?f=json`)).editions;
     cleared(path);
   } catch (error) { // said, and asked again the next time they are needed
-    showError(path, error);
+    showError(named(path), error, path);
     return [];
   }
   return editions[id];
@@ -198,7 +224,7 @@ async function loadTileJSON(path) {
     tilejson[key] = await getJSON(`${path}?f=tilejson&lang=${state.lang}`);
     cleared(path);
   } catch (error) { // said, and asked again the next time it is needed
-    showError(`${path}?f=tilejson`, error, path);
+    showError(named(path), error, path);
     return {};
   }
   return tilejson[key];
@@ -210,7 +236,7 @@ async function loadTitles() {
     titles = Object.fromEntries(body.collections.map((c) => [c.id, c.title]));
     cleared('/collections');
   } catch (error) {
-    showError('/collections', error);
+    showError(named('/collections'), error, '/collections');
   }
 }
 
@@ -790,7 +816,8 @@ async function loadChanges() {
     if (seq !== changesSeq) return;
     table.dataset.state = 'error';
     $('changes-more').textContent = '';
-    showError(url, error, 'changes');
+    showError(t('what_changes', { layer: title(cid), from: formatDate(from), to: formatDate(to) }),
+      error, 'changes');
     return;
   }
   if (seq !== changesSeq) return;

@@ -529,7 +529,14 @@ def test_the_html_pages_load_nothing_from_elsewhere_and_link_the_map(viewer: Vie
     assert rows.nth(1).locator("td").first.inner_text() == str(stored[1]["edition_date"])
     assert rows.nth(1).locator("a", has_text="GeoPackage").get_attribute("href").endswith(
         f"/collections/streets/download?date={stored[1]['edition_date']}&f=gpkg")
-    assert rows.nth(1).locator("a", has_text="wijzigingen").count() == 1
+    changes = rows.nth(1).locator("a", has_text="wijzigingen")
+    assert changes.count() == 1  # compared on the map, in the page's language
+    assert changes.get_attribute("href") == (
+        f"/map?layers=streets&date={stored[0]['edition_date']}"
+        f"&compare={stored[1]['edition_date']}&lang=nl")
+    assert rows.nth(1).locator("a", has_text="kaart").get_attribute("href") == (
+        f"/map?layers=streets&date={stored[1]['edition_date']}&lang=nl")
+    assert "_(" not in page.inner_text("body")  # no gettext left over
     viewer.shot("collection")
 
     page.click("#strata-map-link")

@@ -16,6 +16,7 @@ from services.page_text import locale_dir
 from services.settings import ServiceSettings
 
 LANGS = ["en", "fr", "nl"]
+BRUSSELS = {"en": "Brussels", "fr": "Bruxelles", "nl": "Brussel"}
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "pygeoapi"  # pygeoapi's, overridden
 LICENCE_URL = "https://datastore.brussels/web/urbis-download"
 INSPIRE_THEMES = {  # INSPIRE registry: theme URI and a feature concept per collection
@@ -297,20 +298,29 @@ def _build(catalogue: Catalogue, service: ServiceSettings,
         "metadata": {
             "identification": {
                 "title": TITLE, "description": ABSTRACT,
-                "keywords": {lang: ["Brussels", "UrbIS", "INSPIRE", "versioned"]
-                             for lang in LANGS},
+                "keywords": {"en": ["Brussels", "UrbIS", "INSPIRE", "versioned"],
+                             "fr": ["Bruxelles", "UrbIS", "INSPIRE", "versionné"],
+                             "nl": ["Brussel", "UrbIS", "INSPIRE", "geversioneerd"]},
                 "keywords_type": "theme",
                 "terms_of_service": LICENCE_URL,
                 "url": base,
             },
-            "license": {"name": "UrbIS open data licence; see each collection",
+            # in fr / nl / en, as pygeoapi translates its configuration for each page
+            "license": {"name": {"en": "UrbIS open data licence; see each collection",
+                                 "fr": "Licence open data UrbIS ; voir chaque collection",
+                                 "nl": "UrbIS-opendatalicentie; zie elke collectie"},
                         "url": LICENCE_URL},
             "provider": {"name": "Strata", "url": base},
-            "contact": {"name": "Strata", "position": "Service desk",
-                        "address": "Brussels", "city": "Brussels",
-                        "stateorprovince": "Brussels-Capital Region", "postalcode": "1000",
-                        "country": "Belgium", "email": "strata@example.org",
-                        "url": base, "role": "pointOfContact"},
+            "contact": {"name": "Strata",
+                        "position": {"en": "Service desk", "fr": "Service d'assistance",
+                                     "nl": "Helpdesk"},
+                        "address": BRUSSELS, "city": BRUSSELS,
+                        "stateorprovince": {"en": "Brussels-Capital Region",
+                                            "fr": "Région de Bruxelles-Capitale",
+                                            "nl": "Brussels Hoofdstedelijk Gewest"},
+                        "postalcode": "1000",
+                        "country": {"en": "Belgium", "fr": "Belgique", "nl": "België"},
+                        "email": "strata@example.org", "url": base, "role": "pointOfContact"},
         },
         "resources": resources,
     }

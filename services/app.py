@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from geo.errors import NotFound, StrataError
+from linking import surfaces
 from linking.roles import READER, REPORTER, role_url
 from services import pygeoapi_config, tile_seed
 from services.http_errors import ErrorShape, MethodNotAllowed, handle
@@ -52,6 +53,7 @@ from services.routes import (
     views,
 )
 from services.routes import records as records_routes
+from services.routes.collections import KnownCollections
 from services.routes.datasets import DatasetPrefix
 from services.settings import ServiceSettings, StoreSettings
 from services.store import Store
@@ -185,6 +187,8 @@ def create_app(store_settings: StoreSettings | None = None,
         Middleware(AcceptLanguageMiddleware),
         # /inspire/{dataset}/...: the data set's own API, answered by the routes below
         Middleware(DatasetPrefix, names=set(datasets.datasets(store.catalogue))),
+        # a browser's page of a collection the service has not: a page in its language
+        Middleware(KnownCollections, names={*config["resources"], *surfaces.COLLECTIONS}),
         # innermost: which server reads for the request (the primary keeps the reports)
         Middleware(RouteMiddleware, router=reads, live_paths=(
             "/open311", *(f"/collections/{cid}" for cid in pygeoapi_config.REPORT_COLLECTIONS)))])

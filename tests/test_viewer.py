@@ -13,6 +13,7 @@ are kept in ``.strata/test-artifacts/viewer/``; the first complete map's time is
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import json
 import re
@@ -624,6 +625,25 @@ def test_the_landing_document_links_the_viewer(service: str) -> None:
     links = httpx.get(f"{service}/?f=json").json()["links"]
     assert {"rel": "related", "type": "text/html", "title": "The map of any date (viewer)",
             "href": f"{service}/map"} in links
+
+
+def test_a_browsers_page_of_an_unknown_collection_is_a_page_in_its_language(
+        service: str) -> None:
+    """A mistyped layer name in a page's address: a page in the page's language naming the
+    collections and leading to the map (pygeoapi's own said "Collection not found", in
+    English); a client asking JSON keeps the one error shape; a surface is known."""
+    for path, headers in [("/collections/comunes?f=html&lang=fr", {}),
+                          ("/collections/comunes/items", {"Accept": "text/html",
+                                                          "Accept-Language": "fr-BE"})]:
+        r = httpx.get(f"{service}{path}", headers=headers)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+        assert '<html lang="fr">' in r.text and "Introuvable" in r.text
+        assert "pas de collection 'comunes' dans ce service" in html.unescape(r.text)
+        assert "municipalities" in r.text and 'href="/map?lang=fr"' in r.text
+    as_json = httpx.get(f"{service}/collections/comunes/items?f=json")
+    assert as_json.status_code == 404 and set(as_json.json()) == {"code", "description", "hint"}
+    surface = httpx.get(f"{service}/collections/no2_surface?f=html")
+    assert surface.status_code != 404
 
 
 @pytest.mark.parametrize(("path", "status", "words"), [

@@ -245,7 +245,7 @@ async def items_page(request: Request) -> Response:
         try:
             return await _page(request, await features.items(_as_json(request)), items=True)
         except StrataError as error:
-            return _error_page(request, error)
+            return error_page(request, error)
     return await features.items(request)
 
 
@@ -256,7 +256,7 @@ async def item_page(request: Request) -> Response:
         try:
             return await _page(request, await features.item(_as_json(request)), items=False)
         except StrataError as error:
-            return _error_page(request, error)
+            return error_page(request, error)
     return await features.item(request)
 
 
@@ -272,7 +272,7 @@ LATEST = {"en": "See its latest version", "fr": "Voir sa dernière version",
           "nl": "De laatste versie bekijken"}
 
 
-def _error_page(request: Request, error: StrataError) -> Response:
+def error_page(request: Request, error: StrataError) -> Response:
     """An items or item page that cannot be made, asked by a browser: a page in its language
     saying why and what to do (the one error shape's words), leading on to the feature's
     latest version (a 410: it existed, but not then) and to the map, with the error's status

@@ -16,7 +16,7 @@ from services.page_text import locale_dir
 from services.settings import ServiceSettings
 
 LANGS = ["en", "fr", "nl"]
-BRUSSELS = {"en": "Brussels", "fr": "Bruxelles", "nl": "Brussel"}
+BRUSSELS = "Bruxelles / Brussel"
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "pygeoapi"  # pygeoapi's, overridden
 LICENCE_URL = "https://datastore.brussels/web/urbis-download"
 INSPIRE_THEMES = {  # INSPIRE registry: theme URI and a feature concept per collection
@@ -305,21 +305,20 @@ def _build(catalogue: Catalogue, service: ServiceSettings,
                 "terms_of_service": LICENCE_URL,
                 "url": base,
             },
-            # in fr / nl / en, as pygeoapi translates its configuration for each page
+            # in fr / nl / en where pygeoapi's schema takes it, as it translates its
+            # configuration for each page
             "license": {"name": {"en": "UrbIS open data licence; see each collection",
                                  "fr": "Licence open data UrbIS ; voir chaque collection",
                                  "nl": "UrbIS-opendatalicentie; zie elke collectie"},
                         "url": LICENCE_URL},
             "provider": {"name": "Strata", "url": base},
-            "contact": {"name": "Strata",
-                        "position": {"en": "Service desk", "fr": "Service d'assistance",
-                                     "nl": "Helpdesk"},
+            # pygeoapi's schema takes one text for each of these: Brussels' own bilingual
+            # names, as its addresses are written
+            "contact": {"name": "Strata", "position": "Helpdesk",
                         "address": BRUSSELS, "city": BRUSSELS,
-                        "stateorprovince": {"en": "Brussels-Capital Region",
-                                            "fr": "Région de Bruxelles-Capitale",
-                                            "nl": "Brussels Hoofdstedelijk Gewest"},
-                        "postalcode": "1000",
-                        "country": {"en": "Belgium", "fr": "Belgique", "nl": "België"},
+                        "stateorprovince": "Région de Bruxelles-Capitale / Brussels "
+                                           "Hoofdstedelijk Gewest",
+                        "postalcode": "1000", "country": "Belgique / België",
                         "email": "strata@example.org", "url": base, "role": "pointOfContact"},
         },
         "resources": resources,

@@ -488,6 +488,20 @@ def test_a_clicked_feature_shows_its_versions(viewer: Viewer) -> None:
         assert viewer.page.inner_text("h1") == name
 
 
+def test_a_layer_of_no_edition_and_a_date_to_come_are_said(viewer: Viewer) -> None:
+    """A layer with no edition at all is said so (not "before the first edition"); a date
+    after today is the map of today, and said so."""
+    viewer.open("?layers=permits&date=2024-06-01&lang=en")
+    notes = viewer.page.locator("#edition-list li.note").all_inner_texts()
+    assert notes == ["no edition of these layers yet: nothing on the map"]
+    viewer.open("?layers=streets&date=2035-06-01&lang=en")
+    notes = viewer.page.locator("#edition-list li.note").all_inner_texts()
+    assert notes == ["a date to come: the map as it is today (its newest editions)"]
+    viewer.page.fill("#date-input", "2021-06-01")
+    viewer.rendered()
+    assert viewer.page.locator("#edition-list li.note").count() == 0
+
+
 def test_the_pages_linked_open_in_the_language_chosen(viewer: Viewer) -> None:
     """The dashboard and the API's landing page open in the language chosen in the viewer."""
     viewer.open("?layers=municipalities&lang=fr")

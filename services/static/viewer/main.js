@@ -757,8 +757,13 @@ function renderDatePanel() {
     }
     return item;
   }));
-  if (state.layers.length && [...inForce].every((key) => !dates.includes(key.split('@')[1]))) {
+  if (state.layers.length && !list.length) { // layers of no edition at all (yet)
+    $('edition-list').append(el('li', { className: 'note', textContent: t('no_editions') }));
+  } else if (state.layers.length && [...inForce].every((key) => !dates.includes(key.split('@')[1]))) {
     $('edition-list').append(el('li', { className: 'note', textContent: t('no_edition_yet') }));
+  }
+  if (state.date > brusselsDate()) { // what the map of a date to come is
+    $('edition-list').append(el('li', { className: 'note', textContent: t('future_date') }));
   }
   const pick = $('compare-editions');
   pick.replaceChildren(el('option', { value: '', textContent: t('compare_pick') }),

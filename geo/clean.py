@@ -45,7 +45,6 @@ class CleanReport:
     z_dropped: int = 0
     repaired: int = 0
     parts_dropped: int = 0
-    placeholders: int = 0
     empty: int = 0
 
     def lines(self) -> list[str]:
@@ -59,10 +58,6 @@ class CleanReport:
             out.append(f"{self.repaired} invalid geometries repaired with make_valid")
         if self.parts_dropped:
             out.append(f"{self.parts_dropped} geometries lost parts of another dimension")
-        if self.placeholders:
-            out.append(f"{self.placeholders} points at the origin (0, 0) of their CRS or of "
-                       f"EPSG:{STORAGE_EPSG}, a placeholder for a missing position: kept "
-                       "without geometry")
         if self.empty:
             out.append(f"{self.empty} features have no geometry")
         return out
@@ -98,7 +93,6 @@ def clean_geometries(
     arr = np.asarray(geoms.array, dtype=object)
 
     missing = shapely.is_missing(arr) | shapely.is_empty(arr)
-    placeholder = _at_origin(arr, 0.0) & ~missing
     has_z = shapely.has_z(arr)
     report.z_dropped = int(np.count_nonzero(has_z & ~missing))
     if report.z_dropped:
@@ -107,10 +101,6 @@ def clean_geometries(
     if report.reprojected_from != STORAGE_EPSG:
         arr = np.asarray(
             gpd.GeoSeries(arr, crs=geoms.crs).to_crs(STORAGE_EPSG).array, dtype=object)
-
-    placeholder |= _at_origin(arr, ORIGIN_M) & ~missing
-    report.placeholders = int(np.count_nonzero(placeholder))
-    missing |= placeholder
 
     invalid = ~shapely.is_valid(arr) & ~missing
     report.repaired = int(np.count_nonzero(invalid))
@@ -124,21 +114,6 @@ def clean_geometries(
     report.empty = int(np.count_nonzero(shapely.is_missing(arr) | shapely.is_empty(arr)))
     arr[shapely.is_empty(arr)] = None
     return gpd.GeoSeries(arr, index=geoms.index, crs=STORAGE_EPSG), report
-
-
-ORIGIN_M = 1.0  # a point this close to Lambert 72's (0, 0), off Belgium's coast, is none
-
-
-def _at_origin(arr: np.ndarray, within: float) -> np.ndarray:
-    """The points (single ones) at (0, 0), within ``within`` units: where a position left
-    empty lands when it is written as numbers (Lambert 72's origin is in France; the
-    IRCEL station 40ND01 is there)."""
-    points = shapely.get_type_id(arr) == _POINT
-    out = np.zeros(len(arr), dtype=bool)
-    if points.any():
-        xy = shapely.get_coordinates(arr[points])
-        out[points] = (np.abs(xy[:, 0]) <= within) & (np.abs(xy[:, 1]) <= within)
-    return out
 
 
 _KEEP = {_POINT: (0, 4), _LINE: (1, 5), _POLY: (3, 6)}

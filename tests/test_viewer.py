@@ -491,6 +491,10 @@ def test_a_clicked_feature_shows_its_versions(viewer: Viewer) -> None:
 def test_a_layer_of_no_edition_and_a_date_to_come_are_said(viewer: Viewer) -> None:
     """A layer with no edition at all is said so (not "before the first edition"); a date
     after today is the map of today, and said so."""
+    # permits have no edition in `make demo` (the tests import some for their own use):
+    # the service's answer for such a layer
+    viewer.page.route("**/collections/permits/editions?*", lambda route: route.fulfill(
+        content_type="application/json", body=json.dumps({"id": "permits", "editions": []})))
     viewer.open("?layers=permits&date=2024-06-01&lang=en")
     notes = viewer.page.locator("#edition-list li.note").all_inner_texts()
     assert notes == ["no edition of these layers yet: nothing on the map"]
